@@ -1,0 +1,93 @@
+import { Option, type Command } from 'commander';
+import { usageError } from '../core/errors.js';
+import { compileFilter, type FilterSpec } from '../core/record-filter.js';
+import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+
+/** The filter flags shared by `grep` and `tail`, as commander hands them over. */
+export interface FilterFlags {
+  eventName: string[];
+  eventSource: string[];
+  user: string[];
+  account: string[];
+  region: string[];
+  sourceIp: string[];
+  errorCode: string[];
+  errors?: boolean;
+  readOnly?: boolean;
+  writeOnly?: boolean;
+  since?: string;
+  until?: string;
+  eventId: string[];
+  pattern: string[];
+  preset: string[];
+}
+
+/** Repeatable flag; a comma-separated value counts as several. */
+function collectList(value: string, previous: string[]): string[] {
+  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+}
+
+/** Repeatable flag whose value may itself contain commas (patterns). */
+function collectWhole(value: string, previous: string[]): string[] {
+  return previous.concat(value);
+}
+
+export function addFilterOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--event-name <glob>', 'event name, * and ? wildcards, case-sensitive (repeat or comma-separate to OR)').argParser(collectList).default([]))
+    .addOption(new Option('--event-source <name>', "service, e.g. ec2 or iam.amazonaws.com ('ec2' means ec2.amazonaws.com)").argParser(collectList).default([]))
+    .addOption(new Option('--user <text>', 'text in userIdentity arn, userName, principalId, session issuer or invokedBy (case-insensitive)').argParser(collectWhole).default([]))
+    .addOption(new Option('--account <id>', 'account the event was recorded in (recipientAccountId)').argParser(collectList).default([]))
+    .addOption(new Option('--region <region>', 'awsRegion of the event').argParser(collectList).default([]))
+    .addOption(new Option('--source-ip <ip|cidr>', 'sourceIPAddress in an IPv4/IPv6 address or CIDR').argParser(collectList).default([]))
+    .addOption(new Option('--error-code <glob>', 'errorCode, * and ? wildcards').argParser(collectList).default([]))
+    .addOption(new Option('--errors', 'only failed calls (events with an errorCode)'))
+    .addOption(new Option('--read-only', 'only read-only calls (readOnly true)').conflicts('writeOnly'))
+    .addOption(new Option('--write-only', 'only mutating calls (readOnly false)'))
+    .addOption(new Option('--since <time>', 'events at or after TIME: ISO 8601 (UTC unless it has an offset) or relative: 15m, 2h, 7d'))
+    .addOption(new Option('--until <time>', 'events at or before TIME (same forms as --since)'))
+    .addOption(new Option('--event-id <id>', 'eventID').argParser(collectList).default([]))
+    .addOption(new Option('--pattern <pattern>', "CloudWatch Logs filter pattern, e.g. '{ $.errorCode = \"AccessDenied*\" }' (repeat to OR)").argParser(collectWhole).default([]))
+    .addOption(new Option('--preset <name>', 'a CIS 4.x monitoring filter by name or id (see --list-presets; repeat to OR)').argParser(collectList).default([]));
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+function parseTime(flag: string, value: string, now: Date): number {
+  try {
+    return parseTimeSpec(value, now).getTime();
+  } catch (error) {
+    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
+    throw error;
+  }
+}
+
+/** Validates the flags and turns them into a FilterSpec; throws a usage error naming the flag. */
+export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
+  for (const account of flags.account) {
+    if (!ACCOUNT_ID.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
+  }
+  const spec: FilterSpec = {
+    eventNames: flags.eventName,
+    eventSources: flags.eventSource,
+    users: flags.user,
+    accounts: flags.account,
+    regions: flags.region,
+    sourceIps: flags.sourceIp,
+    errorCodes: flags.errorCode,
+    eventIds: flags.eventId,
+    patterns: flags.pattern,
+    presets: flags.preset,
+  };
+  if (flags.errors === true) spec.errorsOnly = true;
+  if (flags.readOnly === true) spec.readOnly = true;
+  if (flags.writeOnly === true) spec.writeOnly = true;
+  if (flags.since !== undefined) spec.since = parseTime('--since', flags.since, now);
+  if (flags.until !== undefined) spec.until = parseTime('--until', flags.until, now);
+  if (spec.since !== undefined && spec.until !== undefined && spec.since > spec.until) {
+    throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
+  }
+  // Compiling here reports a bad pattern, preset or CIDR before any file is read.
+  compileFilter(spec);
+  return spec;
+}

@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
+import { compileFilter } from '../core/record-filter.js';
+import { newest, type WireMatch } from '../sources/file-search.js';
+import { STDIN_PATH, type InputFile } from '../sources/local-files.js';
+import { LocalFollower } from '../sources/local-follow.js';
+import type { CliContext } from './context.js';
+import { columnsFor, EventPrinter, reportInputError, resolveEventFormat } from './event-output.js';
+import { filterSpecFromFlags } from './filter-options.js';
+import { inputPaths, reportFileResult, resolveInputs, searchInputs } from './search-inputs.js';
+import type { TailFlags } from './tail.js';
+
+export async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
+  const spec = filterSpecFromFlags(flags, ctx.now());
+  const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
+  const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
+  const inputs = inputPaths(ctx, paths, 'tail');
+  if (flags.follow === true && inputs.includes(STDIN_PATH)) {
+    throw usageError('tail -f follows files and folders, not standard input', 'give the folder the logs are delivered to');
+  }
+  if (flags.follow === true && format === 'table') {
+    throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
+  }
+  const { files, hadError: inputError } = await resolveInputs(ctx, inputs);
+
+  const follower = flags.follow === true ? new LocalFollower(inputs, compileFilter(spec)) : undefined;
+  const byPath = new Map<string, InputFile>(files.map((f) => [f.path, f]));
+  let kept: WireMatch[] = [];
+  const { hadError } = await searchInputs(ctx, files, spec, { keepNewest: flags.lines }, async (result) => {
+    kept = newest(kept.concat(result.matches), flags.lines);
+    const file = byPath.get(result.path);
+    if (follower !== undefined && file !== undefined) follower.seed(file, result);
+    return true;
+  });
+  await printer.print(kept);
+  await printer.finish();
+
+  if (follower === undefined) {
+    if (inputError || hadError) return EXIT_ERROR;
+    return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
+  }
+  await follow(ctx, follower, printer, flags.interval);
+  return EXIT_OK;
+}
+
+/** Polls until SIGINT/SIGTERM, printing new matches; transient errors are reported and retried. */
+async function follow(ctx: CliContext, follower: LocalFollower, printer: EventPrinter, intervalSeconds: number): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      try {
+        await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal });
+      } catch {
+        break;
+      }
+      try {
+        const polled = await follower.poll();
+        for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
+        for (const result of polled.results) reportFileResult(ctx, result);
+        await printer.print(polled.matches);
+      } catch (error) {
+        ctx.warn(`could not look for new files (${(error as Error).message}); trying again`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

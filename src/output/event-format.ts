@@ -1,0 +1,63 @@
+import type { ChalkInstance } from 'chalk';
+import { accountOf, fieldAt, principalOf, stringField, type CloudTrailRecord } from '../core/record.js';
+import { safeText, truncateDisplay } from './terminal-safe.js';
+
+/** A column of the human-readable outputs: a header and how to get its text from a record. */
+export interface Column {
+  readonly header: string;
+  readonly width: number;
+  readonly value: (record: CloudTrailRecord) => string | undefined;
+  readonly style?: (chalk: ChalkInstance, text: string) => string;
+}
+
+function shortSource(record: CloudTrailRecord): string | undefined {
+  const source = stringField(record, 'eventSource');
+  return source?.endsWith('.amazonaws.com') ? source.slice(0, -'.amazonaws.com'.length) : source;
+}
+
+/** The default columns: time, account, region, principal, source, event name, error, source IP. */
+export const DEFAULT_COLUMNS: readonly Column[] = [
+  { header: 'TIME', width: 20, value: (r) => stringField(r, 'eventTime'), style: (c, t) => c.dim(t) },
+  { header: 'ACCOUNT', width: 12, value: accountOf },
+  { header: 'REGION', width: 14, value: (r) => stringField(r, 'awsRegion') },
+  { header: 'PRINCIPAL', width: 28, value: principalOf, style: (c, t) => c.cyan(t) },
+  { header: 'SOURCE', width: 16, value: shortSource },
+  { header: 'EVENT', width: 34, value: (r) => stringField(r, 'eventName'), style: (c, t) => c.bold(t) },
+  { header: 'ERROR', width: 24, value: (r) => stringField(r, 'errorCode'), style: (c, t) => c.red(t) },
+  { header: 'SOURCE IP', width: 39, value: (r) => stringField(r, 'sourceIPAddress') },
+];
+
+/** Columns for `--fields a,b.c`: each a dotted path into the record. */
+export function fieldColumns(fields: readonly string[]): Column[] {
+  return fields.map((path) => ({
+    header: path,
+    width: 40,
+    value: (record: CloudTrailRecord) => {
+      const value = fieldAt(record, path);
+      if (value === undefined || value === null) return undefined;
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    },
+  }));
+}
+
+/** A cell's display text: hostile characters escaped, cut to the column width. */
+export function cellText(column: Column, record: CloudTrailRecord, width = column.width): string {
+  const value = column.value(record);
+  if (value === undefined || value === '') return '-';
+  return truncateDisplay(safeText(value), width);
+}
+
+/** One aligned line per event (`--output pretty`); the last column is not padded. */
+export function prettyLine(record: CloudTrailRecord, columns: readonly Column[], chalk: ChalkInstance): string {
+  const cells: string[] = [];
+  columns.forEach((column, index) => {
+    const text = cellText(column, record);
+    const padded = index === columns.length - 1 ? text : text.padEnd(column.width);
+    cells.push(column.style !== undefined && text !== '-' ? column.style(chalk, padded) : padded);
+  });
+  return cells.join('  ').trimEnd();
+}
+
+export function prettyHeader(columns: readonly Column[], chalk: ChalkInstance): string {
+  return chalk.dim(columns.map((c, i) => (i === columns.length - 1 ? c.header : c.header.padEnd(c.width))).join('  '));
+}

@@ -1,0 +1,111 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+/** One input to search: a file on disk, or standard input. */
+export interface InputFile {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export const STDIN_PATH = '-';
+
+/** Names a folder walk reads; files named on the command line are read whatever their name. */
+const LOG_FILE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
+
+/**
+ * Whether a file met in a folder walk holds events. Digest files hold none, and neither do the
+ * signature-metadata files `download` keeps beside them (`*.meta.json`) or hidden files.
+ */
+export function isLogFileName(path: string): boolean {
+  const name = basename(path);
+  if (name.startsWith('.')) return false;
+  if (!LOG_FILE_NAME.test(name)) return false;
+  if (name.includes('_CloudTrail-Digest_') || name.endsWith('.meta.json')) return false;
+  return true;
+}
+
+export interface ExpandedInputs {
+  files: InputFile[];
+  /** One line per input that could not be used (missing path, unreadable folder, empty folder). */
+  problems: { path: string; message: string }[];
+}
+
+/**
+ * Turns the PATH arguments into the files to read: folders are walked recursively (sorted, so an
+ * S3-layout archive is read in delivery order within each region), `-` is standard input.
+ */
+export async function expandInputs(paths: readonly string[]): Promise<ExpandedInputs> {
+  const files: InputFile[] = [];
+  const problems: { path: string; message: string }[] = [];
+  for (const path of paths) {
+    if (path === STDIN_PATH) {
+      files.push({ path, size: 0, mtimeMs: 0 });
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      problems.push({ path, message: describeFsError(error) });
+      continue;
+    }
+    if (info.isDirectory()) {
+      const before = files.length;
+      try {
+        await walk(path, files);
+      } catch (error) {
+        problems.push({ path, message: describeFsError(error) });
+        continue;
+      }
+      if (files.length === before) {
+        problems.push({ path, message: 'no CloudTrail log files in this folder (looked for *.json, *.json.gz, *.jsonl, *.ndjson; digest files are skipped)' });
+      }
+    } else {
+      files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+    }
+  }
+  return { files, problems };
+}
+
+async function walk(dir: string, out: InputFile[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      // Digest folders hold no events.
+      if (entry.name === 'CloudTrail-Digest') continue;
+      await walk(full, out);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && isLogFileName(full)) {
+      try {
+        const info = await stat(full);
+        if (info.isFile()) out.push({ path: full, size: info.size, mtimeMs: info.mtimeMs });
+      } catch {
+        // A dangling link or a file removed during the walk: nothing to read.
+      }
+    }
+  }
+}
+
+/** A one-line reason for a file-system error, without Node's stack or syscall noise. */
+export function describeFsError(error: unknown): string {
+  const code = (error as { code?: string } | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (check the file mode or run as a user who can read it)';
+    case 'EISDIR':
+      return 'is a folder';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,102 @@
+import type { CompiledFilter } from '../core/record-filter.js';
+import { searchFileSync, type FileSearchResult, type WireMatch } from './file-search.js';
+import { expandInputs, type InputFile } from './local-files.js';
+
+interface FileState {
+  size: number;
+  mtimeMs: number;
+  /** Records already seen in the file: a grown file's new records come after them. */
+  records: number;
+  /** Why the file failed to parse at this size: it may still be being written. */
+  failure?: string;
+  reported?: boolean;
+}
+
+/** Remembers the last event ids printed, to never print an event twice. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  /** Adds `id`; false when it was there already. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+    return true;
+  }
+}
+
+export interface PollResult {
+  /** New matching events, oldest first. */
+  matches: WireMatch[];
+  /** Files that stayed broken across two polls, one line each. */
+  errors: { path: string; message: string }[];
+  /** Results whose problems (broken records, non-CloudTrail JSON) the caller should report. */
+  results: FileSearchResult[];
+}
+
+const EVENT_ID = /"eventID"\s*:\s*"([^"\\]*)"/;
+
+/**
+ * Watches local files and folders for new or grown log files by polling (portable, and it sees
+ * files that a sync tool renames into place). A file that fails to parse is retried while it
+ * grows, and reported only once it stays the same size and still fails.
+ */
+export class LocalFollower {
+  private readonly known = new Map<string, FileState>();
+  private readonly printed = new RecentIds(100_000);
+
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly filter: CompiledFilter,
+  ) {}
+
+  /** Records what the first pass read, so polling starts after it. */
+  seed(file: InputFile, result: FileSearchResult): void {
+    this.known.set(file.path, {
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      records: result.records,
+      ...(result.error === undefined ? {} : { failure: result.error, reported: true }),
+    });
+    for (const match of result.matches) this.remember(match);
+  }
+
+  /** Marks an event as printed; false when it was printed before. */
+  remember(match: WireMatch): boolean {
+    const id = EVENT_ID.exec(match.raw)?.[1];
+    return this.printed.add(id ?? match.raw);
+  }
+
+  async poll(): Promise<PollResult> {
+    const { files } = await expandInputs(this.paths);
+    const out: PollResult = { matches: [], errors: [], results: [] };
+    for (const file of files) {
+      const state = this.known.get(file.path);
+      if (state !== undefined && state.size === file.size && state.mtimeMs === file.mtimeMs) {
+        if (state.failure !== undefined && state.reported !== true) {
+          out.errors.push({ path: file.path, message: state.failure });
+          state.reported = true;
+        }
+        continue;
+      }
+      const result = searchFileSync(file.path, this.filter);
+      if (result.error !== undefined) {
+        this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records: state?.records ?? 0, failure: result.error });
+        continue;
+      }
+      // A file that shrank was replaced: all of it is new, and the id check drops repeats.
+      const from = state !== undefined && file.size >= state.size ? state.records : 0;
+      for (const match of result.matches) {
+        if (match.index >= from && this.remember(match)) out.matches.push(match);
+      }
+      this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records: result.records });
+      out.results.push(result);
+    }
+    out.matches.sort((a, b) => (a.time ?? -Infinity) - (b.time ?? -Infinity));
+    return out;
+  }
+}
