@@ -14,10 +14,11 @@ export function inputPaths(ctx: CliContext, paths: readonly string[], command: s
 }
 
 /** Expands PATH arguments, reporting the ones that cannot be used. */
-export async function resolveInputs(ctx: CliContext, paths: readonly string[]): Promise<{ files: InputFile[]; hadError: boolean }> {
+export async function resolveInputs(ctx: CliContext, paths: readonly string[], options: { emptyIsFine?: boolean } = {}): Promise<{ files: InputFile[]; hadError: boolean }> {
   const { files, problems } = await expandInputs(paths);
-  for (const problem of problems) reportInputError(ctx, problem.path, problem.message);
-  return { files, hadError: problems.length > 0 };
+  const reported = problems.filter((p) => !(options.emptyIsFine === true && p.kind === 'empty'));
+  for (const problem of reported) reportInputError(ctx, problem.path, problem.message);
+  return { files, hadError: reported.length > 0 };
 }
 
 /** Reports what a file's search found wrong; returns whether it counts as an error. */

@@ -21,7 +21,7 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
   if (flags.follow === true && format === 'table') {
     throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
   }
-  const { files, hadError: inputError } = await resolveInputs(ctx, inputs);
+  const { files, hadError: inputError } = await resolveInputs(ctx, inputs, { emptyIsFine: flags.follow === true });
 
   const follower = flags.follow === true ? new LocalFollower(inputs, compileFilter(spec)) : undefined;
   const byPath = new Map<string, InputFile>(files.map((f) => [f.path, f]));

@@ -23,7 +23,7 @@
  * escaped: visibility wins over ligatures here.
  */
 
-const ESCAPED_CLASS = '[\\\\\\x00-\\x1f\\x7f-\\x9f\\p{Cf}\\p{Cs}\\u2028\\u2029\\u034f\\u115f\\u1160\\u3164\\uffa0]';
+const ESCAPED_CLASS = '[\\u034f\\\\\\x00-\\x1f\\x7f-\\x9f\\p{Cf}\\p{Cs}\\u2028\\u2029\\u115f\\u1160\\u3164\\uffa0]';
 
 /** Non-global, so `test` keeps no lastIndex state between calls. */
 const NEEDS_ESCAPE = new RegExp(ESCAPED_CLASS, 'u');

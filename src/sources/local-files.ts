@@ -28,7 +28,14 @@ export function isLogFileName(path: string): boolean {
 export interface ExpandedInputs {
   files: InputFile[];
   /** One line per input that could not be used (missing path, unreadable folder, empty folder). */
-  problems: { path: string; message: string }[];
+  problems: InputProblem[];
+}
+
+export interface InputProblem {
+  readonly path: string;
+  readonly message: string;
+  /** `empty`: a folder with no log files yet, which `tail -f` waits on. */
+  readonly kind: 'unusable' | 'empty';
 }
 
 /**
@@ -37,7 +44,7 @@ export interface ExpandedInputs {
  */
 export async function expandInputs(paths: readonly string[]): Promise<ExpandedInputs> {
   const files: InputFile[] = [];
-  const problems: { path: string; message: string }[] = [];
+  const problems: InputProblem[] = [];
   for (const path of paths) {
     if (path === STDIN_PATH) {
       files.push({ path, size: 0, mtimeMs: 0 });
@@ -47,7 +54,7 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
     try {
       info = await stat(path);
     } catch (error) {
-      problems.push({ path, message: describeFsError(error) });
+      problems.push({ path, message: describeFsError(error), kind: 'unusable' });
       continue;
     }
     if (info.isDirectory()) {
@@ -55,11 +62,11 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
       try {
         await walk(path, files);
       } catch (error) {
-        problems.push({ path, message: describeFsError(error) });
+        problems.push({ path, message: describeFsError(error), kind: 'unusable' });
         continue;
       }
       if (files.length === before) {
-        problems.push({ path, message: 'no CloudTrail log files in this folder (looked for *.json, *.json.gz, *.jsonl, *.ndjson; digest files are skipped)' });
+        problems.push({ path, kind: 'empty', message: 'no CloudTrail log files in this folder (looked for *.json, *.json.gz, *.jsonl, *.ndjson; digest files are skipped)' });
       }
     } else {
       files.push({ path, size: info.size, mtimeMs: info.mtimeMs });

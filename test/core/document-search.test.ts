@@ -1,0 +1,154 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { searchDocument } from '../../src/core/document-search.js';
+import { ANY_RECORD } from '../../src/core/needle.js';
+import { compileFilter, type CompiledFilter, type FilterSpec } from '../../src/core/record-filter.js';
+import { SHARED_DATA } from '../helpers/cli.js';
+
+function ids(buf: Buffer, filter: CompiledFilter): string[] {
+  const out: string[] = [];
+  searchDocument(buf, filter, (m) => {
+    out.push(`${m.index}:${m.raw}`);
+  });
+  return out;
+}
+
+/** The same filter without its needle: every record is parsed and tested. */
+function exhaustive(filter: CompiledFilter): CompiledFilter {
+  return { ...filter, needle: ANY_RECORD, test: filter.test };
+}
+
+const rec = (fields: Record<string, unknown>) => ({ eventVersion: '1.08', eventTime: '2026-11-20T10:00:00Z', eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances', ...fields });
+
+describe('searchDocument', () => {
+  it('returns each match with its index and its own text, compacted to one line', () => {
+    const text = JSON.stringify({ Records: [rec({ eventName: 'DeleteVolume' }), rec({}), rec({ eventName: 'DeleteBucket' })] }, null, 2);
+    const found: { index: number; raw: string; time: number | undefined }[] = [];
+    const result = searchDocument(Buffer.from(text), compileFilter({ eventNames: ['Delete*'] }), (m) => {
+      found.push({ index: m.index, raw: m.raw, time: m.time });
+    });
+    expect(found.map((f) => f.index)).toEqual([0, 2]);
+    expect(found[0]?.raw).toBe(JSON.stringify(rec({ eventName: 'DeleteVolume' })));
+    expect(found[0]?.time).toBe(Date.parse('2026-11-20T10:00:00Z'));
+    expect(result).toMatchObject({ records: 3, matched: 2, notCloudTrail: 0, problems: [] });
+  });
+
+  it('skips JSON.parse for records the needle rules out', () => {
+    const records = Array.from({ length: 100 }, (_, i) => rec({ eventName: i === 50 ? 'DeleteVolume' : 'GetObject' }));
+    const result = searchDocument(Buffer.from(JSON.stringify({ Records: records })), compileFilter({ eventNames: ['Delete*'] }), () => {});
+    expect(result.matched).toBe(1);
+    // The first record is always parsed (to tell CloudTrail from other JSON), then only the candidate.
+    expect(result.parsed).toBe(2);
+  });
+
+  it('still finds a match hidden behind a \\u escape', () => {
+    const text = String.raw`{"Records":[{"eventTime":"2026-11-20T10:00:00Z","eventName":"GetObject"},{"eventName":"\u0044eleteVolume","eventSource":"ec2.amazonaws.com"}]}`;
+    expect(ids(Buffer.from(text), compileFilter({ eventNames: ['Delete*'] }))).toHaveLength(1);
+  });
+
+  it('unwraps lookup-events items, in an Events array or one per line', () => {
+    const event = rec({ eventName: 'DeleteVolume' });
+    const wrapped = { EventId: 'x', EventName: 'DeleteVolume', CloudTrailEvent: JSON.stringify(event) };
+    for (const text of [JSON.stringify({ Events: [wrapped] }), `${JSON.stringify(wrapped)}\n${JSON.stringify(wrapped)}\n`]) {
+      const found: string[] = [];
+      searchDocument(Buffer.from(text), compileFilter({ eventSources: ['ec2'] }), (m) => {
+        found.push(m.raw);
+      });
+      expect(found[0]).toBe(JSON.stringify(event));
+    }
+  });
+
+  it('reports a broken record and searches on', () => {
+    const text = `{"Records":[${JSON.stringify(rec({}))},{"eventName":"DeleteX",},${JSON.stringify(rec({ eventName: 'DeleteY' }))}]}`;
+    const found: string[] = [];
+    const result = searchDocument(Buffer.from(text), compileFilter({ eventNames: ['Delete*'] }), (m) => {
+      found.push(m.raw);
+    });
+    expect(found).toHaveLength(1);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(/^record 1 is not valid JSON/);
+  });
+
+  it('stops at a document whose first record is not CloudTrail', () => {
+    const text = JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }, rec({})] });
+    const result = searchDocument(Buffer.from(text), compileFilter({}), () => {});
+    expect(result).toMatchObject({ matched: 0, notCloudTrail: 1 });
+  });
+
+  it('finds the same matches with and without needles, for random filters over random records', () => {
+    const names = ['DeleteVolume', 'GetObject', 'ConsoleLogin', 'Delete\u00e9', 'AssumeRole'];
+    const record = fc.record({
+      eventName: fc.constantFrom(...names),
+      eventSource: fc.constantFrom('ec2.amazonaws.com', 'iam.amazonaws.com', 'aws:s3x'),
+      errorCode: fc.option(fc.constantFrom('AccessDenied', 'Client.UnauthorizedOperation'), { nil: undefined }),
+      readOnly: fc.option(fc.boolean(), { nil: undefined }),
+      awsRegion: fc.constantFrom('us-east-1', 'eu-west-1'),
+      userAgent: fc.string(),
+      eventTime: fc.constantFrom('2026-11-20T10:00:00Z', '2026-11-21T10:00:00Z'),
+    });
+    const spec: fc.Arbitrary<FilterSpec> = fc.record(
+      {
+        eventNames: fc.array(fc.constantFrom('Delete*', '*Object', 'Console?ogin', 'Assume*'), { maxLength: 2 }),
+        eventSources: fc.array(fc.constantFrom('ec2', 'iam'), { maxLength: 1 }),
+        errorCodes: fc.array(fc.constantFrom('Access*', '*Unauthorized*'), { maxLength: 1 }),
+        regions: fc.array(fc.constantFrom('us-east-1', 'eu-west-1'), { maxLength: 1 }),
+        errorsOnly: fc.boolean(),
+        patterns: fc.array(fc.constantFrom('{ $.eventName = "Delete*" || $.readOnly IS TRUE }', 'ConsoleLogin', '{ $.errorCode NOT EXISTS }'), { maxLength: 1 }),
+      },
+      { requiredKeys: [] },
+    );
+    let matchedSomething = 0;
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), spec, fc.boolean(), (records, filterSpec, escape) => {
+        let text = JSON.stringify({ Records: records });
+        // Java's serializer escapes some characters as \uXXXX; a needle must not miss those.
+        if (escape) text = text.replace(/Delete/g, '\\u0044elete');
+        const filter = compileFilter(filterSpec);
+        const fast = ids(Buffer.from(text), filter);
+        expect(fast).toEqual(ids(Buffer.from(text), exhaustive(filter)));
+        if (fast.length > 0) matchedSomething++;
+      }),
+      { numRuns: 500 },
+    );
+    expect(matchedSomething).toBeGreaterThan(50);
+  });
+});
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) walk(full, out);
+    else if (/\.(json|jsonl|ndjson)(\.gz)?$/.test(name) && !name.includes('_CloudTrail-Digest_')) out.push(full);
+  }
+  return out;
+}
+
+const sharedFiles = (() => {
+  try {
+    return walk(SHARED_DATA);
+  } catch {
+    return [];
+  }
+})();
+
+describe.runIf(sharedFiles.length > 0)('the public CloudTrail files in ../shared/data', () => {
+  it('all parse, and needles never lose a match there', () => {
+    const filters: FilterSpec[] = [{}, { eventNames: ['Delete*'] }, { errorsOnly: true }, { eventSources: ['s3'] }, { presets: ['cis-4.1'] }, { presets: ['cis-4.3'] }, { patterns: ['{ $.userIdentity.type = "IAMUser" && $.readOnly IS FALSE }'] }];
+    let records = 0;
+    for (const file of sharedFiles) {
+      let buf = readFileSync(file);
+      if (buf[0] === 0x1f) buf = gunzipSync(buf);
+      const all = searchDocument(buf, compileFilter({}), () => {});
+      expect(all.problems, file).toEqual([]);
+      records += all.records;
+      for (const spec of filters) {
+        const filter = compileFilter(spec);
+        expect(ids(buf, filter), `${file} ${JSON.stringify(spec)}`).toEqual(ids(buf, exhaustive(filter)));
+      }
+    }
+    expect(records).toBeGreaterThan(20_000);
+  });
+});

@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compactJson, DocumentFormatError, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from '../../src/core/record-scanner.js';
+
+function spans(text: string): { text: string; flags: number }[] {
+  const buf = Buffer.from(text, 'utf8');
+  const out: { text: string; flags: number }[] = [];
+  scanDocument(buf, (start, end, flags) => {
+    out.push({ text: buf.toString('utf8', start, end), flags });
+  });
+  return out;
+}
+
+function errorOf(text: string): string {
+  try {
+    spans(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DocumentFormatError);
+    return (error as Error).message;
+  }
+  throw new Error(`no error for ${JSON.stringify(text)}`);
+}
+
+describe('scanDocument', () => {
+  it('finds each record of a compact delivery file, in order', () => {
+    const found = spans('{"Records":[{"eventName":"A","x":{"y":[1,{"z":"}"}]}},{"eventName":"B"}]}');
+    expect(found.map((s) => s.text)).toEqual(['{"eventName":"A","x":{"y":[1,{"z":"}"}]}}', '{"eventName":"B"}']);
+    expect(found.map((s) => s.flags)).toEqual([0, 0]);
+  });
+
+  it('handles pretty-printed files, a BOM and keys after the Records array', () => {
+    const text = '\ufeff{\n  "Records" : [\n    { "eventName": "A" } ,\n    {"eventName":"B"}\n  ],\n  "Extra": {"a": [1]}\n}\n';
+    expect(spans(text).map((s) => s.text)).toEqual(['{ "eventName": "A" }', '{"eventName":"B"}']);
+  });
+
+  it('ignores brackets and quotes inside strings, including escaped quotes and backslashes', () => {
+    const record = String.raw`{"a":"\"}]{[","b":"\\","c":"x\\\"y"}`;
+    expect(spans(`{"Records":[${record}]}`).map((s) => s.text)).toEqual([record]);
+  });
+
+  it('flags records with \\u escapes, where a literal search is not conclusive', () => {
+    const found = spans(String.raw`{"Records":[{"a":"b"},{"a":"\u0044elete"},{"a":"\\u0044"}]}`);
+    expect(found.map((s) => s.flags & SPAN_UNICODE_ESCAPE)).toEqual([0, SPAN_UNICODE_ESCAPE, 0]);
+  });
+
+  it('reads lookup-events output, JSON arrays and NDJSON', () => {
+    expect(spans('{"Events":[{"CloudTrailEvent":"{}"}],"NextToken":"x"}').map((s) => s.flags)).toEqual([SPAN_LOOKUP_ITEM]);
+    expect(spans('[{"a":1},\n{"a":2}]').map((s) => [s.text, s.flags])).toEqual([['{"a":1}', SPAN_STANDALONE], ['{"a":2}', SPAN_STANDALONE]]);
+    expect(spans('{"a":1}\n{"a":2}\r\n\n{"a":3}').map((s) => s.text)).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
+    expect(spans('{"eventName":"X","Records":[]}').map((s) => s.flags)).toEqual([SPAN_STANDALONE]);
+  });
+
+  it('accepts an empty Records array', () => {
+    expect(spans('{"Records":[]}')).toEqual([]);
+  });
+
+  it('rejects broken documents with a one-line reason', () => {
+    expect(errorOf('')).toBe('the file is empty');
+    expect(errorOf('  \n')).toBe('the file is empty');
+    expect(errorOf('{"Records": 5}')).toBe('"Records" is not an array (found \'5\')');
+    expect(errorOf('{"Records":[1]}')).toBe('"Records"[0] is not an object (found \'1\')');
+    expect(errorOf('[{"a":1}, 2]')).toBe("the top-level array[1] is not an object (found '2')");
+    expect(errorOf('{"Records":[{"a":1}')).toMatch(/^truncated JSON/);
+    expect(errorOf('{"Records":[{"a":"unterminated')).toMatch(/^truncated JSON: the file ends inside an unterminated string/);
+    expect(errorOf('{"Records":[{"a":1} {"a":2}]}')).toMatch(/^expected ',' or ']' after "Records"\[0\]/);
+    expect(errorOf('hello')).toBe("not JSON: starts with 'h'");
+    expect(errorOf('\u0000\u0001')).toBe('not JSON: starts with byte 0x00');
+    expect(errorOf('{"a":1} x')).toMatch(/^unexpected 'x' at byte 8/);
+    expect(errorOf('{"a":1}}')).toMatch(/^unexpected '}'/);
+  });
+
+  it('stops when the sink returns false', () => {
+    const buf = Buffer.from('{"Records":[{"a":1},{"a":2},{"a":3}]}');
+    let seen = 0;
+    scanDocument(buf, () => {
+      seen++;
+      return seen < 2;
+    });
+    expect(seen).toBe(2);
+  });
+
+  it('finds exactly the records JSON.stringify wrote, for any records', () => {
+    const record = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 6 });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 8 }), fc.boolean(), (records, pretty) => {
+        const text = JSON.stringify({ Records: records }, null, pretty ? 2 : undefined);
+        const found = spans(text).map((s) => JSON.parse(s.text) as unknown);
+        expect(found).toEqual(records.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws anything but DocumentFormatError and never hangs on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          scanDocument(Buffer.from(bytes), () => true);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DocumentFormatError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', '\\', ',', ':', 'a', ' ', 'R') }), (text) => {
+        try {
+          scanDocument(Buffer.from(`{"Records":[${text}`), () => true);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DocumentFormatError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('compactJson', () => {
+  it('removes white space between tokens and keeps every token byte', () => {
+    expect(compactJson('{\n  "a" : [ 1.0E9 , "x y\\n" ],\n\t"b": {"c" :null}\n}')).toBe('{"a":[1.0E9,"x y\\n"],"b":{"c":null}}');
+  });
+
+  it('returns compact text unchanged', () => {
+    const text = '{"a":"b c","d":[1,2]}';
+    expect(compactJson(text)).toBe(text);
+  });
+
+  it('parses to the same value for any JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const pretty = JSON.stringify(value, null, 2);
+        const compact = compactJson(pretty);
+        expect(compact).not.toMatch(/\n/);
+        expect(JSON.parse(compact)).toEqual(JSON.parse(pretty));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
