@@ -17,7 +17,7 @@ export const MAX_PATTERN_LENGTH = 1024;
 export const MAX_PATTERN_REGEXES = 2;
 
 export class PatternSyntaxError extends Error {
-  /** 1-based position in `pattern` of the character the parser stopped at. */
+  /** 1-based position (in UTF-16 code units) in `pattern` of the character the parser stopped at. */
   readonly column: number;
   readonly pattern: string;
 
@@ -134,7 +134,7 @@ class Parser {
       case '{':
         return { kind: 'json', expression: this.parseJsonPattern() };
       case '[':
-        this.fail("space-delimited patterns ('[...]') are not supported; use terms or a JSON pattern '{ ... }'", this.pos);
+        return this.fail("space-delimited patterns ('[...]') are not supported; use terms or a JSON pattern '{ ... }'", this.pos);
       case '%': {
         const regex = this.parseRegexLiteral();
         this.skipSpace();
@@ -460,7 +460,7 @@ const MAX_REPEAT = 1000;
 const MAX_PROGRAM = 10_000;
 const LITERAL_CHAR = /[A-Za-z0-9:_#=@/;, -]/;
 const CLASS_EXTRA_CHAR = /[\^$?{}|*+.[]/;
-const ESCAPABLE = /[!-\/:-@[-`{-~]/;
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
 
 const DIGIT: readonly number[] = [48, 57];
 const WORD: readonly number[] = [48, 57, 65, 90, 95, 95, 97, 122];
@@ -659,6 +659,8 @@ export class CompiledRegex {
    */
   readonly requiredLiterals: readonly string[] | undefined;
 
+  /** Whether every alternative is a plain string, so that the required literals are the whole answer. */
+  private readonly literalOnly: boolean;
   private readonly ops: Uint8Array;
   private readonly arg1: Int32Array;
   private readonly arg2: Int32Array;
@@ -672,6 +674,9 @@ export class CompiledRegex {
   constructor(source: string, alternatives: readonly (readonly Piece[])[], tooLarge: () => never) {
     this.source = source;
     this.requiredLiterals = requiredLiterals(alternatives);
+    this.literalOnly = alternatives.every((pieces) =>
+      pieces.every((p) => p.atom.kind === 'char' && p.min === p.max && p.min >= 1 && p.min <= 64),
+    );
     const ops: number[] = [];
     const arg1: number[] = [];
     const arg2: number[] = [];
@@ -743,7 +748,7 @@ export class CompiledRegex {
   test(text: string): boolean {
     const literals = this.requiredLiterals;
     if (literals !== undefined && !literals.some((l) => text.includes(l))) return false;
-    return this.run(text);
+    return this.literalOnly || this.run(text);
   }
 
   private nextGeneration(): void {
