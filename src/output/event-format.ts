@@ -8,6 +8,8 @@ export interface Column {
   readonly width: number;
   readonly value: (record: CloudTrailRecord) => string | undefined;
   readonly style?: (chalk: ChalkInstance, text: string) => string;
+  /** Cut from the start, keeping the end: for principals, whose session name ends them. */
+  readonly keepEnd?: boolean;
 }
 
 function shortSource(record: CloudTrailRecord): string | undefined {
@@ -20,7 +22,7 @@ export const DEFAULT_COLUMNS: readonly Column[] = [
   { header: 'TIME', width: 20, value: (r) => stringField(r, 'eventTime'), style: (c, t) => c.dim(t) },
   { header: 'ACCOUNT', width: 12, value: accountOf },
   { header: 'REGION', width: 14, value: (r) => stringField(r, 'awsRegion') },
-  { header: 'PRINCIPAL', width: 28, value: principalOf, style: (c, t) => c.cyan(t) },
+  { header: 'PRINCIPAL', width: 28, value: principalOf, style: (c, t) => c.cyan(t), keepEnd: true },
   { header: 'SOURCE', width: 16, value: shortSource },
   { header: 'EVENT', width: 34, value: (r) => stringField(r, 'eventName'), style: (c, t) => c.bold(t) },
   { header: 'ERROR', width: 24, value: (r) => stringField(r, 'errorCode'), style: (c, t) => c.red(t) },
@@ -44,7 +46,12 @@ export function fieldColumns(fields: readonly string[]): Column[] {
 export function cellText(column: Column, record: CloudTrailRecord, width = column.width): string {
   const value = column.value(record);
   if (value === undefined || value === '') return '-';
-  return truncateDisplay(safeText(value), width);
+  if (column.keepEnd === true) {
+    const text = safeText(value);
+    const chars = Array.from(text);
+    return chars.length <= width ? text : `…${chars.slice(chars.length - width + 1).join('')}`;
+  }
+  return truncateDisplay(value, width);
 }
 
 /** One aligned line per event (`--output pretty`); the last column is not padded. */

@@ -12,11 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The test's environment without colour settings (vitest sets FORCE_COLOR), plus `extra`. */
+function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env['FORCE_COLOR'];
+  return { ...env, ...extra };
+}
+
 /** Runs the built CLI as a user would, without colour unless the test asks for it. */
 export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string>; nodeArgs?: string[] } = {}): CliResult {
   const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     input: options.input ?? '',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env } as NodeJS.ProcessEnv,
+    env: cliEnv(options.env),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: 60_000,
@@ -27,7 +34,7 @@ export function runCli(args: readonly string[], options: { input?: string | Buff
 /** Starts the CLI in the background (for tail -f); collects its output. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
