@@ -7,7 +7,7 @@ import { cellText, type Column } from './event-format.js';
 export function renderEventTable(records: readonly CloudTrailRecord[], columns: readonly Column[], chalk: ChalkInstance): string {
   const table = new Table({
     head: columns.map((c) => chalk.bold(c.header)),
-    style: { head: [], border: [], compact: false },
+    style: { head: [], border: [], compact: true },
     wordWrap: false,
   });
   for (const record of records) {
