@@ -3,23 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchiveFacts } from '../../fixtures/generate.mjs';
 import { jsonLines, runCli, SAMPLE } from '../helpers/cli.js';
 
 /** The CloudTrail (not Insights) folders of the sample, which the generator's counts describe. */
 const TRAIL_FOLDERS = ['111111111111', '222222222222'].map((a) => join(SAMPLE, 'AWSLogs', a, 'CloudTrail'));
 
-interface Expected {
-  totalEvents: number;
-  insightEvents: number;
-  byEventName: Record<string, number>;
-  byAccount: Record<string, number>;
-  byRegion: Record<string, number>;
-  withErrorCode: number;
-  writeEvents: number;
-  hostileEventIds: string[];
-  newestEventTimes: string[];
-}
-const expected = JSON.parse(readFileSync(`${SAMPLE}.expected.json`, 'utf8')) as Expected;
+const expected = JSON.parse(readFileSync(`${SAMPLE}.expected.json`, 'utf8')) as ArchiveFacts;
 
 function record(fields: Record<string, unknown>): Record<string, unknown> {
   return {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchiveFacts } from '../../fixtures/generate.mjs';
 import { jsonLines, runCli, SAMPLE, startCli, waitFor } from '../helpers/cli.js';
 
 const TRAIL_FOLDERS = ['111111111111', '222222222222'].map((a) => join(SAMPLE, 'AWSLogs', a, 'CloudTrail'));
-const expected = JSON.parse(readFileSync(`${SAMPLE}.expected.json`, 'utf8')) as { newestEventTimes: string[]; totalEvents: number };
+const expected = JSON.parse(readFileSync(`${SAMPLE}.expected.json`, 'utf8')) as ArchiveFacts;
 
 function event(id: string, time: string, name = 'DeleteVolume'): Record<string, unknown> {
   return { eventVersion: '1.09', eventTime: time, eventSource: 'ec2.amazonaws.com', eventName: name, awsRegion: 'us-east-1', eventID: id, recipientAccountId: '111111111111' };
