@@ -99,3 +99,36 @@ export function describeWithMoto(name: string, body: () => void): void {
   }
   describe(name, body);
 }
+
+/** Static credentials and region for talking to moto; never real ones. */
+export const MOTO_REGION = 'us-east-1';
+
+/**
+ * Environment for a CLI process that must talk to moto only: its endpoint for every service,
+ * fake credentials, and no shared config files that could name a real profile.
+ */
+export function motoEnv(moto: MotoServer): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: MOTO_REGION,
+    AWS_DEFAULT_REGION: MOTO_REGION,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/** Client settings for the SDK clients a test uses to arrange or inspect moto's state. */
+export function motoClientConfig(moto: MotoServer, region = MOTO_REGION) {
+  return {
+    endpoint: moto.endpoint,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing', sessionToken: 'testing' },
+    forcePathStyle: true,
+    // moto may not accept the CRC checksums SDK v3 adds to uploads by default.
+    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+  };
+}

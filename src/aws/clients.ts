@@ -1,0 +1,121 @@
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { STSClient } from '@aws-sdk/client-sts';
+
+/**
+ * How every AWS client is built: one profile, region and endpoint for the whole command
+ * (`--profile`, `--region`, `--endpoint-url`), adaptive retries, and trailkit's user agent.
+ * The SDK also honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> by itself.
+ */
+export interface AwsConfig {
+  readonly profile?: string;
+  readonly region?: string;
+  readonly endpointUrl?: string;
+  /** Attempts per call including the first; adaptive mode also rate-limits on throttling. */
+  readonly maxAttempts?: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Options shared by every client constructor. */
+export function clientOptions(config: AwsConfig, region?: string): Record<string, unknown> {
+  const options: Record<string, unknown> = {
+    retryMode: 'adaptive',
+    maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    customUserAgent: 'trailkit',
+  };
+  const effectiveRegion = region ?? config.region;
+  if (effectiveRegion !== undefined) options['region'] = effectiveRegion;
+  if (config.profile !== undefined) options['profile'] = config.profile;
+  if (config.endpointUrl !== undefined) options['endpoint'] = config.endpointUrl;
+  return options;
+}
+
+/**
+ * Builds clients on first use, one per service and region. The SDK modules are imported here,
+ * inside the factory methods, so commands that never call AWS never load them.
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(readonly config: AwsConfig) {}
+
+  private async get<T>(key: string, make: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit as T;
+    const client = await make();
+    this.cache.set(key, client);
+    return client;
+  }
+
+  cloudTrail(region?: string): Promise<CloudTrailClient> {
+    return this.get(`cloudtrail:${region ?? ''}`, async () => {
+      const { CloudTrailClient } = await import('@aws-sdk/client-cloudtrail');
+      return new CloudTrailClient(clientOptions(this.config, region));
+    });
+  }
+
+  s3(region?: string): Promise<S3Client> {
+    return this.get(`s3:${region ?? ''}`, async () => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      return new S3Client({
+        ...clientOptions(this.config, region),
+        // An emulator on a custom endpoint serves buckets by path, not by virtual host.
+        forcePathStyle: this.config.endpointUrl !== undefined,
+        followRegionRedirects: true,
+      });
+    });
+  }
+
+  iam(): Promise<IAMClient> {
+    return this.get('iam', async () => {
+      const { IAMClient } = await import('@aws-sdk/client-iam');
+      return new IAMClient(clientOptions(this.config));
+    });
+  }
+
+  logs(region?: string): Promise<CloudWatchLogsClient> {
+    return this.get(`logs:${region ?? ''}`, async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return new CloudWatchLogsClient(clientOptions(this.config, region));
+    });
+  }
+
+  kms(region?: string): Promise<KMSClient> {
+    return this.get(`kms:${region ?? ''}`, async () => {
+      const { KMSClient } = await import('@aws-sdk/client-kms');
+      return new KMSClient(clientOptions(this.config, region));
+    });
+  }
+
+  sns(region?: string): Promise<SNSClient> {
+    return this.get(`sns:${region ?? ''}`, async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      return new SNSClient(clientOptions(this.config, region));
+    });
+  }
+
+  sts(): Promise<STSClient> {
+    return this.get('sts', async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      return new STSClient(clientOptions(this.config));
+    });
+  }
+
+  /** The region calls go to when none is named: the client's resolved region. */
+  async region(): Promise<string> {
+    const client = await this.sts();
+    const region = await client.config.region();
+    return region;
+  }
+
+  /** Closes every socket so the process can exit. */
+  destroy(): void {
+    for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
+    this.cache.clear();
+  }
+}
