@@ -1,4 +1,5 @@
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -82,6 +83,13 @@ export class AwsClients {
     return this.get(`logs:${region ?? ''}`, async () => {
       const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
       return new CloudWatchLogsClient(clientOptions(this.config, region));
+    });
+  }
+
+  cloudWatch(region?: string): Promise<CloudWatchClient> {
+    return this.get(`cloudwatch:${region ?? ''}`, async () => {
+      const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+      return new CloudWatchClient(clientOptions(this.config, region));
     });
   }
 

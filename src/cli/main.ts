@@ -5,6 +5,7 @@ import { safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
 import { makeTailCommand } from './tail.js';
+import { makeVerifyCommand } from './verify.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program, { aws: true });
   program.addCommand(addGlobalOptions(makeGrepCommand(), { aws: false }));
   program.addCommand(addGlobalOptions(makeTailCommand(), { aws: false }));
+  program.addCommand(addGlobalOptions(makeVerifyCommand(), { aws: true }));
   return configure(program);
 }
 

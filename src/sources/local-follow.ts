@@ -13,7 +13,7 @@ interface FileState {
 }
 
 /** Remembers the last event ids printed, to never print an event twice. */
-class RecentIds {
+export class RecentIds {
   private readonly ids = new Set<string>();
   constructor(private readonly capacity: number) {}
 
@@ -39,6 +39,11 @@ export interface PollResult {
 }
 
 const EVENT_ID = /"eventID"\s*:\s*"([^"\\]*)"/;
+
+/** The eventID of a record's JSON text, without parsing it. */
+export function eventIdOf(raw: string): string | undefined {
+  return EVENT_ID.exec(raw)?.[1];
+}
 
 /**
  * Watches local files and folders for new or grown log files by polling (portable, and it sees
@@ -67,7 +72,7 @@ export class LocalFollower {
 
   /** Marks an event as printed; false when it was printed before. */
   remember(match: WireMatch): boolean {
-    const id = EVENT_ID.exec(match.raw)?.[1];
+    const id = eventIdOf(match.raw);
     return this.printed.add(id ?? match.raw);
   }
 

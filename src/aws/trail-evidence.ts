@@ -1,0 +1,234 @@
+import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
+import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, type ListAttachedRolePoliciesCommandOutput, type ListRolePoliciesCommandOutput } from '@aws-sdk/client-iam';
+import { GetBucketAclCommand, GetBucketLoggingCommand, GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { parseTrailArn } from '../core/s3-layout.js';
+import type { AlarmInfo, IntegrityInfo, MetricFilterInfo, Probe, RoleInfo, SelectorsInfo, TrailEvidence, TrailInfo, TrailStatusInfo } from '../core/verify-checks.js';
+import type { AwsClients } from './clients.js';
+import { awsErrorCode, isAccessDenied, isNotFound } from './errors.js';
+
+/** Runs one look-up; AccessDenied becomes "needs ACTION" so the check can skip and say why. */
+export async function probe<T>(action: string, look: () => Promise<T>): Promise<Probe<T>> {
+  try {
+    return { ok: true, value: await look() };
+  } catch (error) {
+    const message = `${awsErrorCode(error) ?? 'Error'}: ${((error as Error).message ?? '').split('\n')[0]}`;
+    if (isAccessDenied(error)) return { ok: false, denied: action, error: message };
+    return { ok: false, error: message };
+  }
+}
+
+const toMs = (d: Date | undefined) => (d === undefined ? undefined : d.getTime());
+
+export interface GatherOptions {
+  /** Trail name or ARN. */
+  readonly trail: string;
+  readonly integrityHours: number;
+  readonly now: number;
+  /** Validates the trail's digests for the window; given by the CLI so verify reuses validate-digest. */
+  readonly integrity?: (trail: TrailInfo, since: number, until: number) => Promise<IntegrityInfo | undefined>;
+}
+
+/** Gathers everything the verify checks look at, each look-up failing on its own. */
+export async function gatherTrailEvidence(clients: AwsClients, options: GatherOptions): Promise<TrailEvidence> {
+  const arnRegion = parseTrailArn(options.trail)?.region;
+  const cloudTrail = await clients.cloudTrail(arnRegion);
+  const base = { trailRef: options.trail, now: options.now, integrityHours: options.integrityHours };
+
+  const trail = await probe<TrailInfo | undefined>('cloudtrail:GetTrail', async () => {
+    try {
+      const t = (await cloudTrail.send(new GetTrailCommand({ Name: options.trail }))).Trail;
+      if (t?.TrailARN === undefined) return undefined;
+      const info: TrailInfo = {
+        name: t.Name ?? options.trail,
+        arn: t.TrailARN,
+        homeRegion: t.HomeRegion ?? parseTrailArn(t.TrailARN)?.region ?? arnRegion ?? '',
+      };
+      const optional: [keyof TrailInfo, unknown][] = [
+        ['s3BucketName', t.S3BucketName], ['s3KeyPrefix', t.S3KeyPrefix], ['isMultiRegionTrail', t.IsMultiRegionTrail],
+        ['includeGlobalServiceEvents', t.IncludeGlobalServiceEvents], ['logFileValidationEnabled', t.LogFileValidationEnabled],
+        ['kmsKeyId', t.KmsKeyId], ['cloudWatchLogsLogGroupArn', t.CloudWatchLogsLogGroupArn], ['cloudWatchLogsRoleArn', t.CloudWatchLogsRoleArn],
+        ['isOrganizationTrail', t.IsOrganizationTrail], ['hasCustomEventSelectors', t.HasCustomEventSelectors],
+      ];
+      for (const [key, value] of optional) if (value !== undefined && value !== null) (info as unknown as Record<string, unknown>)[key] = value;
+      return info;
+    } catch (error) {
+      if (error instanceof TrailNotFoundException || awsErrorCode(error) === 'TrailNotFoundException') return undefined;
+      throw error;
+    }
+  });
+  if (!trail.ok || trail.value === undefined) return { ...base, trail };
+  const t = trail.value;
+  const home = await clients.cloudTrail(t.homeRegion === '' ? undefined : t.homeRegion);
+
+  const accountId = await probe('sts:GetCallerIdentity', async () => (await (await clients.sts()).send(new GetCallerIdentityCommand({}))).Account);
+  const status = probe<TrailStatusInfo>('cloudtrail:GetTrailStatus', async () => {
+    const s = await home.send(new GetTrailStatusCommand({ Name: t.arn }));
+    const info: TrailStatusInfo = {};
+    if (s.IsLogging !== undefined) info.isLogging = s.IsLogging;
+    if (s.LatestDeliveryError) info.latestDeliveryError = s.LatestDeliveryError;
+    if (s.LatestDigestDeliveryError) info.latestDigestDeliveryError = s.LatestDigestDeliveryError;
+    if (s.LatestCloudWatchLogsDeliveryError) info.latestCloudWatchLogsDeliveryError = s.LatestCloudWatchLogsDeliveryError;
+    const delivered = toMs(s.LatestDeliveryTime);
+    if (delivered !== undefined) info.latestDeliveryTime = delivered;
+    const started = toMs(s.StartLoggingTime);
+    if (started !== undefined) info.startLoggingTime = started;
+    return info;
+  });
+  const selectors = probe<SelectorsInfo>('cloudtrail:GetEventSelectors', async () => {
+    const s = await home.send(new GetEventSelectorsCommand({ TrailName: t.arn }));
+    return { basic: (s.EventSelectors ?? []) as SelectorsInfo['basic'], advanced: (s.AdvancedEventSelectors ?? []) as SelectorsInfo['advanced'] };
+  });
+
+  const bucket = t.s3BucketName ?? '';
+  const s3 = await clients.s3(t.homeRegion === '' ? undefined : t.homeRegion);
+  const bucketPolicy = probe<string | undefined>('s3:GetBucketPolicy', async () => {
+    try {
+      return (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+    } catch (error) {
+      if (awsErrorCode(error) === 'NoSuchBucketPolicy') return undefined;
+      throw error;
+    }
+  });
+  const publicAccessBlock = probe('s3:GetBucketPublicAccessBlock', async () => {
+    try {
+      const c = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+      return c === undefined ? undefined : { blockPublicAcls: c.BlockPublicAcls, ignorePublicAcls: c.IgnorePublicAcls, blockPublicPolicy: c.BlockPublicPolicy, restrictPublicBuckets: c.RestrictPublicBuckets };
+    } catch (error) {
+      if (awsErrorCode(error) === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+      throw error;
+    }
+  });
+  const bucketPolicyIsPublic = probe('s3:GetBucketPolicyStatus', async () => {
+    try {
+      return (await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus?.IsPublic;
+    } catch (error) {
+      if (awsErrorCode(error) === 'NoSuchBucketPolicy' || isNotFound(error)) return undefined;
+      throw error;
+    }
+  });
+  const bucketAclPublicGrants = probe('s3:GetBucketAcl', async () => {
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
+    return (acl.Grants ?? [])
+      .filter((g) => /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)$/.test(g.Grantee?.URI ?? ''))
+      .map((g) => `${g.Permission ?? '?'} to ${(g.Grantee?.URI ?? '').split('/').pop() ?? ''}`);
+  });
+  const bucketLogging = probe('s3:GetBucketLogging', async () => {
+    const target = (await s3.send(new GetBucketLoggingCommand({ Bucket: bucket }))).LoggingEnabled?.TargetBucket;
+    return target === undefined ? undefined : { targetBucket: target };
+  });
+
+  const groupArn = t.cloudWatchLogsLogGroupArn;
+  const groupName = groupArn === undefined ? undefined : /:log-group:([^:]+)/.exec(groupArn)?.[1];
+  const groupRegion = groupArn?.split(':')[3];
+  let logGroupExists: Promise<Probe<boolean>> | undefined;
+  let metricFilters: Promise<Probe<MetricFilterInfo[]>> | undefined;
+  let alarms: Promise<Probe<AlarmInfo[]>> | undefined;
+  if (groupName !== undefined) {
+    const logs = await clients.logs(groupRegion);
+    logGroupExists = probe('logs:DescribeLogGroups', async () => {
+      let token: string | undefined;
+      do {
+        const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: groupName, nextToken: token }));
+        if ((page.logGroups ?? []).some((g) => g.logGroupName === groupName)) return true;
+        token = page.nextToken;
+      } while (token !== undefined);
+      return false;
+    });
+    metricFilters = probe('logs:DescribeMetricFilters', async () => {
+      const out: MetricFilterInfo[] = [];
+      let token: string | undefined;
+      do {
+        const page = await logs.send(new DescribeMetricFiltersCommand({ logGroupName: groupName, nextToken: token }));
+        for (const f of page.metricFilters ?? []) {
+          const transformation = f.metricTransformations?.[0];
+          out.push({
+            name: f.filterName ?? '',
+            pattern: f.filterPattern ?? '',
+            ...(transformation?.metricName === undefined ? {} : { metricName: transformation.metricName }),
+            ...(transformation?.metricNamespace === undefined ? {} : { metricNamespace: transformation.metricNamespace }),
+          });
+        }
+        token = page.nextToken;
+      } while (token !== undefined);
+      return out;
+    });
+    alarms = probe('cloudwatch:DescribeAlarms', async () => {
+      const cloudWatch = await clients.cloudWatch(groupRegion);
+      {
+        const out: AlarmInfo[] = [];
+        let token: string | undefined;
+        do {
+          const page = await cloudWatch.send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'] }));
+          for (const a of (page.MetricAlarms ?? []) as MetricAlarm[]) {
+            out.push({ name: a.AlarmName ?? '', ...(a.MetricName === undefined ? {} : { metricName: a.MetricName }), ...(a.Namespace === undefined ? {} : { namespace: a.Namespace }), actions: a.AlarmActions ?? [] });
+          }
+          token = page.NextToken;
+        } while (token !== undefined);
+        return out;
+      }
+    });
+  }
+  const roleArn = t.cloudWatchLogsRoleArn;
+  const role = roleArn === undefined ? undefined : probe<RoleInfo | undefined>('iam:GetRole', () => readRole(clients, roleArn));
+
+  const integrity = t.logFileValidationEnabled === true && options.integrity !== undefined
+    ? probe('s3:GetObject', () => (options.integrity as NonNullable<GatherOptions['integrity']>)(t, options.now - options.integrityHours * 3_600_000, options.now))
+    : undefined;
+
+  const account = accountId.ok ? accountId.value : undefined;
+  return {
+    ...base,
+    ...(account === undefined ? {} : { accountId: account }),
+    trail,
+    status: await status,
+    selectors: await selectors,
+    bucketPolicy: await bucketPolicy,
+    publicAccessBlock: await publicAccessBlock,
+    bucketPolicyIsPublic: await bucketPolicyIsPublic,
+    bucketAclPublicGrants: await bucketAclPublicGrants,
+    bucketLogging: await bucketLogging,
+    ...(logGroupExists === undefined ? {} : { logGroupExists: await logGroupExists }),
+    ...(metricFilters === undefined ? {} : { metricFilters: await metricFilters }),
+    ...(alarms === undefined ? {} : { alarms: await alarms }),
+    ...(role === undefined ? {} : { role: await role }),
+    ...(integrity === undefined ? {} : { integrity: await integrity }),
+  };
+}
+
+async function readRole(clients: AwsClients, roleArn: string): Promise<RoleInfo | undefined> {
+  const iam = await clients.iam();
+  const roleName = roleArn.split('/').pop() ?? roleArn;
+  let trust: string | undefined;
+  try {
+    trust = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.AssumeRolePolicyDocument;
+  } catch (error) {
+    if (awsErrorCode(error) === 'NoSuchEntity' || awsErrorCode(error) === 'NoSuchEntityException') return undefined;
+    throw error;
+  }
+  const policies: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page: ListRolePoliciesCommandOutput = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+    for (const policyName of page.PolicyNames ?? []) {
+      const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))).PolicyDocument;
+      if (doc !== undefined) policies.push(doc);
+    }
+    marker = page.IsTruncated === true ? page.Marker : undefined;
+  } while (marker !== undefined);
+  marker = undefined;
+  do {
+    const page: ListAttachedRolePoliciesCommandOutput = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+    for (const attached of page.AttachedPolicies ?? []) {
+      if (attached.PolicyArn === undefined) continue;
+      const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: attached.PolicyArn }))).Policy;
+      if (policy?.DefaultVersionId === undefined) continue;
+      const doc = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: attached.PolicyArn, VersionId: policy.DefaultVersionId }))).PolicyVersion?.Document;
+      if (doc !== undefined) policies.push(doc);
+    }
+    marker = page.IsTruncated === true ? page.Marker : undefined;
+  } while (marker !== undefined);
+  return { arn: roleArn, ...(trust === undefined ? {} : { trustPolicy: trust }), policies };
+}

@@ -1,0 +1,61 @@
+import Table from 'cli-table3';
+import { gatherTrailEvidence } from '../aws/trail-evidence.js';
+import { EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
+import { CHECK_IDS, evaluateChecks, selectChecks, summarize, type CheckResult, type CheckStatus, type CheckSummary } from '../core/verify-checks.js';
+import { renderJUnit } from '../output/junit.js';
+import { safeText } from '../output/terminal-safe.js';
+import { withAws } from './aws-command.js';
+import type { CliContext } from './context.js';
+import type { VerifyFlags } from './verify.js';
+
+type VerifyFormat = 'text' | 'json' | 'junit';
+
+function formatOf(output: string | undefined): VerifyFormat {
+  if (output === undefined || output === 'text' || output === 'table' || output === 'pretty') return 'text';
+  if (output === 'json' || output === 'junit') return output;
+  throw usageError(`--output '${output}' is not a format for verify`, 'use text, json or junit');
+}
+
+export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
+  const trail = flags.trailArn ?? flags.trailName;
+  if (trail === undefined || trail === '') throw usageError('verify needs --trail-name or --trail-arn', 'e.g. trailkit verify --trail-name main');
+  for (const id of [...flags.only, ...flags.skip]) {
+    if (!(CHECK_IDS as readonly string[]).includes(id)) throw usageError(`'${id}' is not a check id`, `known: ${CHECK_IDS.join(', ')}`);
+  }
+  const format = formatOf(ctx.globals.output);
+  const started = Date.now();
+  const evidence = await withAws(ctx, 'cloudtrail:GetTrail', (clients) =>
+    gatherTrailEvidence(clients, { trail, integrityHours: flags.integrityHours, now: ctx.now().getTime() }),
+  );
+  if (!evidence.trail.ok && evidence.trail.denied === undefined && /credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(evidence.trail.error)) {
+    // Not a finding about the trail: verify itself could not run.
+    throw usageError(`verify could not reach AWS: ${evidence.trail.error}`, 'check credentials (--profile, AWS_PROFILE), --region and --endpoint-url');
+  }
+  const results = selectChecks(evaluateChecks(evidence), flags.only, flags.skip);
+  const summary = summarize(results, flags.strict === true);
+  const arn = evidence.trail.ok && evidence.trail.value !== undefined ? evidence.trail.value.arn : trail;
+  if (format === 'json') {
+    await ctx.write(`${JSON.stringify({ trail: arn, checks: results, summary }, null, 2)}\n`);
+  } else if (format === 'junit') {
+    await ctx.write(renderJUnit({ trail: arn, results, summary, strict: flags.strict === true, timestamp: new Date(started), seconds: (Date.now() - started) / 1000 }));
+  } else {
+    await ctx.write(renderText(ctx, arn, results, summary));
+  }
+  return summary.failed ? EXIT_NEGATIVE : EXIT_OK;
+}
+
+function renderText(ctx: CliContext, trail: string, results: readonly CheckResult[], summary: CheckSummary): string {
+  const c = ctx.chalk;
+  const paint: Record<CheckStatus, (s: string) => string> = { pass: c.green, warn: c.yellow, fail: c.red.bold, skip: c.dim };
+  const table = new Table({ head: ['STATUS', 'CHECK', 'MESSAGE'].map((h) => c.bold(h)), style: { head: [], border: [], compact: true }, colWidths: [8, 23, 90], wordWrap: true });
+  for (const r of results) table.push([paint[r.status](r.status.toUpperCase()), r.id, safeText(r.message)]);
+  const fixes = results.filter((r) => r.remediation !== undefined && (r.status === 'fail' || r.status === 'warn')).map((r) => `  ${paint[r.status](r.id)}: ${safeText(r.remediation as string)}`);
+  const verdict = summary.failed ? c.red.bold('FAILED') : c.green.bold('OK');
+  return [
+    `trailkit verify ${safeText(trail)}`,
+    table.toString(),
+    ...(fixes.length === 0 ? [] : ['To fix:', ...fixes]),
+    `${verdict}: ${summary.pass} pass, ${summary.warn} warn, ${summary.fail} fail, ${summary.skip} skip`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './run-command.js';
+
+export interface VerifyFlags {
+  trailName?: string;
+  trailArn?: string;
+  only: string[];
+  skip: string[];
+  strict?: boolean;
+  integrityHours: number;
+}
+
+const EXAMPLES = `
+Examples:
+  $ trailkit verify --trail-name main
+  $ trailkit verify --trail-arn arn:aws:cloudtrail:us-east-1:123456789012:trail/main --output junit > verify.xml
+  $ trailkit verify --trail-name main --skip s3-data-events,bucket-access-logging --strict
+  $ trailkit verify --trail-name main --only integrity --integrity-hours 6 --output json
+
+Checks (stable ids): trail-exists, logging, multi-region, global-service-events, log-file-validation,
+kms-encryption, cloudwatch-logs, management-events, s3-data-events, bucket-policy,
+bucket-public-access, bucket-access-logging, delivery-health, integrity, cis-metric-filters.
+Each is pass, warn, fail or skip (a check that lacks permission to look says which IAM action it
+needed), with the evidence it saw and the command that fixes it.
+Exit status: 0 when nothing fails, 1 when a check fails (--strict: or warns), 2 when verify itself
+could not run (no credentials, say). A trail that does not exist fails trail-exists.`;
+
+const list = (value: string, previous: string[]) => previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+
+function hours(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 24 * 90) throw new Error(`'${value}' is not a whole number of hours between 1 and 2160`);
+  return n;
+}
+
+export function makeVerifyCommand(): Command {
+  return new Command('verify')
+    .description("check a trail's configuration, delivery health and integrity: one CI gate")
+    .addOption(new Option('--trail-name <name>', 'the trail to check (name or ARN)'))
+    .addOption(new Option('--trail-arn <arn>', 'the trail to check, by ARN').conflicts('trailName'))
+    .addOption(new Option('--only <ids>', 'run only these checks (comma-separated ids)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids>', 'leave out these checks (comma-separated ids)').argParser(list).default([]))
+    .addOption(new Option('--strict', 'a warning fails the run too'))
+    .addOption(new Option('--integrity-hours <n>', 'how many hours of digests the integrity check validates').argParser(hours).default(24))
+    .addHelpText('after', EXAMPLES)
+    .action(async (flags: VerifyFlags, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags));
+    });
+}

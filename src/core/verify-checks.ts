@@ -1,0 +1,474 @@
+import { CIS_PRESETS } from './cis-presets.js';
+import {
+  allowingStatements,
+  conditionKeys,
+  isPublicPrincipal,
+  parsePolicy,
+  principalIncludesService,
+  statementsOf,
+  type PolicyDocument,
+} from './policy-analysis.js';
+
+/**
+ * `trailkit verify`: the checks of SPEC section 8 as pure functions of the evidence gathered from
+ * AWS. Each check has a stable id, a status, the evidence it saw and the command that fixes it.
+ */
+
+export const CHECK_IDS = [
+  'trail-exists',
+  'logging',
+  'multi-region',
+  'global-service-events',
+  'log-file-validation',
+  'kms-encryption',
+  'cloudwatch-logs',
+  'management-events',
+  's3-data-events',
+  'bucket-policy',
+  'bucket-public-access',
+  'bucket-access-logging',
+  'delivery-health',
+  'integrity',
+  'cis-metric-filters',
+] as const;
+
+export type CheckId = (typeof CHECK_IDS)[number];
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  readonly id: CheckId;
+  readonly status: CheckStatus;
+  readonly message: string;
+  readonly evidence: Record<string, unknown>;
+  readonly remediation?: string;
+}
+
+/** What one AWS look-up gave: its value, or why there is none (the IAM action it lacked). */
+export type Probe<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly denied?: string; readonly error: string };
+
+export interface TrailInfo {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  s3BucketName?: string;
+  s3KeyPrefix?: string;
+  isMultiRegionTrail?: boolean;
+  includeGlobalServiceEvents?: boolean;
+  logFileValidationEnabled?: boolean;
+  kmsKeyId?: string;
+  cloudWatchLogsLogGroupArn?: string;
+  cloudWatchLogsRoleArn?: string;
+  isOrganizationTrail?: boolean;
+  hasCustomEventSelectors?: boolean;
+}
+
+export interface TrailStatusInfo {
+  isLogging?: boolean;
+  latestDeliveryError?: string;
+  latestDigestDeliveryError?: string;
+  latestCloudWatchLogsDeliveryError?: string;
+  latestDeliveryTime?: number;
+  startLoggingTime?: number;
+}
+
+export interface BasicSelector {
+  ReadWriteType?: string;
+  IncludeManagementEvents?: boolean;
+  DataResources?: { Type?: string; Values?: string[] }[];
+  ExcludeManagementEventSources?: string[];
+}
+
+export interface AdvancedSelector {
+  Name?: string;
+  FieldSelectors?: { Field?: string; Equals?: string[]; NotEquals?: string[]; StartsWith?: string[]; NotStartsWith?: string[]; EndsWith?: string[]; NotEndsWith?: string[] }[];
+}
+
+export interface SelectorsInfo {
+  basic: BasicSelector[];
+  advanced: AdvancedSelector[];
+}
+
+export interface PublicAccessBlockInfo {
+  blockPublicAcls?: boolean;
+  ignorePublicAcls?: boolean;
+  blockPublicPolicy?: boolean;
+  restrictPublicBuckets?: boolean;
+}
+
+export interface RoleInfo {
+  arn: string;
+  trustPolicy?: string;
+  /** Inline and attached permission policy documents. */
+  policies: string[];
+}
+
+export interface MetricFilterInfo {
+  name: string;
+  pattern: string;
+  metricName?: string;
+  metricNamespace?: string;
+}
+
+export interface AlarmInfo {
+  name: string;
+  metricName?: string;
+  namespace?: string;
+  actions: string[];
+}
+
+export interface IntegrityInfo {
+  digestsValid: number;
+  digestsInvalid: number;
+  logsValid: number;
+  logsInvalid: number;
+  unreferenced: number;
+  /** The first few problems, one line each. */
+  problems: string[];
+}
+
+export interface TrailEvidence {
+  /** The name or ARN the user gave. */
+  readonly trailRef: string;
+  readonly accountId?: string;
+  readonly now: number;
+  readonly trail: Probe<TrailInfo | undefined>;
+  readonly status?: Probe<TrailStatusInfo>;
+  readonly selectors?: Probe<SelectorsInfo>;
+  readonly bucketPolicy?: Probe<string | undefined>;
+  readonly publicAccessBlock?: Probe<PublicAccessBlockInfo | undefined>;
+  readonly bucketPolicyIsPublic?: Probe<boolean | undefined>;
+  readonly bucketAclPublicGrants?: Probe<string[]>;
+  readonly bucketLogging?: Probe<{ targetBucket?: string } | undefined>;
+  readonly logGroupExists?: Probe<boolean>;
+  readonly role?: Probe<RoleInfo | undefined>;
+  readonly metricFilters?: Probe<MetricFilterInfo[]>;
+  readonly alarms?: Probe<AlarmInfo[]>;
+  readonly integrity?: Probe<IntegrityInfo | undefined>;
+  readonly integrityHours: number;
+}
+
+const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
+/** A logging trail delivers about every 5 minutes; this much silence means something is wrong. */
+const DELIVERY_STALE_MS = 2 * 60 * 60 * 1000;
+/** A trail that just started logging has not delivered yet. */
+const FIRST_DELIVERY_GRACE_MS = 20 * 60 * 1000;
+
+function result(id: CheckId, status: CheckStatus, message: string, evidence: Record<string, unknown> = {}, remediation?: string): CheckResult {
+  return remediation === undefined ? { id, status, message, evidence } : { id, status, message, evidence, remediation };
+}
+
+function skipped<T>(id: CheckId, probe: Probe<T> | undefined, what: string): CheckResult | undefined {
+  if (probe === undefined) return result(id, 'skip', `${what} was not looked up`);
+  if (probe.ok) return undefined;
+  if (probe.denied !== undefined) return result(id, 'skip', `not allowed to read ${what}: needs ${probe.denied}`, { error: probe.error });
+  return result(id, 'skip', `could not read ${what}: ${probe.error}`);
+}
+
+function sourceArnCondition(statement: { Condition?: Record<string, Record<string, unknown>> }): boolean {
+  const keys = conditionKeys(statement);
+  return keys.has('aws:sourcearn') || keys.has('aws:sourceaccount');
+}
+
+/** Evaluates every check; `only`/`skip` select by id. */
+export function evaluateChecks(evidence: TrailEvidence): CheckResult[] {
+  const ref = evidence.trailRef;
+  const out: CheckResult[] = [];
+  const trailProbe = evidence.trail;
+  if (!trailProbe.ok) {
+    const skip = skipped('trail-exists', trailProbe, 'the trail');
+    out.push(skip as CheckResult);
+    for (const id of CHECK_IDS.slice(1)) out.push(result(id, 'skip', 'the trail could not be read'));
+    return out;
+  }
+  const trail = trailProbe.value;
+  if (trail === undefined) {
+    out.push(result('trail-exists', 'fail', `no trail named ${ref}`, { trail: ref }, `trailkit setup --trail-name ${ref} --bucket BUCKET`));
+    for (const id of CHECK_IDS.slice(1)) out.push(result(id, 'skip', 'the trail does not exist'));
+    return out;
+  }
+  const name = trail.name;
+  const account = evidence.accountId ?? trail.arn.split(':')[4] ?? 'ACCOUNT';
+  out.push(result('trail-exists', 'pass', `trail ${trail.arn}`, { arn: trail.arn, homeRegion: trail.homeRegion, bucket: trail.s3BucketName }));
+  out.push(loggingCheck(evidence, name));
+  out.push(flagCheck('multi-region', trail.isMultiRegionTrail, 'the trail logs every region', 'the trail logs one region only', `trailkit update-trail --name ${name} --is-multi-region-trail`));
+  out.push(flagCheck('global-service-events', trail.includeGlobalServiceEvents, 'global service events (IAM, STS, CloudFront) are logged', 'global service events (IAM, STS, CloudFront) are not logged', `trailkit update-trail --name ${name} --include-global-service-events`));
+  out.push(flagCheck('log-file-validation', trail.logFileValidationEnabled, 'log file validation is on (digest files are delivered)', 'log file validation is off: tampering cannot be detected', `trailkit update-trail --name ${name} --enable-log-file-validation`));
+  out.push(
+    trail.kmsKeyId !== undefined && trail.kmsKeyId !== ''
+      ? result('kms-encryption', 'pass', `logs are encrypted with ${trail.kmsKeyId}`, { kmsKeyId: trail.kmsKeyId })
+      : result('kms-encryption', 'fail', 'logs are not encrypted with a KMS key (SSE-S3 only)', {}, `trailkit setup --trail-name ${name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --create-kms-key`),
+  );
+  out.push(cloudWatchCheck(evidence, trail, account));
+  out.push(managementEventsCheck(evidence, trail));
+  out.push(s3DataEventsCheck(evidence, trail));
+  out.push(bucketPolicyCheck(evidence, trail, account));
+  out.push(publicAccessCheck(evidence, trail));
+  out.push(accessLoggingCheck(evidence, trail));
+  out.push(deliveryHealthCheck(evidence, trail));
+  out.push(integrityCheck(evidence, trail));
+  out.push(cisMetricFiltersCheck(evidence, trail));
+  return out;
+}
+
+function flagCheck(id: CheckId, value: boolean | undefined, passMessage: string, failMessage: string, remediation: string): CheckResult {
+  return value === true ? result(id, 'pass', passMessage, { value }) : result(id, 'fail', failMessage, { value: value ?? null }, remediation);
+}
+
+function loggingCheck(evidence: TrailEvidence, name: string): CheckResult {
+  const skip = skipped('logging', evidence.status, 'the trail status');
+  if (skip !== undefined) return skip;
+  const status = (evidence.status as { value: TrailStatusInfo }).value;
+  return status.isLogging === true
+    ? result('logging', 'pass', 'the trail is logging', { isLogging: true })
+    : result('logging', 'fail', 'the trail is not logging (StopLogging was called, or logging never started)', { isLogging: status.isLogging ?? null }, `aws cloudtrail start-logging --name ${name} (or re-run trailkit setup)`);
+}
+
+function cloudWatchCheck(evidence: TrailEvidence, trail: TrailInfo, account: string): CheckResult {
+  const id: CheckId = 'cloudwatch-logs';
+  const groupArn = trail.cloudWatchLogsLogGroupArn;
+  const fix = `trailkit create-log-group --log-group-name aws-cloudtrail-logs-${trail.name} && trailkit create-role && trailkit put-role-policy --role-name CloudTrail_CloudWatchLogs_Role --log-group-name aws-cloudtrail-logs-${trail.name} && trailkit update-trail --name ${trail.name} --cloud-watch-logs-log-group-arn ARN --cloud-watch-logs-role-arn ROLE_ARN`;
+  if (groupArn === undefined || groupArn === '') return result(id, 'fail', 'the trail does not send events to CloudWatch Logs', {}, fix);
+  const groupName = /:log-group:([^:]+)/.exec(groupArn)?.[1] ?? groupArn;
+  const region = groupArn.split(':')[3] ?? trail.homeRegion;
+  const problems: string[] = [];
+  const evidenceOut: Record<string, unknown> = { logGroupArn: groupArn, roleArn: trail.cloudWatchLogsRoleArn };
+  const exists = skipped(id, evidence.logGroupExists, 'the log group');
+  if (exists !== undefined) return exists;
+  if ((evidence.logGroupExists as { value: boolean }).value !== true) problems.push(`log group ${groupName} does not exist`);
+  const roleSkip = skipped(id, evidence.role, 'the CloudWatch Logs role');
+  if (roleSkip !== undefined) return roleSkip;
+  const role = (evidence.role as { value: RoleInfo | undefined }).value;
+  if (role === undefined) {
+    problems.push(`role ${trail.cloudWatchLogsRoleArn ?? '(none)'} does not exist`);
+  } else {
+    const trust = parsePolicy(role.trustPolicy);
+    const trusts = statementsOf(trust).some((s) => s.Effect === 'Allow' && principalIncludesService(s, CLOUDTRAIL) && [s.Action].flat().some((a) => typeof a === 'string' && /^sts:(AssumeRole|\*)$|^\*$/i.test(a)));
+    if (!trusts) problems.push(`role ${role.arn} does not trust ${CLOUDTRAIL} with sts:AssumeRole`);
+    const stream = `arn:aws:logs:${region}:${account}:log-group:${groupName}:log-stream:${account}_CloudTrail_${region}_2026`;
+    const docs = role.policies.map(parsePolicy).filter((d): d is PolicyDocument => d !== undefined);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      if (!docs.some((d) => allowingStatements(d, action, stream).length > 0)) problems.push(`role ${role.arn} does not allow ${action} on ${account}_CloudTrail_${region}* streams of ${groupName}`);
+    }
+  }
+  const status = evidence.status?.ok === true ? evidence.status.value : undefined;
+  if (status?.latestCloudWatchLogsDeliveryError !== undefined && status.latestCloudWatchLogsDeliveryError !== '') {
+    problems.push(`CloudWatch Logs delivery error: ${status.latestCloudWatchLogsDeliveryError}`);
+  }
+  evidenceOut['problems'] = problems;
+  return problems.length === 0
+    ? result(id, 'pass', `events go to log group ${groupName} through a role that can write its streams`, evidenceOut)
+    : result(id, 'fail', problems.join('; '), evidenceOut, fix);
+}
+
+function managementEventsCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'management-events';
+  const skip = skipped(id, evidence.selectors, 'the event selectors');
+  if (skip !== undefined) return skip;
+  const { basic, advanced } = (evidence.selectors as { value: SelectorsInfo }).value;
+  const fix = `trailkit put-event-selectors --trail-name ${trail.name} --management-events all`;
+  let read = false;
+  let write = false;
+  const excluded = new Set<string>();
+  if (basic.length === 0 && advanced.length === 0) {
+    // A trail without custom selectors logs all management events (AWS's default).
+    if (trail.hasCustomEventSelectors !== true) return result(id, 'pass', 'read and write management events (default selectors)', { selectors: 'default' });
+    return result(id, 'fail', 'no event selectors: no management events are logged', {}, fix);
+  }
+  for (const s of basic) {
+    if (s.IncludeManagementEvents === false) continue;
+    const rw = s.ReadWriteType ?? 'All';
+    if (rw === 'All' || rw === 'ReadOnly') read = true;
+    if (rw === 'All' || rw === 'WriteOnly') write = true;
+    for (const source of s.ExcludeManagementEventSources ?? []) excluded.add(source);
+  }
+  for (const s of advanced) {
+    const fields = s.FieldSelectors ?? [];
+    const category = fields.find((f) => f.Field === 'eventCategory');
+    if (!(category?.Equals ?? []).includes('Management')) continue;
+    const readOnly = fields.find((f) => f.Field === 'readOnly');
+    const only = readOnly?.Equals?.[0];
+    if (only === undefined || only === 'true') read = true;
+    if (only === undefined || only === 'false') write = true;
+    for (const source of fields.find((f) => f.Field === 'eventSource')?.NotEquals ?? []) excluded.add(source);
+  }
+  const ev = { read, write, excluded: [...excluded] };
+  if (!read || !write) {
+    const missing = [!read ? 'read' : undefined, !write ? 'write' : undefined].filter(Boolean).join(' and ');
+    return result(id, 'fail', `${missing} management events are not logged`, ev, fix);
+  }
+  if (excluded.size > 0) return result(id, 'warn', `read and write management events, excluding ${[...excluded].join(', ')}`, ev, fix);
+  return result(id, 'pass', 'read and write management events', ev);
+}
+
+function s3DataEventsCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 's3-data-events';
+  const skip = skipped(id, evidence.selectors, 'the event selectors');
+  if (skip !== undefined) return skip;
+  const { basic, advanced } = (evidence.selectors as { value: SelectorsInfo }).value;
+  let read = false;
+  let write = false;
+  for (const s of basic) {
+    const allBuckets = (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => /^arn:[a-z-]+:s3(:::)?$/.test(v) || v === 'arn:aws:s3'));
+    if (!allBuckets) continue;
+    const rw = s.ReadWriteType ?? 'All';
+    if (rw === 'All' || rw === 'ReadOnly') read = true;
+    if (rw === 'All' || rw === 'WriteOnly') write = true;
+  }
+  for (const s of advanced) {
+    const fields = s.FieldSelectors ?? [];
+    if (!(fields.find((f) => f.Field === 'eventCategory')?.Equals ?? []).includes('Data')) continue;
+    if (!(fields.find((f) => f.Field === 'resources.type')?.Equals ?? []).includes('AWS::S3::Object')) continue;
+    // A selector narrowed to some buckets or events is object-level logging, but not for all.
+    if (fields.some((f) => f.Field === 'resources.ARN' || f.Field === 'eventName')) continue;
+    const only = fields.find((f) => f.Field === 'readOnly')?.Equals?.[0];
+    if (only === undefined || only === 'true') read = true;
+    if (only === undefined || only === 'false') write = true;
+  }
+  const fix = `trailkit put-event-selectors --trail-name ${trail.name} --management-events all --s3-data-events all`;
+  if (read && write) return result(id, 'pass', 'object-level read and write events are logged for all S3 buckets', { read, write });
+  const missing = [!read ? 'read' : undefined, !write ? 'write' : undefined].filter(Boolean).join(' and ');
+  return result(id, 'warn', `S3 object-level ${missing} events are not logged for all buckets (CIS object-level logging)`, { read, write }, fix);
+}
+
+function bucketPolicyCheck(evidence: TrailEvidence, trail: TrailInfo, account: string): CheckResult {
+  const id: CheckId = 'bucket-policy';
+  const skip = skipped(id, evidence.bucketPolicy, 'the bucket policy');
+  if (skip !== undefined) return skip;
+  const bucket = trail.s3BucketName ?? '';
+  const prefix = trail.s3KeyPrefix === undefined || trail.s3KeyPrefix === '' ? '' : `${trail.s3KeyPrefix.replace(/\/$/, '')}/`;
+  const objectArn = `arn:aws:s3:::${bucket}/${prefix}AWSLogs/${account}/CloudTrail/example.json.gz`;
+  const fix = `trailkit policy bucket --bucket ${bucket}${prefix === '' ? '' : ` --prefix ${prefix.slice(0, -1)}`} --account-id ${account} --trail-arn ${trail.arn}  (then merge it into the bucket policy, or re-run trailkit setup)`;
+  const doc = parsePolicy((evidence.bucketPolicy as { value: string | undefined }).value);
+  if (doc === undefined) return result(id, 'fail', `bucket ${bucket} has no bucket policy: CloudTrail cannot write to it`, { bucket }, fix);
+  const writers = allowingStatements(doc, 's3:PutObject', objectArn, (s) => principalIncludesService(s, CLOUDTRAIL));
+  const acl = allowingStatements(doc, 's3:GetBucketAcl', `arn:aws:s3:::${bucket}`, (s) => principalIncludesService(s, CLOUDTRAIL));
+  const ev = { bucket, objectArn, writeSids: writers.map((s) => s.Sid ?? null), aclSids: acl.map((s) => s.Sid ?? null) };
+  if (writers.length === 0) return result(id, 'fail', `the bucket policy does not let ${CLOUDTRAIL} s3:PutObject to ${prefix}AWSLogs/${account}/`, ev, fix);
+  if (acl.length === 0) return result(id, 'fail', `the bucket policy does not let ${CLOUDTRAIL} s3:GetBucketAcl`, ev, fix);
+  if (!writers.every(sourceArnCondition) || !acl.every(sourceArnCondition)) {
+    return result(id, 'warn', 'CloudTrail can write the trail prefix, but without an aws:SourceArn condition (confused-deputy protection)', ev, fix);
+  }
+  return result(id, 'pass', `CloudTrail can write ${prefix}AWSLogs/${account}/, limited by aws:SourceArn`, ev);
+}
+
+function publicAccessCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'bucket-public-access';
+  const bucket = trail.s3BucketName ?? '';
+  const fix = `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true (trailkit setup does this)`;
+  const problems: string[] = [];
+  const ev: Record<string, unknown> = { bucket };
+  const policy = evidence.bucketPolicy?.ok === true ? parsePolicy(evidence.bucketPolicy.value) : undefined;
+  const publicStatements = statementsOf(policy).filter((s) => s.Effect === 'Allow' && isPublicPrincipal(s) && conditionKeys(s).size === 0);
+  if (publicStatements.length > 0) problems.push(`the bucket policy allows everyone (${publicStatements.map((s) => s.Sid ?? 'no Sid').join(', ')})`);
+  if (evidence.bucketPolicyIsPublic?.ok === true && evidence.bucketPolicyIsPublic.value === true) problems.push('S3 reports the bucket policy as public');
+  if (evidence.bucketAclPublicGrants?.ok === true && evidence.bucketAclPublicGrants.value.length > 0) problems.push(`the bucket ACL grants ${evidence.bucketAclPublicGrants.value.join(', ')}`);
+  if (problems.length > 0) return result(id, 'fail', problems.join('; '), { ...ev, problems }, fix);
+  const pabSkip = skipped(id, evidence.publicAccessBlock, 'the bucket public access block');
+  if (pabSkip !== undefined) return pabSkip;
+  const pab = (evidence.publicAccessBlock as { value: PublicAccessBlockInfo | undefined }).value;
+  ev['publicAccessBlock'] = pab ?? null;
+  const off = pab === undefined ? ['all four settings'] : Object.entries(pab).filter(([, v]) => v !== true).map(([k]) => k);
+  if (pab === undefined || off.length > 0) return result(id, 'warn', `the bucket is not public, but Block Public Access is off (${off.join(', ')})`, ev, fix);
+  return result(id, 'pass', 'the bucket is not public and Block Public Access is on', ev);
+}
+
+function accessLoggingCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'bucket-access-logging';
+  const skip = skipped(id, evidence.bucketLogging, 'the bucket logging configuration');
+  if (skip !== undefined) return skip;
+  const logging = (evidence.bucketLogging as { value: { targetBucket?: string } | undefined }).value;
+  const bucket = trail.s3BucketName ?? '';
+  return logging?.targetBucket !== undefined
+    ? result(id, 'pass', `server access logs of ${bucket} go to ${logging.targetBucket}`, { targetBucket: logging.targetBucket })
+    : result(id, 'warn', `server access logging is off for ${bucket} (CIS: log access to the CloudTrail bucket)`, {}, `aws s3api put-bucket-logging --bucket ${bucket} --bucket-logging-status '{"LoggingEnabled":{"TargetBucket":"LOG_BUCKET","TargetPrefix":"${bucket}/"}}'`);
+}
+
+function deliveryHealthCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'delivery-health';
+  const skip = skipped(id, evidence.status, 'the trail status');
+  if (skip !== undefined) return skip;
+  const status = (evidence.status as { value: TrailStatusInfo }).value;
+  const errors = [
+    status.latestDeliveryError ? `log delivery: ${status.latestDeliveryError}` : undefined,
+    status.latestDigestDeliveryError ? `digest delivery: ${status.latestDigestDeliveryError}` : undefined,
+  ].filter((e): e is string => e !== undefined);
+  const ev = { latestDeliveryTime: status.latestDeliveryTime === undefined ? null : new Date(status.latestDeliveryTime).toISOString(), errors };
+  const fix = `trailkit verify --trail-name ${trail.name} --only bucket-policy,kms-encryption (a delivery error is usually the bucket or key policy)`;
+  if (errors.length > 0) return result(id, 'fail', errors.join('; '), ev, fix);
+  if (status.isLogging !== true) return result(id, 'skip', 'the trail is not logging, so nothing is delivered', ev);
+  if (status.latestDeliveryTime === undefined) {
+    if (status.startLoggingTime !== undefined && evidence.now - status.startLoggingTime < FIRST_DELIVERY_GRACE_MS) return result(id, 'pass', 'logging started recently; no delivery yet', ev);
+    return result(id, 'warn', 'no log file has been delivered', ev, fix);
+  }
+  const age = evidence.now - status.latestDeliveryTime;
+  if (age > DELIVERY_STALE_MS) return result(id, 'warn', `the last delivery was ${Math.round(age / 60_000)} minutes ago`, ev, fix);
+  return result(id, 'pass', `no delivery errors; last delivery ${Math.max(0, Math.round(age / 60_000))} minutes ago`, ev);
+}
+
+function integrityCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'integrity';
+  if (trail.logFileValidationEnabled !== true) return result(id, 'skip', 'log file validation is off (see log-file-validation)');
+  const skip = skipped(id, evidence.integrity, 'the digest files');
+  if (skip !== undefined) return skip;
+  const info = (evidence.integrity as { value: IntegrityInfo | undefined }).value;
+  const hours = evidence.integrityHours;
+  const fix = `trailkit validate-digest --bucket ${trail.s3BucketName ?? 'BUCKET'} --trail-arn ${trail.arn} --start-time ${hours}h --verbose`;
+  if (info === undefined) return result(id, 'warn', `no digest files in the last ${hours} hours`, {}, fix);
+  const ev = { ...info };
+  const bad = info.digestsInvalid + info.logsInvalid + info.unreferenced;
+  if (bad > 0) return result(id, 'fail', `${info.digestsInvalid} digest and ${info.logsInvalid} log files invalid, ${info.unreferenced} unreferenced in the last ${hours} hours${info.problems[0] === undefined ? '' : `: ${info.problems[0]}`}`, ev, fix);
+  return result(id, 'pass', `${info.digestsValid} digest and ${info.logsValid} log files valid in the last ${hours} hours`, ev);
+}
+
+/** Filter patterns compared without white space, so formatting differences do not matter. */
+const squash = (pattern: string) => pattern.replace(/\s+/g, '');
+
+function cisMetricFiltersCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
+  const id: CheckId = 'cis-metric-filters';
+  if (trail.cloudWatchLogsLogGroupArn === undefined || trail.cloudWatchLogsLogGroupArn === '') {
+    return result(id, 'fail', 'no CloudWatch Logs log group, so no CIS 4.x metric filters', {}, `trailkit setup --trail-name ${trail.name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --cis-alarms`);
+  }
+  const filtersSkip = skipped(id, evidence.metricFilters, 'the metric filters');
+  if (filtersSkip !== undefined) return filtersSkip;
+  const alarmsSkip = skipped(id, evidence.alarms, 'the CloudWatch alarms');
+  if (alarmsSkip !== undefined) return alarmsSkip;
+  const filters = (evidence.metricFilters as { value: MetricFilterInfo[] }).value;
+  const alarms = (evidence.alarms as { value: AlarmInfo[] }).value;
+  const missingFilter: string[] = [];
+  const missingAlarm: string[] = [];
+  for (const preset of CIS_PRESETS) {
+    const filter = filters.find((f) => squash(f.pattern) === squash(preset.pattern));
+    if (filter === undefined) {
+      missingFilter.push(preset.id);
+      continue;
+    }
+    const alarm = alarms.find((a) => a.metricName === filter.metricName && (filter.metricNamespace === undefined || a.namespace === filter.metricNamespace));
+    if (alarm === undefined) missingAlarm.push(preset.id);
+  }
+  const ev = { missingFilter, missingAlarm, filters: filters.length, alarms: alarms.length };
+  const fix = `trailkit setup --trail-name ${trail.name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --cis-alarms --alarm-topic SNS_TOPIC_ARN`;
+  if (missingFilter.length === 0 && missingAlarm.length === 0) return result(id, 'pass', `all ${CIS_PRESETS.length} CIS 4.x metric filters exist with alarms`, ev);
+  const parts = [missingFilter.length > 0 ? `no metric filter for ${missingFilter.join(', ')}` : undefined, missingAlarm.length > 0 ? `no alarm for ${missingAlarm.join(', ')}` : undefined].filter(Boolean);
+  return result(id, 'warn', parts.join('; '), ev, fix);
+}
+
+export interface CheckSummary {
+  pass: number;
+  warn: number;
+  fail: number;
+  skip: number;
+  /** Whether the run fails: any fail, or any warn with --strict. */
+  failed: boolean;
+}
+
+export function summarize(results: readonly CheckResult[], strict: boolean): CheckSummary {
+  const summary: CheckSummary = { pass: 0, warn: 0, fail: 0, skip: 0, failed: false };
+  for (const r of results) summary[r.status]++;
+  summary.failed = summary.fail > 0 || (strict && summary.warn > 0);
+  return summary;
+}
+
+/** Keeps the checks named by --only and drops those named by --skip. */
+export function selectChecks(results: readonly CheckResult[], only: readonly string[], skip: readonly string[]): CheckResult[] {
+  return results.filter((r) => (only.length === 0 || only.includes(r.id)) && !skip.includes(r.id));
+}

@@ -1,0 +1,195 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describeObjectFailure } from './s3-object-errors.js';
+import type { TrailObject } from './s3-trail-objects.js';
+
+/** Where `download` keeps what it has fetched (bucket, key, size, ETag), one JSON line each. */
+export const STATE_FILE = join('.trailkit', 'download-state.jsonl');
+
+export interface DownloadOutcome {
+  readonly key: string;
+  readonly status: 'downloaded' | 'skipped' | 'failed';
+  readonly bytes: number;
+  readonly message?: string;
+}
+
+interface StateEntry {
+  readonly size: number;
+  readonly etag: string;
+}
+
+/**
+ * The ETags of objects already downloaded into a folder, so a second run skips objects whose
+ * size and ETag are unchanged. The state file is hidden, so grep and tail never read it.
+ */
+export class DownloadState {
+  private readonly entries = new Map<string, StateEntry>();
+  private stream: WriteStream | undefined;
+
+  private constructor(private readonly dir: string, private readonly bucket: string) {}
+
+  static async load(dir: string, bucket: string): Promise<DownloadState> {
+    const state = new DownloadState(dir, bucket);
+    let text = '';
+    try {
+      text = await readFile(join(dir, STATE_FILE), 'utf8');
+    } catch {
+      return state;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const e = JSON.parse(line) as { bucket?: string; key?: string; size?: number; etag?: string };
+        if (e.bucket === bucket && typeof e.key === 'string' && typeof e.size === 'number' && typeof e.etag === 'string') {
+          state.entries.set(e.key, { size: e.size, etag: e.etag });
+        }
+      } catch {
+        // A line cut short by an interrupted run: that object is checked again.
+      }
+    }
+    return state;
+  }
+
+  get(key: string): StateEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  async record(key: string, size: number, etag: string): Promise<void> {
+    this.entries.set(key, { size, etag });
+    if (this.stream === undefined) {
+      await mkdir(join(this.dir, '.trailkit'), { recursive: true });
+      this.stream = createWriteStream(join(this.dir, STATE_FILE), { flags: 'a' });
+    }
+    if (!this.stream.write(`${JSON.stringify({ bucket: this.bucket, key, size, etag })}\n`)) {
+      await new Promise((r) => this.stream?.once('drain', r));
+    }
+  }
+
+  async close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream !== undefined) await new Promise<void>((r) => stream.end(r));
+  }
+}
+
+/**
+ * The local path of a key under `dir`, the same relative path as in the bucket. A key that would
+ * land outside `dir` (`..`, an absolute path) is refused: bucket contents are not trusted.
+ */
+export function localPathFor(dir: string, key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) return undefined;
+  const root = resolve(dir);
+  const path = resolve(root, ...parts);
+  return path.startsWith(root + sep) ? path : undefined;
+}
+
+/** The sidecar that keeps a digest's S3 signature metadata for offline validation. */
+export function digestSidecarPath(digestPath: string): string {
+  return `${digestPath}.meta.json`;
+}
+
+export interface DigestSidecar {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string | undefined;
+  readonly signature: string | undefined;
+  readonly signatureAlgorithm: string | undefined;
+}
+
+export function digestSidecarText(sidecar: DigestSidecar): string {
+  return `${JSON.stringify(sidecar, null, 2)}\n`;
+}
+
+const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
+
+async function md5Of(path: string): Promise<string> {
+  const hash = createHash('md5');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** Whether the local copy is the listed object: same size and ETag (from the state file, or the MD5 of a single-part upload). */
+async function upToDate(path: string, object: TrailObject, state: DownloadState): Promise<boolean> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return false;
+  }
+  if (size !== object.size || object.etag === undefined) return false;
+  const known = state.get(object.key);
+  if (known !== undefined) return known.size === object.size && known.etag === object.etag;
+  const md5 = PLAIN_MD5_ETAG.exec(object.etag)?.[1];
+  if (md5 === undefined || (await md5Of(path)) !== md5) return false;
+  await state.record(object.key, object.size, object.etag);
+  return true;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `text` to `path` through a temporary name, so `path` is either absent or complete. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.partial`);
+  await writeFile(temp, text);
+  await rename(temp, path);
+}
+
+function sidecarFromMetadata(bucket: string, key: string, etag: string | undefined, metadata: Record<string, string> | undefined): DigestSidecar {
+  return { bucket, key, etag, signature: metadata?.['signature'], signatureAlgorithm: metadata?.['signature-algorithm'] };
+}
+
+/**
+ * Mirrors one object to `dir/KEY`: skipped when the local copy has the same size and ETag;
+ * otherwise streamed to a hidden temporary name beside it and renamed into place once complete,
+ * so no partial file ever has the final name. Digests also get their signature sidecar (written
+ * before the digest is renamed into place). Never throws: failures are in the outcome.
+ */
+export async function downloadObject(s3: S3Client, bucket: string, object: TrailObject, dir: string, state: DownloadState, signal?: AbortSignal): Promise<DownloadOutcome> {
+  const path = localPathFor(dir, object.key);
+  if (path === undefined) return { key: object.key, status: 'failed', bytes: 0, message: 'the key would be written outside the target folder; skipped' };
+  const isDigest = object.kind === 'CloudTrail-Digest';
+  try {
+    if (await upToDate(path, object, state)) {
+      if (isDigest && !(await exists(digestSidecarPath(path)))) {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
+        await writeAtomically(digestSidecarPath(path), digestSidecarText(sidecarFromMetadata(bucket, object.key, head.ETag, head.Metadata)));
+      }
+      return { key: object.key, status: 'skipped', bytes: 0 };
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const temp = join(dirname(path), `.${basename(path)}.partial`);
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
+    const body = response.Body as Readable | undefined;
+    try {
+      if (body === undefined) await writeFile(temp, '');
+      else await pipeline(body, createWriteStream(temp), signal === undefined ? {} : { signal });
+      const written = (await stat(temp)).size;
+      if (response.ContentLength !== undefined && written !== response.ContentLength) {
+        throw new Error(`the download stopped after ${written} of ${response.ContentLength} bytes`);
+      }
+      if (isDigest) await writeAtomically(digestSidecarPath(path), digestSidecarText(sidecarFromMetadata(bucket, object.key, response.ETag, response.Metadata)));
+      await rename(temp, path);
+      await state.record(object.key, written, response.ETag ?? object.etag ?? '');
+      return { key: object.key, status: 'downloaded', bytes: written };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  } catch (error) {
+    const message = (error as { $metadata?: unknown }).$metadata !== undefined ? describeObjectFailure(error).message : (error as Error).message;
+    return { key: object.key, status: 'failed', bytes: 0, message };
+  }
+}

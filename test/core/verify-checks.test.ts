@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { CIS_PRESETS } from '../../src/core/cis-presets.js';
+import { CHECK_IDS, evaluateChecks, selectChecks, summarize, type CheckId, type CheckStatus, type TrailEvidence, type TrailInfo } from '../../src/core/verify-checks.js';
+
+const ACCOUNT = '111111111111';
+const ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`;
+const GROUP = 'aws-cloudtrail-logs-main';
+const ok = <T>(value: T) => ({ ok: true as const, value });
+const denied = (action: string) => ({ ok: false as const, denied: action, error: 'AccessDenied: no' });
+
+const trail: TrailInfo = {
+  name: 'main', arn: ARN, homeRegion: 'us-east-1', s3BucketName: 'trail-bucket', s3KeyPrefix: 'ct',
+  isMultiRegionTrail: true, includeGlobalServiceEvents: true, logFileValidationEnabled: true,
+  kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/abc`,
+  cloudWatchLogsLogGroupArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}:*`,
+  cloudWatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`,
+  hasCustomEventSelectors: true,
+};
+
+const bucketPolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'AWSCloudTrailAclCheck20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::trail-bucket', Condition: { StringEquals: { 'aws:SourceArn': ARN } } },
+    { Sid: 'AWSCloudTrailWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::trail-bucket/ct/AWSLogs/${ACCOUNT}/*`, Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': ARN } } },
+  ],
+});
+
+const rolePolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${GROUP}:log-stream:${ACCOUNT}_CloudTrail_us-east-1*`] }],
+});
+const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const NOW = Date.parse('2026-11-20T12:00:00Z');
+
+function good(): TrailEvidence {
+  return {
+    trailRef: 'main', accountId: ACCOUNT, now: NOW, integrityHours: 24,
+    trail: ok(trail),
+    status: ok({ isLogging: true, latestDeliveryTime: NOW - 5 * 60_000, startLoggingTime: NOW - 86_400_000 }),
+    selectors: ok({ basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }], ExcludeManagementEventSources: [] }], advanced: [] }),
+    bucketPolicy: ok(bucketPolicy),
+    publicAccessBlock: ok({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true }),
+    bucketPolicyIsPublic: ok(false),
+    bucketAclPublicGrants: ok([]),
+    bucketLogging: ok({ targetBucket: 'access-logs' }),
+    logGroupExists: ok(true),
+    role: ok({ arn: trail.cloudWatchLogsRoleArn as string, trustPolicy: trust, policies: [rolePolicy] }),
+    metricFilters: ok(CIS_PRESETS.map((p) => ({ name: p.name, pattern: p.pattern, metricName: p.metricName, metricNamespace: 'CISBenchmark' }))),
+    alarms: ok(CIS_PRESETS.map((p) => ({ name: `${p.metricName}-alarm`, metricName: p.metricName, namespace: 'CISBenchmark', actions: ['arn:aws:sns:us-east-1:111111111111:alerts'] }))),
+    integrity: ok({ digestsValid: 24, digestsInvalid: 0, logsValid: 200, logsInvalid: 0, unreferenced: 0, problems: [] }),
+  };
+}
+
+function statuses(evidence: TrailEvidence): Record<CheckId, CheckStatus> {
+  return Object.fromEntries(evaluateChecks(evidence).map((r) => [r.id, r.status])) as Record<CheckId, CheckStatus>;
+}
+
+function only(evidence: TrailEvidence, id: CheckId) {
+  const found = evaluateChecks(evidence).find((r) => r.id === id);
+  if (found === undefined) throw new Error(`no ${id}`);
+  return found;
+}
+
+describe('evaluateChecks', () => {
+  it('passes every check on a trail set up the way AWS recommends, in the stable order', () => {
+    const results = evaluateChecks(good());
+    expect(results.map((r) => r.id)).toEqual([...CHECK_IDS]);
+    for (const r of results) expect(r, r.id).toMatchObject({ status: 'pass' });
+  });
+
+  const mutations: [string, (e: TrailEvidence) => TrailEvidence, CheckId, CheckStatus, RegExp][] = [
+    ['single-region', (e) => ({ ...e, trail: ok({ ...trail, isMultiRegionTrail: false }) }), 'multi-region', 'fail', /one region/],
+    ['no global events', (e) => ({ ...e, trail: ok({ ...trail, includeGlobalServiceEvents: false }) }), 'global-service-events', 'fail', /not logged/],
+    ['validation off', (e) => ({ ...e, trail: ok({ ...trail, logFileValidationEnabled: false }) }), 'log-file-validation', 'fail', /off/],
+    ['validation off skips integrity', (e) => ({ ...e, trail: ok({ ...trail, logFileValidationEnabled: false }) }), 'integrity', 'skip', /off/],
+    ['no KMS', (e) => ({ ...e, trail: ok({ ...trail, kmsKeyId: undefined as unknown as string }) }), 'kms-encryption', 'fail', /not encrypted/],
+    ['logging stopped', (e) => ({ ...e, status: ok({ isLogging: false }) }), 'logging', 'fail', /not logging/],
+    ['no log group on trail', (e) => ({ ...e, trail: ok({ ...trail, cloudWatchLogsLogGroupArn: '' }) }), 'cloudwatch-logs', 'fail', /does not send/],
+    ['log group gone', (e) => ({ ...e, logGroupExists: ok(false) }), 'cloudwatch-logs', 'fail', /does not exist/],
+    ['role without PutLogEvents', (e) => ({ ...e, role: ok({ arn: 'r', trustPolicy: trust, policies: [JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'logs:CreateLogStream', Resource: '*' }] })] }) }), 'cloudwatch-logs', 'fail', /does not allow logs:PutLogEvents/],
+    ['role policy on another log group', (e) => ({ ...e, role: ok({ arn: 'r', trustPolicy: trust, policies: [rolePolicy.replace(GROUP, 'other')] }) }), 'cloudwatch-logs', 'fail', /CreateLogStream/],
+    ['role that does not trust CloudTrail', (e) => ({ ...e, role: ok({ arn: 'r', trustPolicy: trust.replace('cloudtrail', 'ec2'), policies: [rolePolicy] }) }), 'cloudwatch-logs', 'fail', /does not trust/],
+    ['CloudWatch delivery error', (e) => ({ ...e, status: ok({ isLogging: true, latestDeliveryTime: NOW, latestCloudWatchLogsDeliveryError: 'AccessDenied' }) }), 'cloudwatch-logs', 'fail', /delivery error/],
+    ['write-only selectors', (e) => ({ ...e, selectors: ok({ basic: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }], advanced: [] }) }), 'management-events', 'fail', /^read management events are not logged/],
+    ['KMS excluded', (e) => ({ ...e, selectors: ok({ basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }], advanced: [] }) }), 'management-events', 'warn', /excluding kms.amazonaws.com/],
+    ['advanced read-only management', (e) => ({ ...e, selectors: ok({ basic: [], advanced: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['true'] }] }] }) }), 'management-events', 'fail', /write management/],
+    ['no S3 data events', (e) => ({ ...e, selectors: ok({ basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true }], advanced: [] }) }), 's3-data-events', 'warn', /read and write events are not logged/],
+    ['advanced S3 data events for all buckets', (e) => ({ ...e, selectors: ok({ basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true }], advanced: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }] }) }), 's3-data-events', 'pass', /all S3 buckets/],
+    ['no bucket policy', (e) => ({ ...e, bucketPolicy: ok(undefined) }), 'bucket-policy', 'fail', /no bucket policy/],
+    ['bucket policy for another prefix', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replace('/ct/AWSLogs', '/other/AWSLogs')) }), 'bucket-policy', 'fail', /s3:PutObject to ct\/AWSLogs/],
+    ['bucket policy without SourceArn', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replace(/"aws:SourceArn":"[^"]+"/g, '"aws:Other":"x"')) }), 'bucket-policy', 'warn', /aws:SourceArn/],
+    ['public bucket policy', (e) => ({ ...e, bucketPolicy: ok(JSON.stringify({ Statement: [...JSON.parse(bucketPolicy).Statement, { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::trail-bucket/*' }] })) }), 'bucket-public-access', 'fail', /allows everyone \(Public\)/],
+    ['public ACL', (e) => ({ ...e, bucketAclPublicGrants: ok(['READ to AllUsers']) }), 'bucket-public-access', 'fail', /READ to AllUsers/],
+    ['no Block Public Access', (e) => ({ ...e, publicAccessBlock: ok(undefined) }), 'bucket-public-access', 'warn', /Block Public Access is off/],
+    ['no access logging', (e) => ({ ...e, bucketLogging: ok(undefined) }), 'bucket-access-logging', 'warn', /off/],
+    ['delivery error', (e) => ({ ...e, status: ok({ isLogging: true, latestDeliveryTime: NOW, latestDeliveryError: 'AccessDenied' }) }), 'delivery-health', 'fail', /log delivery: AccessDenied/],
+    ['digest delivery error', (e) => ({ ...e, status: ok({ isLogging: true, latestDeliveryTime: NOW, latestDigestDeliveryError: 'NoSuchBucket' }) }), 'delivery-health', 'fail', /digest delivery/],
+    ['stale delivery', (e) => ({ ...e, status: ok({ isLogging: true, latestDeliveryTime: NOW - 5 * 3_600_000 }) }), 'delivery-health', 'warn', /300 minutes ago/],
+    ['just started', (e) => ({ ...e, status: ok({ isLogging: true, startLoggingTime: NOW - 60_000 }) }), 'delivery-health', 'pass', /started recently/],
+    ['tampered logs', (e) => ({ ...e, integrity: ok({ digestsValid: 23, digestsInvalid: 1, logsValid: 199, logsInvalid: 1, unreferenced: 0, problems: ['Log file\ts3://b/k\tINVALID: hash value doesn\'t match'] }) }), 'integrity', 'fail', /1 digest and 1 log files invalid/],
+    ['no digests yet', (e) => ({ ...e, integrity: ok(undefined) }), 'integrity', 'warn', /no digest files/],
+    ['CIS filter missing', (e) => ({ ...e, metricFilters: ok([]) }), 'cis-metric-filters', 'warn', /no metric filter for cis-4.1/],
+    ['CIS alarm missing', (e) => ({ ...e, alarms: ok([]) }), 'cis-metric-filters', 'warn', /no alarm for cis-4.1/],
+    ['permission to read the bucket policy denied', (e) => ({ ...e, bucketPolicy: denied('s3:GetBucketPolicy') }), 'bucket-policy', 'skip', /needs s3:GetBucketPolicy/],
+    ['permission to read the role denied', (e) => ({ ...e, role: denied('iam:GetRole') }), 'cloudwatch-logs', 'skip', /needs iam:GetRole/],
+    ['permission to read alarms denied', (e) => ({ ...e, alarms: denied('cloudwatch:DescribeAlarms') }), 'cis-metric-filters', 'skip', /needs cloudwatch:DescribeAlarms/],
+  ];
+  it.each(mutations)('%s', (_name, mutate, id, status, message) => {
+    const evidence = mutate(good());
+    const found = only(evidence, id);
+    expect(found.status).toBe(status);
+    expect(found.message).toMatch(message);
+    if (status === 'fail' || status === 'warn') expect(found.remediation).toMatch(/trailkit|aws /);
+    // Nothing else changes status to fail because of this one mutation, except where checks share evidence.
+    const others = Object.entries(statuses(evidence)).filter(([other, s]) => other !== id && s === 'fail' && !['integrity', 'cis-metric-filters'].includes(other));
+    if (!['logging', 'delivery-health', 'cloudwatch-logs', 'integrity'].includes(id)) expect(others).toEqual([]);
+  });
+
+  it('fails trail-exists and skips the rest when the trail does not exist', () => {
+    const results = evaluateChecks({ ...good(), trail: ok(undefined) });
+    expect(results[0]).toMatchObject({ id: 'trail-exists', status: 'fail', remediation: expect.stringContaining('trailkit setup --trail-name main') });
+    expect(new Set(results.slice(1).map((r) => r.status))).toEqual(new Set(['skip']));
+  });
+
+  it('skips with the IAM action when the trail cannot be read', () => {
+    const results = evaluateChecks({ ...good(), trail: denied('cloudtrail:GetTrail') });
+    expect(results[0]).toMatchObject({ id: 'trail-exists', status: 'skip', message: expect.stringContaining('cloudtrail:GetTrail') });
+  });
+
+  it('treats a trail without custom selectors as logging all management events', () => {
+    const evidence = { ...good(), trail: ok({ ...trail, hasCustomEventSelectors: false }), selectors: ok({ basic: [], advanced: [] }) };
+    expect(only(evidence, 'management-events').status).toBe('pass');
+  });
+});
+
+describe('summarize and selectChecks', () => {
+  const results = evaluateChecks({ ...good(), bucketLogging: ok(undefined), trail: ok({ ...trail, isMultiRegionTrail: false }) });
+  it('fails on a fail, and on a warn only with --strict', () => {
+    expect(summarize(results, false)).toMatchObject({ fail: 1, warn: 1, failed: true });
+    const warnOnly = selectChecks(results, [], ['multi-region']);
+    expect(summarize(warnOnly, false).failed).toBe(false);
+    expect(summarize(warnOnly, true).failed).toBe(true);
+  });
+
+  it('keeps --only and drops --skip', () => {
+    expect(selectChecks(results, ['logging', 'integrity'], []).map((r) => r.id)).toEqual(['logging', 'integrity']);
+    expect(selectChecks(results, [], ['logging']).map((r) => r.id)).not.toContain('logging');
+  });
+});
