@@ -22,6 +22,11 @@ export interface AwsConfig {
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+// The SDK prints a multi-line notice on every run under Node 20 that future SDK releases will need
+// Node 22. trailkit supports Node 20 with the SDK versions its lock file pins, so the notice would
+// only clutter stderr (the README says the same once). An explicit setting by the user still wins.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 /** Options shared by every client constructor. */
 export function clientOptions(config: AwsConfig, region?: string): Record<string, unknown> {
   const options: Record<string, unknown> = {
