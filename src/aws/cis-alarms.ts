@@ -3,7 +3,7 @@ import { DescribeMetricFiltersCommand, PutMetricFilterCommand, type DescribeMetr
 import { desiredCisAlarms, planCisAlarms, type CisStep, type CurrentAlarm } from '../core/cis-alarms.js';
 import type { MetricFilterInfo } from '../core/verify-checks.js';
 import type { AwsClients } from './clients.js';
-import { mapAwsError } from './errors.js';
+import { awsErrorCode, mapAwsError } from './errors.js';
 
 /** Reads the log group's metric filters and the region's metric alarms, then plans the CIS set. */
 export async function planCisAlarmSteps(clients: AwsClients, region: string | undefined, logGroupName: string, topicArn: string | undefined): Promise<CisStep[]> {
@@ -21,7 +21,8 @@ export async function planCisAlarmSteps(clients: AwsClients, region: string | un
       token = page.nextToken;
     } while (token !== undefined);
   } catch (error) {
-    throw mapAwsError(error, { action: 'logs:DescribeMetricFilters', resource: logGroupName });
+    // A log group that this setup run is about to create has no filters yet.
+    if (awsErrorCode(error) !== 'ResourceNotFoundException') throw mapAwsError(error, { action: 'logs:DescribeMetricFilters', resource: logGroupName });
   }
   const alarms: CurrentAlarm[] = [];
   token = undefined;

@@ -3,7 +3,7 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client, type BucketCannedACL } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CIS_PRESETS } from '../../src/core/cis-presets.js';
 import { runCli } from '../helpers/cli.js';
@@ -56,7 +56,7 @@ describeWithMoto('trailkit verify against moto_server', () => {
     if (change.publicPolicy !== true) {
       await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
     }
-    await s3.send(new CreateBucketCommand({ Bucket: `${name}-access-logs`, ACL: 'log-delivery-write' }));
+    await s3.send(new CreateBucketCommand({ Bucket: `${name}-access-logs`, ACL: 'log-delivery-write' as BucketCannedACL }));
     await s3.send(new PutBucketLoggingCommand({ Bucket: bucket, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: `${name}-access-logs`, TargetPrefix: `${bucket}/` } } }));
     await cloudTrail.send(new CreateTrailCommand({
       Name: name,

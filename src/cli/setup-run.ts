@@ -1,0 +1,212 @@
+/** The body of `trailkit setup`: settings -> current state -> plan -> confirm -> apply. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse as parseYaml } from 'yaml';
+import { applyCisAlarmStep, planCisAlarmSteps } from '../aws/cis-alarms.js';
+import type { AwsClients } from '../aws/clients.js';
+import { applyOperation, readSetupState } from '../aws/trail-setup.js';
+import type { CisStep } from '../core/cis-alarms.js';
+import { EXIT_OK, TrailkitError, errorMessage, usageError } from '../core/errors.js';
+import { partitionOf } from '../core/policies.js';
+import { normalizeConfig, resolveSetupSettings, type SetupInput } from '../core/setup-config.js';
+import { planChanges, planCounts, planSetup, resolveNames, type SetupEnvironment, type SetupPlan, type SetupSettings, type SetupStep, type TrailState } from '../core/setup-plan.js';
+import { safeText } from '../output/terminal-safe.js';
+import { withAws } from './aws-command.js';
+import type { CliContext } from './context.js';
+import { givenOptions, readJsonArgument } from './json-argument.js';
+import { checkGivenRegion, openTrailSession } from './trail-session.js';
+
+interface SetupFlags {
+  trailName?: string;
+  bucket?: string;
+  prefix?: string;
+  singleRegion?: boolean;
+  logFileValidation?: boolean;
+  kmsKey?: string;
+  createKmsKey?: boolean;
+  snsTopic?: string;
+  logGroup?: string;
+  cloudwatch?: boolean;
+  roleName?: string;
+  retentionInDays?: string;
+  organization?: string;
+  eventSelectors?: string;
+  advancedEventSelectors?: string;
+  managementEvents?: string;
+  excludeKmsEvents?: boolean;
+  excludeRdsDataApiEvents?: boolean;
+  s3DataEvents?: string[];
+  lambdaDataEvents?: string[];
+  dynamodbDataEvents?: string[];
+  insights?: string;
+  tag?: string[];
+  config?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  iamRetrySeconds?: string;
+  cisAlarms?: boolean;
+  alarmTopic?: string;
+}
+
+const SETTING_FLAGS = [
+  'trailName', 'bucket', 'prefix', 'singleRegion', 'logFileValidation', 'kmsKey', 'createKmsKey', 'snsTopic', 'logGroup', 'cloudwatch',
+  'roleName', 'retentionInDays', 'organization', 'managementEvents', 'excludeKmsEvents', 'excludeRdsDataApiEvents', 's3DataEvents',
+  'lambdaDataEvents', 'dynamodbDataEvents', 'insights', 'tag',
+] as const;
+
+/** Reads `--config`: JSON or YAML by extension (content sniffed otherwise). */
+export function readConfigFile(path: string): SetupInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(`--config: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
+  }
+  let raw: unknown;
+  const isJson = /\.json$/i.test(path) || (!/\.ya?ml$/i.test(path) && text.trimStart().startsWith('{'));
+  try {
+    raw = isJson ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw usageError(`--config: ${path} is not valid ${isJson ? 'JSON' : 'YAML'} (${errorMessage(error).split('\n')[0]})`);
+  }
+  const config = normalizeConfig(raw, path);
+  for (const key of ['eventSelectors', 'advancedEventSelectors'] as const) {
+    const value = config[key];
+    if (typeof value === 'string') config[key] = readJsonArgument(value, `${path}: ${key}`);
+  }
+  return config;
+}
+
+function flagsInput(given: SetupFlags): SetupInput {
+  const input: SetupInput = {};
+  for (const key of SETTING_FLAGS) {
+    const value = given[key];
+    if (value !== undefined) (input as Record<string, unknown>)[key] = value;
+  }
+  if (given.eventSelectors !== undefined) input.eventSelectors = readJsonArgument(given.eventSelectors, '--event-selectors');
+  if (given.advancedEventSelectors !== undefined) input.advancedEventSelectors = readJsonArgument(given.advancedEventSelectors, '--advanced-event-selectors');
+  return input;
+}
+
+const SYMBOL = { create: '+', update: '~', unchanged: '=' } as const;
+
+function formatStep(ctx: CliContext, s: SetupStep): string {
+  const colour = s.action === 'create' ? ctx.chalk.green : s.action === 'update' ? ctx.chalk.yellow : ctx.chalk.dim;
+  return `  ${colour(`${SYMBOL[s.action]} ${s.action.padEnd(9)}`)} ${s.id.padEnd(20)} ${safeText(s.resource)}  ${ctx.chalk.dim(safeText(s.detail))}\n`;
+}
+
+function formatPlan(ctx: CliContext, plan: SetupPlan): string {
+  const counts = planCounts(plan);
+  return `Plan for trail ${safeText(plan.trailName)} (${plan.trailArn}) in ${plan.region}, account ${plan.account}:\n`
+    + plan.steps.map((s) => formatStep(ctx, s)).join('')
+    + `${counts.create} to create, ${counts.update} to update, ${counts.unchanged} unchanged.\n`;
+}
+
+function planJson(plan: SetupPlan): Record<string, unknown> {
+  return {
+    trailName: plan.trailName,
+    trailArn: plan.trailArn,
+    region: plan.region,
+    account: plan.account,
+    steps: plan.steps.map(({ id, resource, action, detail }) => ({ id, resource, action, detail })),
+  };
+}
+
+async function confirm(ctx: CliContext): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question('Apply these changes? [y/N] ', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
+  const given = givenOptions(cmd) as SetupFlags;
+  const all = cmd.opts() as SetupFlags;
+  const output = ctx.globals.output ?? 'text';
+  if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`invalid --output ${JSON.stringify(output)}: use text or json`);
+  const json = output === 'json';
+  const budget = Number(all.iamRetrySeconds ?? '90');
+  if (!Number.isFinite(budget) || budget < 0) throw usageError(`invalid --iam-retry-seconds ${JSON.stringify(all.iamRetrySeconds)}: a number of seconds`);
+
+  const config = given.config === undefined ? {} : readConfigFile(given.config);
+  const regionHint = ctx.globals.region ?? ctx.env['AWS_REGION'] ?? 'us-east-1';
+  const settings = resolveSetupSettings(config, flagsInput(given), partitionOf(regionHint), (m) => ctx.warn(m));
+  checkGivenRegion(ctx);
+
+  return withAws(ctx, 'setup', async (clients) => {
+    const { gw, env } = await openTrailSession(ctx, clients);
+    const state = await readSetupState(gw, settings, env);
+    const plan = planSetup(settings, env, state);
+    const cisSteps = all.cisAlarms === true ? await planCisSteps(clients, settings, env, state.trail, all.alarmTopic) : [];
+    const logGroupName = resolveNames(settings, env, state.trail).logGroup;
+    for (const step of cisSteps) {
+      plan.steps.push({ id: step.kind === 'alarm' ? 'cis-alarm' : 'cis-metric-filter', resource: step.name, action: step.action, detail: step.kind === 'alarm' ? `alarm on ${step.alarm?.metricName ?? ''}` : `metric ${step.filter?.metricName ?? ''}` });
+    }
+    const changes = planChanges(plan);
+    const next = `trailkit verify --trail-name ${plan.trailName}${ctx.globals.region === undefined ? '' : ` --region ${env.region}`}`;
+
+    if (!json) await ctx.write(formatPlan(ctx, plan));
+    if (given.dryRun === true || !changes) {
+      if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: given.dryRun === true, changed: false, results: [], next })}\n`);
+      else await ctx.write(given.dryRun === true ? 'Dry run: nothing was changed.\n' : `No changes: trail ${safeText(plan.trailName)} is set up as asked.\nNext: ${next}\n`);
+      return EXIT_OK;
+    }
+    if (given.yes !== true) {
+      if (ctx.stdin.isTTY !== true) throw usageError('refusing to apply without --yes: standard input is not a terminal', 'review the plan with --dry-run, then run again with --yes');
+      if (json) ctx.stderr.write(formatPlan(ctx, plan));
+      if (!(await confirm(ctx))) throw new TrailkitError('aborted', 'setup aborted: nothing was changed');
+    }
+
+    const results: { id: string; action: string; result: string }[] = [];
+    const pending = plan.steps.filter((s) => s.operation !== undefined);
+    if (!json) await ctx.write('Applying:\n');
+    for (const s of pending) {
+      try {
+        const result = await applyOperation(gw, s.operation!, { budgetMs: budget * 1000, onRetry: (m) => ctx.warn(m) });
+        results.push({ id: s.id, action: s.action, result });
+        if (!json) await ctx.write(`  ${ctx.chalk.green('done')}  ${s.id.padEnd(20)} ${safeText(result)}\n`);
+      } catch (error) {
+        results.push({ id: s.id, action: 'failed', result: errorMessage(error) });
+        if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: false, changed: results.length > 1, results, next })}\n`);
+        else await ctx.write(`  ${ctx.chalk.red('FAILED')} ${s.id.padEnd(20)}\n`);
+        const done = results.length - 1;
+        const cause = error instanceof TrailkitError ? error : new TrailkitError('aws', errorMessage(error), { cause: error });
+        throw new TrailkitError(cause.code, `setup stopped at ${s.id}: ${cause.message}`, {
+          hint: `${done} of ${pending.length} changes were applied; ${cause.hint === undefined ? '' : `${cause.hint}; `}fix the cause and run the same command again to finish`,
+          cause: error,
+        });
+      }
+    }
+    for (const step of cisSteps.filter((c) => c.action !== 'unchanged')) {
+      const id = step.kind === 'alarm' ? 'cis-alarm' : 'cis-metric-filter';
+      try {
+        await applyCisAlarmStep(clients, env.region, logGroupName, step);
+      } catch (error) {
+        throw new TrailkitError('aws', `setup stopped at ${id} ${step.name}: ${errorMessage(error)}`, { hint: 'fix the cause and run the same command again to finish', cause: error });
+      }
+      results.push({ id, action: step.action, result: step.name });
+      if (!json) await ctx.write(`  ${ctx.chalk.green('done')}  ${id.padEnd(20)} ${safeText(step.name)}\n`);
+    }
+    if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: false, changed: true, results, next })}\n`);
+    else await ctx.write(`Trail ${safeText(plan.trailName)} is set up and logging.\nNext: ${next}\n`);
+    return EXIT_OK;
+  });
+}
+
+/** The CIS 4.x metric filters and alarms (`--cis-alarms`); they need the CloudWatch Logs group. */
+async function planCisSteps(clients: AwsClients, settings: SetupSettings, env: SetupEnvironment, trail: TrailState | undefined, topic: string | undefined): Promise<CisStep[]> {
+  const names = resolveNames(settings, env, trail);
+  if (!names.cloudwatch) throw usageError('--cis-alarms needs CloudWatch Logs', "drop --no-cloudwatch: the CIS metric filters live on the trail's log group");
+  if (topic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) {
+    throw usageError(`--alarm-topic '${topic}' is not an SNS topic ARN`, 'e.g. arn:aws:sns:us-east-1:123456789012:security-alerts');
+  }
+  return planCisAlarmSteps(clients, env.region, names.logGroup, topic);
+}
