@@ -1,0 +1,32 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './run-command.js';
+
+export interface PutRolePolicyFlags {
+  roleName: string;
+  logGroupName: string;
+  policyName: string;
+  organizationId?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ trailkit put-role-policy --role-name CloudTrail_CloudWatchLogs_Role --log-group-name aws-cloudtrail-logs-main
+  $ trailkit put-role-policy --role-name ct-role --log-group-name org-trail --organization-id o-exampleorgid
+
+Writes the inline policy that lets CloudTrail create log streams and put events in the group, scoped
+to the ACCOUNT_CloudTrail_REGION* streams (and o-orgid_* for an organization trail). Statements of an
+existing policy with that name that trailkit did not write are kept. Prints create/update/unchanged.
+Exit status: 0, or 2 on an invalid name or an AWS error.`;
+
+export function makePutRolePolicyCommand(): Command {
+  return new Command('put-role-policy')
+    .description('give the CloudWatch Logs role its CloudTrail permissions (CreateLogStream, PutLogEvents)')
+    .addOption(new Option('--role-name <name>', 'the role').default('CloudTrail_CloudWatchLogs_Role'))
+    .addOption(new Option('--log-group-name <name>', 'the trail\'s log group').makeOptionMandatory())
+    .addOption(new Option('--policy-name <name>', 'the inline policy').default('cloudtrail-policy'))
+    .addOption(new Option('--organization-id <id>', 'organization trail: also the o-orgid_* streams'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (flags: PutRolePolicyFlags, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutRolePolicy(ctx, flags));
+    });
+}

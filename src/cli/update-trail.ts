@@ -1,0 +1,54 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './run-command.js';
+
+export interface UpdateTrailFlags {
+  name: string;
+  s3BucketName?: string;
+  s3KeyPrefix?: string;
+  snsTopicName?: string;
+  includeGlobalServiceEvents?: boolean;
+  isMultiRegionTrail?: boolean;
+  enableLogFileValidation?: boolean;
+  cloudWatchLogsLogGroupArn?: string;
+  cloudWatchLogsRoleArn?: string;
+  kmsKeyId?: string;
+  isOrganizationTrail?: boolean;
+  iamRetrySeconds: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ trailkit update-trail --name main \\
+      --cloud-watch-logs-log-group-arn arn:aws:logs:us-east-1:111122223333:log-group:aws-cloudtrail-logs-main:* \\
+      --cloud-watch-logs-role-arn arn:aws:iam::111122223333:role/CloudTrail_CloudWatchLogs_Role
+  $ trailkit update-trail --name main --enable-log-file-validation --is-multi-region-trail
+  $ trailkit update-trail --name main --no-include-global-service-events --no-is-multi-region-trail
+
+Only the settings given change. A role IAM has just created may not be usable by CloudTrail for a
+while: InvalidCloudWatchLogsRoleArn errors are retried with backoff for --iam-retry-seconds (default 90).
+Run it in the trail's home region. Exit status: 0, or 2 on invalid input or an AWS error.`;
+
+export function makeUpdateTrailCommand(): Command {
+  return new Command('update-trail')
+    .description('change a trail\'s settings (aws cloudtrail update-trail)')
+    .addOption(new Option('--name <name>', 'the trail (name or ARN)').makeOptionMandatory())
+    .addOption(new Option('--s3-bucket-name <name>', 'bucket the logs go to'))
+    .addOption(new Option('--s3-key-prefix <prefix>', 'key prefix in the bucket'))
+    .addOption(new Option('--sns-topic-name <name>', 'SNS topic notified of each delivery'))
+    .addOption(new Option('--include-global-service-events', 'record IAM, STS and other global services'))
+    .addOption(new Option('--no-include-global-service-events'))
+    .addOption(new Option('--is-multi-region-trail', 'record every region'))
+    .addOption(new Option('--no-is-multi-region-trail'))
+    .addOption(new Option('--enable-log-file-validation', 'deliver signed digest files'))
+    .addOption(new Option('--no-enable-log-file-validation'))
+    .addOption(new Option('--cloud-watch-logs-log-group-arn <arn>', 'log group to send events to'))
+    .addOption(new Option('--cloud-watch-logs-role-arn <arn>', 'role CloudTrail assumes to write to it'))
+    .addOption(new Option('--kms-key-id <key>', 'KMS key (ARN, alias or id) to encrypt logs with'))
+    .addOption(new Option('--is-organization-trail', 'record every account of the organization'))
+    .addOption(new Option('--no-is-organization-trail'))
+    .addOption(new Option('--iam-retry-seconds <seconds>', 'how long to retry while a new role propagates').default('90'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (flags: UpdateTrailFlags, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runUpdateTrail(ctx, flags, cmd));
+    });
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, equivalent, kmsKeyPolicy, mergeBucketPolicy, mergeBySid, mergeKmsKeyPolicy,
+  mergeTrustPolicy, readerPolicy, snsTopicPolicy, trustAllowsCloudTrail,
+} from '../../src/core/policies.js';
+
+const TRAIL = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main';
+
+describe('policy builders (exact documents, SPEC section 4)', () => {
+  it('bucket policy with prefix and organization', () => {
+    expect(bucketPolicy({ bucket: 'b', prefix: '/p/', account: '111122223333', trailArn: TRAIL, organizationId: 'o-abcdefghij' })).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'AWSCloudTrailAclCheck20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::b', Condition: { StringEquals: { 'aws:SourceArn': TRAIL } } },
+        { Sid: 'AWSCloudTrailWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/p/AWSLogs/111122223333/*', Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': TRAIL } } },
+        { Sid: 'AWSCloudTrailOrganizationWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/p/AWSLogs/o-abcdefghij/*', Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': TRAIL } } },
+        { Sid: 'TrailkitDenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::b', 'arn:aws:s3:::b/*'], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      ],
+    });
+  });
+
+  it('bucket policy without prefix, without the TLS statement', () => {
+    const doc = bucketPolicy({ bucket: 'b', account: '111122223333', trailArn: TRAIL, denyInsecureTransport: false });
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(['AWSCloudTrailAclCheck20150319', 'AWSCloudTrailWrite20150319']);
+    expect(doc.Statement[1]?.['Resource']).toBe('arn:aws:s3:::b/AWSLogs/111122223333/*');
+  });
+
+  it('KMS key policy', () => {
+    const doc = kmsKeyPolicy({ account: '111122223333', trailArn: TRAIL });
+    expect(doc.Statement[1]).toEqual({
+      Sid: 'Allow CloudTrail to encrypt logs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceArn': TRAIL }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:111122223333:trail/*' } },
+    });
+    expect(doc.Statement[2]).toEqual({ Sid: 'Allow CloudTrail to describe key', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' });
+    expect(doc.Statement[3]).toEqual({
+      Sid: 'Allow principals in the account to decrypt log files', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*',
+      Condition: { StringEquals: { 'kms:CallerAccount': '111122223333' }, Null: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'false' } },
+    });
+    expect(doc.Statement[0]).toEqual({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' });
+  });
+
+  it('SNS topic policy', () => {
+    expect(snsTopicPolicy({ topicArn: 'arn:aws:sns:us-east-1:111122223333:t', trailArn: TRAIL })).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'AWSCloudTrailSNSPolicy20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'SNS:Publish', Resource: 'arn:aws:sns:us-east-1:111122223333:t', Condition: { StringEquals: { 'aws:SourceArn': TRAIL } } }],
+    });
+  });
+
+  it('CloudWatch Logs role permissions, with the organization streams', () => {
+    const streams = [
+      'arn:aws:logs:eu-west-1:111122223333:log-group:ct:log-stream:111122223333_CloudTrail_eu-west-1*',
+      'arn:aws:logs:eu-west-1:111122223333:log-group:ct:log-stream:o-abcdefghij_*',
+    ];
+    expect(cloudWatchRolePolicy({ region: 'eu-west-1', account: '111122223333', logGroup: 'ct', organizationId: 'o-abcdefghij' })).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'AWSCloudTrailCreateLogStream20141101', Effect: 'Allow', Action: ['logs:CreateLogStream'], Resource: streams },
+        { Sid: 'AWSCloudTrailPutLogEvents20141101', Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: streams },
+      ],
+    });
+  });
+
+  it('assume-role trust, with and without the source ARN', () => {
+    expect(assumeRolePolicy()).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(assumeRolePolicy({ trailArn: TRAIL }).Statement[0]?.['Condition']).toEqual({ StringEquals: { 'aws:SourceArn': TRAIL } });
+  });
+
+  it('reader policy', () => {
+    const doc = readerPolicy({ bucket: 'b', organization: true, kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k' });
+    expect(doc.Statement.map((s) => [s['Action'], s['Resource']])).toEqual([
+      [['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'], '*'],
+      [['s3:ListBucket', 's3:GetBucketLocation'], 'arn:aws:s3:::b'],
+      ['s3:GetObject', 'arn:aws:s3:::b/*'],
+      ['organizations:DescribeOrganization', '*'],
+      ['kms:Decrypt', 'arn:aws:kms:us-east-1:111122223333:key/k'],
+    ]);
+  });
+});
+
+describe('merge by Sid', () => {
+  const desired = bucketPolicy({ bucket: 'b', account: '111122223333', trailArn: TRAIL });
+  const foreign = '{ "Sid" : "KeepMe",  "Effect":"Allow", "Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*" }';
+  const existing = `{\n  "Version": "2012-10-17",\n  "Id": "mine",\n  "Statement": [\n    ${foreign}\n  ]\n}`;
+
+  it('creates from nothing', () => {
+    const r = mergeBySid(undefined, desired);
+    expect(r.action).toBe('create');
+    expect(JSON.parse(r.text)).toEqual(desired);
+  });
+
+  it('keeps a statement it did not write byte for byte, and the document\'s other members', () => {
+    const r = mergeBucketPolicy(existing, desired);
+    expect(r.action).toBe('update');
+    expect(r.text).toContain(foreign);
+    expect(r.text.startsWith('{\n  "Version": "2012-10-17",\n  "Id": "mine",\n  "Statement": [\n    { "Sid" : "KeepMe"')).toBe(true);
+    const parsed = JSON.parse(r.text) as { Statement: { Sid: string }[] };
+    expect(parsed.Statement.map((s) => s.Sid)).toEqual(['KeepMe', 'AWSCloudTrailAclCheck20150319', 'AWSCloudTrailWrite20150319', 'TrailkitDenyInsecureTransport']);
+    expect(r.statements.map((s) => s.action)).toEqual(['create', 'create', 'create']);
+  });
+
+  it('is unchanged on a second merge, returning the same text', () => {
+    const once = mergeBucketPolicy(existing, desired).text;
+    const twice = mergeBucketPolicy(once, desired);
+    expect(twice.action).toBe('unchanged');
+    expect(twice.text).toBe(once);
+  });
+
+  it('treats ["x"] as "x" and ignores key order when comparing', () => {
+    const reordered = JSON.stringify({ Statement: desired.Statement.map((s) => ({ ...s, Action: [s['Action']] })).reverse(), Version: '2012-10-17' });
+    expect(mergeBucketPolicy(reordered, desired).action).toBe('unchanged');
+    expect(equivalent({ a: ['x', 'y'] }, { a: ['y', 'x'] })).toBe(true);
+  });
+
+  it('updates a statement of ours that differs, in place, and keeps the others', () => {
+    const stale = JSON.stringify({ Version: '2012-10-17', Statement: [JSON.parse(foreign), { ...desired.Statement[1], Action: 's3:*' }] });
+    const r = mergeBySid(stale, desired);
+    const parsed = JSON.parse(r.text) as { Statement: Record<string, unknown>[] };
+    expect(parsed.Statement[0]).toEqual(JSON.parse(foreign));
+    expect(parsed.Statement[1]).toEqual(desired.Statement[1]);
+    expect(r.statements.find((s) => s.sid === 'AWSCloudTrailWrite20150319')?.action).toBe('update');
+  });
+
+  it('keeps another trail\'s ARN and folder when two trails share a bucket', () => {
+    const other = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/other';
+    const first = mergeBucketPolicy(undefined, bucketPolicy({ bucket: 'b', account: '111122223333', trailArn: other, prefix: 'o' })).text;
+    const r = mergeBucketPolicy(first, desired);
+    type Statement = { Sid: string; Resource: unknown; Condition: { StringEquals: Record<string, unknown> } };
+    const write = (JSON.parse(r.text) as { Statement: Statement[] }).Statement.find((s) => s.Sid === 'AWSCloudTrailWrite20150319');
+    expect(write?.Condition.StringEquals['aws:SourceArn']).toEqual([other, TRAIL]);
+    expect(write?.Resource).toEqual(['arn:aws:s3:::b/o/AWSLogs/111122223333/*', 'arn:aws:s3:::b/AWSLogs/111122223333/*']);
+  });
+
+  it('a single Statement object becomes a list with it first', () => {
+    const single = `{"Version":"2012-10-17","Statement":${foreign}}`;
+    const parsed = JSON.parse(mergeBySid(single, desired).text) as { Statement: { Sid: string }[] };
+    expect(parsed.Statement[0]?.Sid).toBe('KeepMe');
+    expect(parsed.Statement).toHaveLength(4);
+  });
+
+  it('KMS: never rewrites the account\'s own admin statement', () => {
+    const current = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:user/admin' }, Action: 'kms:*', Resource: '*' }] });
+    const r = mergeKmsKeyPolicy(current, kmsKeyPolicy({ account: '111122223333', trailArn: TRAIL }));
+    expect(r.statements[0]).toEqual({ sid: 'Enable IAM User Permissions', action: 'unchanged' });
+    expect(r.text.startsWith(current.slice(0, current.length - 2))).toBe(true);
+  });
+
+  it('rejects a policy that is not JSON', () => {
+    expect(() => mergeBySid('{nope', desired)).toThrow(/not valid JSON/);
+  });
+});
+
+describe('trust policies', () => {
+  it('recognises CloudTrail trust with and without a matching source ARN', () => {
+    expect(trustAllowsCloudTrail(assumeRolePolicy(), TRAIL)).toBe(true);
+    expect(trustAllowsCloudTrail(assumeRolePolicy({ trailArn: TRAIL }), TRAIL)).toBe(true);
+    expect(trustAllowsCloudTrail(assumeRolePolicy({ trailArn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/x' }), TRAIL)).toBe(false);
+    expect(trustAllowsCloudTrail({ Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] })).toBe(false);
+  });
+  it('adds a CloudTrail statement to a role that trusts something else, keeping it', () => {
+    const ec2 = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
+    const r = mergeTrustPolicy(ec2, TRAIL);
+    expect(r.action).toBe('update');
+    expect(r.text).toContain('{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}');
+    expect(trustAllowsCloudTrail(JSON.parse(r.text), TRAIL)).toBe(true);
+  });
+});
