@@ -1,0 +1,173 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { AwsClients } from '../aws/clients.js';
+import { createLimiter, isAllValid, sumTallies, validateLocation, type DigestLocation, type DigestStore } from '../core/digest-chain.js';
+import { parsePublicKeysJson, publicKeySet, type DigestPublicKey } from '../core/digest-public-keys.js';
+import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
+import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';
+import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { digestJson, renderDigestText } from '../output/digest-report.js';
+import { describeFsError } from '../sources/local-files.js';
+import { withAws } from './aws-command.js';
+import type { CliContext } from './context.js';
+import type { ValidateDigestFlags } from './validate-digest.js';
+
+const HOUR_MS = 3_600_000;
+
+interface ValidateDigestInput {
+  readonly source: { kind: 's3'; bucket: string } | { kind: 'local'; path: string };
+  readonly trailArn: string;
+  readonly trail: TrailArn;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly prefix: string;
+  readonly accounts: readonly string[];
+  /** undefined: every region found (--all-regions). */
+  readonly regions: readonly string[] | undefined;
+  readonly publicKeysFile: string | undefined;
+  readonly concurrency: number;
+  readonly verbose: boolean;
+  readonly json: boolean;
+}
+
+function parseTime(flag: string, value: string, now: Date): number {
+  try {
+    return parseTimeSpec(value, now).getTime();
+  } catch (error) {
+    if (error instanceof InvalidTimeError) throw usageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Checks every flag before anything is read. */
+export function resolveValidateDigestInput(ctx: CliContext, path: string | undefined, flags: ValidateDigestFlags, regionFlag: string | undefined): ValidateDigestInput {
+  if ((path === undefined) === (flags.bucket === undefined)) {
+    throw usageError('give either --bucket BUCKET or a PATH to a downloaded trail folder, not both or neither', 'trailkit validate-digest --bucket B --trail-arn ARN');
+  }
+  const trail = parseTrailArn(flags.trailArn);
+  if (trail === undefined) throw usageError(`--trail-arn: '${flags.trailArn}' is not a trail ARN`, 'expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME');
+  const now = ctx.now();
+  const endMs = parseTime('--end-time', flags.endTime ?? 'now', now);
+  const startMs = flags.startTime === undefined ? endMs - 24 * HOUR_MS : parseTime('--start-time', flags.startTime, now);
+  if (startMs > endMs) throw usageError('--start-time must not be after --end-time');
+  const accounts = flags.accountId ?? [trail.account];
+  for (const account of accounts) if (!/^\d{12}$/.test(account)) throw usageError(`--account-id: '${account}' is not a 12-digit account id`);
+  if (flags.allRegions === true && regionFlag !== undefined) throw usageError('give --region or --all-regions, not both');
+  const regions = flags.allRegions === true ? undefined : (regionFlag ?? trail.region).split(',').map((r) => r.trim()).filter((r) => r !== '');
+  for (const region of regions ?? []) if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--region: '${region}' is not a region name`);
+  const output = ctx.globals.output ?? 'text';
+  if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output: '${output}' is not one of text, json`);
+  if (flags.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(flags.bucket)) throw usageError(`--bucket: '${flags.bucket}' is not an S3 bucket name`);
+  return {
+    source: flags.bucket !== undefined ? { kind: 's3', bucket: flags.bucket } : { kind: 'local', path: path as string },
+    trailArn: flags.trailArn,
+    trail,
+    startMs,
+    endMs,
+    prefix: (flags.prefix ?? '').replace(/^\/+|\/+$/g, ''),
+    accounts,
+    regions,
+    publicKeysFile: flags.publicKeys,
+    concurrency: flags.concurrency,
+    verbose: flags.verbose === true,
+    json: output === 'json',
+  };
+}
+
+/** The account-regions to validate: those found, narrowed to the accounts and regions asked for. */
+function selectLocations(input: ValidateDigestInput, found: readonly DigestLocation[], ctx: CliContext): DigestLocation[] {
+  const out: DigestLocation[] = [];
+  for (const account of input.accounts) {
+    const mine = found.filter((l) => l.account === account);
+    if (input.regions === undefined) {
+      if (mine.length === 0) ctx.warn(`no digest folders for account ${account} under ${input.prefix === '' ? '' : `${input.prefix}/`}AWSLogs/`);
+      out.push(...mine);
+      continue;
+    }
+    for (const region of input.regions) {
+      const hits = mine.filter((l) => l.region === region);
+      if (hits.length > 0) out.push(...hits);
+      else out.push({ prefix: input.prefix, orgId: mine[0]?.orgId, account, region });
+    }
+  }
+  return out.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || (a.orgId ?? '').localeCompare(b.orgId ?? ''));
+}
+
+async function readPublicKeysFile(file: string): Promise<DigestPublicKey[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new TrailkitError('input', `--public-keys ${file}: ${describeFsError(error)}`);
+  }
+  return parsePublicKeysJson(text, `--public-keys ${file}`);
+}
+
+export async function runValidateDigest(ctx: CliContext, path: string | undefined, flags: ValidateDigestFlags, regionFlag: string | undefined): Promise<number> {
+  const input = resolveValidateDigestInput(ctx, path, flags, regionFlag);
+  const needsAws = input.source.kind === 's3' || input.publicKeysFile === undefined;
+  return needsAws ? withAws(ctx, 's3:GetObject', (clients) => validate(ctx, input, clients)) : validate(ctx, input, undefined);
+}
+
+async function validate(ctx: CliContext, input: ValidateDigestInput, clients: AwsClients | undefined): Promise<number> {
+  const started = performance.now();
+  const home = input.trail.region;
+  const keysPromise = input.publicKeysFile !== undefined
+    ? readPublicKeysFile(input.publicKeysFile)
+    : (async () => {
+        const { listPublicKeys } = await import('../aws/cloudtrail-public-keys.js');
+        return listPublicKeys(await (clients as AwsClients).cloudTrail(home), input.startMs, input.endMs + 2 * HOUR_MS);
+      })();
+  // Awaited after the listing; until then a rejection must not count as unhandled.
+  keysPromise.catch(() => undefined);
+
+  let store: DigestStore;
+  let found: DigestLocation[];
+  if (input.source.kind === 's3') {
+    const [{ S3DigestStore }, { discoverLocations }, { mapAwsError }] = await Promise.all([
+      import('../sources/digest-s3-store.js'),
+      import('../aws/s3-trail-listing.js'),
+      import('../aws/errors.js'),
+    ]);
+    const s3 = await (clients as AwsClients).s3(home);
+    const bucket = input.source.bucket;
+    try {
+      found = await discoverLocations(s3, bucket, { prefix: input.prefix, kind: 'CloudTrail-Digest', accounts: input.accounts, ...(input.regions === undefined ? {} : { regions: input.regions }) });
+    } catch (error) {
+      throw mapAwsError(error, { action: 's3:ListBucket', resource: `s3://${bucket}` });
+    }
+    store = new S3DigestStore(s3, bucket);
+  } else {
+    const root = input.source.path;
+    let info;
+    try {
+      info = await stat(root);
+    } catch (error) {
+      throw new TrailkitError('input', `${root}: ${describeFsError(error)}`);
+    }
+    if (!info.isDirectory()) throw new TrailkitError('input', `${root}: not a folder (give the folder that mirrors the trail bucket)`);
+    const { LocalDigestStore, discoverLocalLocations } = await import('../sources/digest-local-store.js');
+    found = await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail-Digest' });
+    store = new LocalDigestStore(root);
+  }
+  const locations = selectLocations(input, found, ctx);
+  const keys = await keysPromise;
+  if (keys.length === 0) ctx.warn(`no public keys for ${new Date(input.startMs).toISOString()} to ${new Date(input.endMs + 2 * HOUR_MS).toISOString()}: every digest will fail with "public key not found"`);
+  const limit = createLimiter(input.concurrency);
+  const options = { trail: { name: input.trail.name, homeRegion: home }, startMs: input.startMs, endMs: input.endMs, publicKeys: publicKeySet(keys), limit };
+  const reports = await Promise.all(locations.map((location) => validateLocation(store, location, options)));
+
+  const run = { trailArn: input.trailArn, startMs: input.startMs, endMs: input.endMs };
+  if (input.json) {
+    await ctx.write(`${JSON.stringify(digestJson(run, reports))}\n`);
+  } else {
+    for (const piece of renderDigestText(run, reports, input.verbose)) {
+      if (piece.stream === 'stdout') await ctx.write(piece.text);
+      else ctx.stderr.write(piece.text);
+    }
+  }
+  const skipped = reports.reduce((n, r) => n + r.backfillSkipped, 0);
+  if (skipped > 0) ctx.warn(`${skipped} backfill digest file${skipped === 1 ? ' was' : 's were'} not validated (backfill digests are not supported yet)`);
+  const totals = sumTallies(reports.map((r) => r.tally));
+  ctx.debug(`validate-digest: ${locations.length} account-regions, ${totals.validDigests + totals.invalidDigests + totals.unverifiableDigests} digests, ${totals.validLogs + totals.invalidLogs} log files in ${Math.round(performance.now() - started)} ms`);
+  return isAllValid(totals) ? EXIT_OK : EXIT_NEGATIVE;
+}

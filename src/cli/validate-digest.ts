@@ -1,0 +1,73 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from './run-command.js';
+
+export interface ValidateDigestFlags {
+  bucket?: string;
+  trailArn: string;
+  startTime?: string;
+  endTime?: string;
+  prefix?: string;
+  accountId?: string[];
+  allRegions?: boolean;
+  publicKeys?: string;
+  concurrency: number;
+  verbose?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ trailkit validate-digest --bucket my-trail-bucket --trail-arn arn:aws:cloudtrail:us-east-1:111111111111:trail/main
+  $ trailkit validate-digest --bucket my-trail-bucket --trail-arn ARN --start-time 2026-11-19 --all-regions --account-id 111111111111,222222222222
+  $ trailkit validate-digest ./trail-download --trail-arn ARN --start-time 7d --public-keys keys.json --output json
+  $ aws cloudtrail list-public-keys --region us-east-1 --start-time 2026-11-01 > keys.json
+
+Source: --bucket reads digests and log files from S3 (each digest's signature is in its object
+metadata); PATH is a folder mirroring the bucket (keys relative to it), e.g. made by trailkit
+download. Offline, each digest's signature is the previousDigestSignature of its successor; the
+newest needs the KEY.meta.json that download keeps beside it, else it is reported as "signature
+unverifiable" (a warning).
+Public keys: ListPublicKeys in the trail's home region, or --public-keys FILE with what
+'aws cloudtrail list-public-keys' prints.
+Regions: the trail's home region, --region R[,R...] (given on the command line), or --all-regions.
+Accounts: the trail's account, or --account-id A[,A...]; an organization's o-... folder is found.
+
+Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
+does), one block per account-region; --verbose adds the valid lines; --output json one document.
+Exit status: 0 all valid, 1 anything invalid or unreferenced, 2 a usage, input or AWS error.`;
+
+function concurrency(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new InvalidArgumentError(`'${value}' is not a whole number from 1 to 256`);
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+/** Where --region came from: only a value typed on the command line picks the regions to validate. */
+function regionFromCommandLine(cmd: Command): string | undefined {
+  for (let c: Command | null = cmd; c !== null; c = c.parent) {
+    if (c.getOptionValueSource('region') === 'cli') return c.opts()['region'] as string;
+  }
+  return undefined;
+}
+
+export function makeValidateDigestCommand(): Command {
+  return new Command('validate-digest')
+    .description('validate CloudTrail log file integrity (digest chain, signatures, log hashes) from S3 or a downloaded folder')
+    .argument('[path]', 'a local folder mirroring the trail bucket (instead of --bucket)')
+    .addOption(new Option('--bucket <name>', 'the S3 bucket the trail delivers to'))
+    .addOption(new Option('--trail-arn <arn>', 'the trail: arn:aws:cloudtrail:HOME_REGION:ACCOUNT:trail/NAME').makeOptionMandatory())
+    .addOption(new Option('--start-time <time>', 'oldest delivery time to validate (ISO 8601, UTC when no zone, or a duration such as 7d); default: 24 h before --end-time'))
+    .addOption(new Option('--end-time <time>', 'newest delivery time to validate; default: now'))
+    .addOption(new Option('--prefix <prefix>', 'the S3 key prefix of the trail, before AWSLogs/'))
+    .addOption(new Option('--account-id <ids>', 'accounts to validate (repeat or comma-separate); default: the trail\'s account').argParser(collect))
+    .addOption(new Option('--all-regions', 'validate every region found under the trail\'s prefix'))
+    .addOption(new Option('--public-keys <file>', 'JSON printed by aws cloudtrail list-public-keys, instead of calling ListPublicKeys'))
+    .addOption(new Option('--concurrency <n>', 'downloads and hashes at once').argParser(concurrency).default(16))
+    .addOption(new Option('--verbose', 'also print the valid digest and log files'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (path: string | undefined, flags: ValidateDigestFlags, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => (await import('./validate-digest-run.js')).runValidateDigest(ctx, path, flags, regionFromCommandLine(cmd)));
+    });
+}

@@ -1,0 +1,200 @@
+import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { makeSigningKey, resignDigest } from '../../fixtures/digest-signer.mjs';
+import { buildArchive, errorLines, url, type SignedArchive } from './digest-archive.js';
+
+export interface Expectation {
+  status: number;
+  /** The exact stderr: INVALID lines, gaps and warnings. */
+  stderr: (a: SignedArchive) => string;
+  /** The ratio lines at the end of the summary. */
+  ratios: string[];
+}
+
+export interface TamperCase {
+  name: string;
+  /** A fresh archive instead of a copy of the base one. */
+  build?: () => SignedArchive;
+  tamper?: (a: SignedArchive) => void;
+  /** A public-keys file other than the archive's. */
+  keysFile?: (a: SignedArchive) => string;
+  offline: Expectation;
+  /** When S3 differs from offline (signature metadata vs sidecars). */
+  s3?: Expectation;
+}
+
+const path = (a: SignedArchive, key: string) => join(a.dir, key);
+const D = (a: SignedArchive, i: number) => a.d[i] as string;
+const L = (a: SignedArchive, i: number) => a.logs[i] as string;
+const nextMember = gzipSync(Buffer.from('{"Records":[]}'));
+
+export const ALL_VALID = ['6/6 digest files valid', '6/6 log files valid'];
+
+export const CASES: TamperCase[] = [
+  {
+    name: 'all valid',
+    offline: { status: 0, stderr: () => '', ratios: ALL_VALID },
+  },
+  {
+    name: 'log hash mismatch',
+    tamper: (a) => writeFileSync(path(a, L(a, 2)), gzipSync(Buffer.from('{"Records":[{"eventName":"Injected"}]}'))),
+    offline: { status: 1, stderr: (a) => errorLines(`Log file\t${url(L(a, 2))}\tINVALID: hash value doesn't match`), ratios: ['6/6 digest files valid', '5/6 log files valid, 1/6 log files INVALID'] },
+  },
+  {
+    name: 'log missing',
+    tamper: (a) => rmSync(path(a, L(a, 0))),
+    offline: { status: 1, stderr: (a) => errorLines(`Log file\t${url(L(a, 0))}\tINVALID: not found`), ratios: ['6/6 digest files valid', '5/6 log files valid, 1/6 log files INVALID'] },
+  },
+  {
+    name: 'log not gzip',
+    tamper: (a) => writeFileSync(path(a, L(a, 5)), '{"Records":[]}'),
+    offline: { status: 1, stderr: (a) => errorLines(`Log file\t${url(L(a, 5))}\tINVALID: invalid format`), ratios: ['6/6 digest files valid', '5/6 log files valid, 1/6 log files INVALID'] },
+  },
+  {
+    name: 'log with data after the first gzip member',
+    tamper: (a) => appendFileSync(path(a, L(a, 3)), nextMember),
+    offline: { status: 1, stderr: (a) => errorLines(`Log file\t${url(L(a, 3))}\tINVALID: invalid format`), ratios: ['6/6 digest files valid', '5/6 log files valid, 1/6 log files INVALID'] },
+  },
+  {
+    name: 'digest missing',
+    tamper: (a) => rmSync(path(a, D(a, 3))),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 3))}\tINVALID: not found`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '4/4 log files valid'] },
+  },
+  {
+    name: 'two consecutive digests deleted',
+    tamper: (a) => {
+      rmSync(path(a, D(a, 3)));
+      rmSync(path(a, D(a, 2)));
+    },
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 3))}\tINVALID: not found`, `Digest file\t1 digest file between ${url(D(a, 1))} and ${url(D(a, 3))}\tINVALID: not found`),
+      ratios: ['4/6 digest files valid, 2/6 digest files INVALID', '2/2 log files valid'],
+    },
+  },
+  {
+    name: 'digest changed after signing (signature invalid)',
+    tamper: (a) => writeFileSync(path(a, D(a, 2)), gzipSync(Buffer.from(digestBody(a, 2).replace('"awsAccountId":"111111111111"', '"awsAccountId":"222222222222"')))),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 2))}\tINVALID: signature verification failed`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '4/4 log files valid'] },
+  },
+  {
+    name: 'wrong signature in the metadata',
+    tamper: (a) => setSidecar(a, 5, (m) => ({ ...m, signature: a.digests[4]?.signature, metadata: { signature: a.digests[4]?.signature as string, 'signature-algorithm': 'SHA256withRSA' } })),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: signature verification failed`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+  {
+    name: 'digest moved',
+    tamper: (a) => {
+      renameSync(path(a, D(a, 2)), path(a, D(a, 2).replace('T010404Z', 'T003404Z')));
+      rmSync(`${path(a, D(a, 2))}.meta.json`);
+    },
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 2))}\tINVALID: not found`, `Digest file\t${url(D(a, 2).replace('T010404Z', 'T003404Z'))}\tINVALID: has been moved from its original location`),
+      ratios: ['5/7 digest files valid, 2/7 digest files INVALID', '4/4 log files valid'],
+    },
+  },
+  {
+    name: 'public key not found',
+    keysFile: (a) => {
+      const file = join(a.dir, '..', `${a.dir.split('/').pop()}-other-keys.json`);
+      writeFileSync(file, JSON.stringify(makeSigningKey().publicKeysJson()));
+      return file;
+    },
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(...[5, 4, 3, 2, 1, 0].map((i) => `Digest file\t${url(D(a, i))}\tINVALID: public key not found in region us-east-1 for fingerprint ${a.key.fingerprint}`)),
+      ratios: ['0/6 digest files valid, 6/6 digest files INVALID'],
+    },
+  },
+  {
+    name: 'gap in the chain',
+    build: () => buildArchive({ label: 'gap', skipHours: [3] }),
+    offline: {
+      status: 0,
+      stderr: () => errorLines('No log files were delivered by CloudTrail between 2026-11-20T01:04:04Z and 2026-11-20T02:04:04Z'),
+      ratios: ['5/5 digest files valid', '4/4 log files valid'],
+    },
+  },
+  {
+    name: 'previousDigestHashValue does not match the previous digest',
+    tamper: (a) => {
+      resignDigest(a.dir, D(a, 5), a.key, (doc) => (doc['previousDigestHashValue'] = '0'.repeat(64)));
+    },
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 4))}\tINVALID: hash value doesn't match the previousDigestHashValue of ${url(D(a, 5))}`),
+      ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'],
+    },
+  },
+  {
+    name: 'previousDigestSignature is not the previous digest\'s signature',
+    tamper: (a) => {
+      resignDigest(a.dir, D(a, 5), a.key, (doc) => (doc['previousDigestSignature'] = a.digests[3]?.signature));
+    },
+    offline: {
+      status: 1,
+      // Offline D4's own sidecar still holds its real signature, so the mismatch shows.
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 4))}\tINVALID: signature doesn't match the previousDigestSignature of ${url(D(a, 5))}`),
+      ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'],
+    },
+  },
+  {
+    name: 'log file that no digest references',
+    tamper: (a) => copyFileSync(path(a, L(a, 2)), path(a, L(a, 2).replace(/T\d{4}Z_[A-Za-z0-9]+/, 'T0040Z_InjectedLogFile01'))),
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Log file\t${url(L(a, 2).replace(/T\d{4}Z_[A-Za-z0-9]+/, 'T0040Z_InjectedLogFile01'))}\tINVALID: not referenced by any digest`),
+      ratios: ['6/6 digest files valid', '6/6 log files valid', '1 log file INVALID: not referenced by any digest'],
+    },
+  },
+  {
+    name: 'signature algorithm other than SHA256withRSA',
+    tamper: (a) => setSidecar(a, 5, (m) => ({ ...m, signatureAlgorithm: 'SHA1withRSA', metadata: { signature: m['signature'] as string, 'signature-algorithm': 'SHA1withRSA' } })),
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: unsupported signature algorithm SHA1withRSA (expected SHA256withRSA)`),
+      ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'],
+    },
+  },
+  {
+    name: 'digest with data after the first gzip member',
+    tamper: (a) => appendFileSync(path(a, D(a, 1)), nextMember),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 1))}\tINVALID: invalid format`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '4/4 log files valid'] },
+  },
+  {
+    name: 'digest that is not gzip',
+    tamper: (a) => writeFileSync(path(a, D(a, 5)), digestBody(a, 5)),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: invalid format`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+  {
+    name: 'digest that is not JSON',
+    tamper: (a) => writeFileSync(path(a, D(a, 5)), gzipSync(Buffer.from('{"awsAccountId": "1111'))),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: invalid format`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+  {
+    name: 'digest missing required keys',
+    tamper: (a) => writeFileSync(path(a, D(a, 5)), gzipSync(Buffer.from(digestBody(a, 5).replace(/"digestS3Object":"[^"]*",/, '')))),
+    offline: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: invalid format`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+  {
+    name: 'newest digest without signature metadata',
+    tamper: (a) => rmSync(`${path(a, D(a, 5))}.meta.json`),
+    offline: {
+      status: 0,
+      stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tWARNING: signature unverifiable (no signature metadata)`),
+      ratios: ['5/6 digest files valid, 1/6 digest files signature unverifiable', '6/6 log files valid'],
+    },
+    s3: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: signature verification failed`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+];
+
+function digestBody(a: SignedArchive, i: number): string {
+  return gunzipSync(readFileSync(path(a, D(a, i)))).toString('utf8');
+}
+
+function setSidecar(a: SignedArchive, i: number, edit: (m: Record<string, unknown>) => Record<string, unknown>): void {
+  const file = `${path(a, D(a, i))}.meta.json`;
+  writeFileSync(file, JSON.stringify(edit(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
+}
