@@ -175,7 +175,7 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
   const role = roleArn === undefined ? undefined : probe<RoleInfo | undefined>('iam:GetRole', () => readRole(clients, roleArn));
 
   const integrity = t.logFileValidationEnabled === true && options.integrity !== undefined
-    ? probe('s3:GetObject', () => (options.integrity as NonNullable<GatherOptions['integrity']>)(t, options.now - options.integrityHours * 3_600_000, options.now))
+    ? probe('s3:ListBucket, s3:GetObject and cloudtrail:ListPublicKeys', () => (options.integrity as NonNullable<GatherOptions['integrity']>)(t, options.now - options.integrityHours * 3_600_000, options.now))
     : undefined;
 
   const account = accountId.ok ? accountId.value : undefined;

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
-import { createLimiter, isAllValid, sumTallies, validateLocation, type DigestLocation, type DigestStore } from '../core/digest-chain.js';
+import { createLimiter, isAllValid, sumTallies, validateLocation, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
 import { parsePublicKeysJson, publicKeySet, type DigestPublicKey } from '../core/digest-public-keys.js';
 import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';
@@ -13,7 +13,7 @@ import type { ValidateDigestFlags } from './validate-digest.js';
 
 const HOUR_MS = 3_600_000;
 
-interface ValidateDigestInput {
+export interface ValidateDigestInput {
   readonly source: { kind: 's3'; bucket: string } | { kind: 'local'; path: string };
   readonly trailArn: string;
   readonly trail: TrailArn;
@@ -74,12 +74,12 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
 }
 
 /** The account-regions to validate: those found, narrowed to the accounts and regions asked for. */
-function selectLocations(input: ValidateDigestInput, found: readonly DigestLocation[], ctx: CliContext): DigestLocation[] {
+function selectLocations(input: ValidateDigestInput, found: readonly DigestLocation[], warn: (message: string) => void): DigestLocation[] {
   const out: DigestLocation[] = [];
   for (const account of input.accounts) {
     const mine = found.filter((l) => l.account === account);
     if (input.regions === undefined) {
-      if (mine.length === 0) ctx.warn(`no digest folders for account ${account} under ${input.prefix === '' ? '' : `${input.prefix}/`}AWSLogs/`);
+      if (mine.length === 0) warn(`no digest folders for account ${account} under ${input.prefix === '' ? '' : `${input.prefix}/`}AWSLogs/`);
       out.push(...mine);
       continue;
     }
@@ -108,18 +108,12 @@ export async function runValidateDigest(ctx: CliContext, path: string | undefine
   return needsAws ? withAws(ctx, 's3:GetObject', (clients) => validate(ctx, input, clients)) : validate(ctx, input, undefined);
 }
 
-async function validate(ctx: CliContext, input: ValidateDigestInput, clients: AwsClients | undefined): Promise<number> {
-  const started = performance.now();
+/**
+ * Finds the trail's digest folders (S3 or a local mirror), gets the public keys once digests are
+ * found, and validates every account-region. Shared by validate-digest and verify's integrity check.
+ */
+export async function collectDigestReports(input: ValidateDigestInput, clients: AwsClients | undefined, warn: (message: string) => void): Promise<LocationReport[]> {
   const home = input.trail.region;
-  const keysPromise = input.publicKeysFile !== undefined
-    ? readPublicKeysFile(input.publicKeysFile)
-    : (async () => {
-        const { listPublicKeys } = await import('../aws/cloudtrail-public-keys.js');
-        return listPublicKeys(await (clients as AwsClients).cloudTrail(home), input.startMs, input.endMs + 2 * HOUR_MS);
-      })();
-  // Awaited after the listing; until then a rejection must not count as unhandled.
-  keysPromise.catch(() => undefined);
-
   let store: DigestStore;
   let found: DigestLocation[];
   if (input.source.kind === 's3') {
@@ -149,12 +143,24 @@ async function validate(ctx: CliContext, input: ValidateDigestInput, clients: Aw
     found = await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail-Digest' });
     store = new LocalDigestStore(root);
   }
-  const locations = selectLocations(input, found, ctx);
-  const keys = await keysPromise;
-  if (keys.length === 0) ctx.warn(`no public keys for ${new Date(input.startMs).toISOString()} to ${new Date(input.endMs + 2 * HOUR_MS).toISOString()}: every digest will fail with "public key not found"`);
+  const locations = selectLocations(input, found, warn);
+  if (locations.length === 0) return [];
+  const keys = input.publicKeysFile !== undefined
+    ? await readPublicKeysFile(input.publicKeysFile)
+    : await (async () => {
+        const { listPublicKeys } = await import('../aws/cloudtrail-public-keys.js');
+        return listPublicKeys(await (clients as AwsClients).cloudTrail(home), input.startMs, input.endMs + 2 * HOUR_MS);
+      })();
+  if (keys.length === 0) warn(`no public keys for ${new Date(input.startMs).toISOString()} to ${new Date(input.endMs + 2 * HOUR_MS).toISOString()}: every digest will fail with "public key not found"`);
   const limit = createLimiter(input.concurrency);
   const options = { trail: { name: input.trail.name, homeRegion: home }, startMs: input.startMs, endMs: input.endMs, publicKeys: publicKeySet(keys), limit };
-  const reports = await Promise.all(locations.map((location) => validateLocation(store, location, options)));
+  return Promise.all(locations.map((location) => validateLocation(store, location, options)));
+}
+
+async function validate(ctx: CliContext, input: ValidateDigestInput, clients: AwsClients | undefined): Promise<number> {
+  const started = performance.now();
+  const reports = await collectDigestReports(input, clients, (m) => ctx.warn(m));
+  const locations = reports.map((r) => r.location);
 
   const run = { trailArn: input.trailArn, startMs: input.startMs, endMs: input.endMs };
   if (input.json) {

@@ -1,7 +1,12 @@
 import Table from 'cli-table3';
+import type { AwsClients } from '../aws/clients.js';
 import { gatherTrailEvidence } from '../aws/trail-evidence.js';
+import { sumTallies } from '../core/digest-chain.js';
+import { parseTrailArn } from '../core/s3-layout.js';
+import { renderDigestText } from '../output/digest-report.js';
+import { collectDigestReports } from './validate-digest-run.js';
 import { EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
-import { CHECK_IDS, evaluateChecks, selectChecks, summarize, type CheckResult, type CheckStatus, type CheckSummary } from '../core/verify-checks.js';
+import { CHECK_IDS, evaluateChecks, selectChecks, summarize, type CheckResult, type CheckStatus, type CheckSummary, type IntegrityInfo, type TrailInfo } from '../core/verify-checks.js';
 import { renderJUnit } from '../output/junit.js';
 import { safeText } from '../output/terminal-safe.js';
 import { withAws } from './aws-command.js';
@@ -25,7 +30,12 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
   const format = formatOf(ctx.globals.output);
   const started = Date.now();
   const evidence = await withAws(ctx, 'cloudtrail:GetTrail', (clients) =>
-    gatherTrailEvidence(clients, { trail, integrityHours: flags.integrityHours, now: ctx.now().getTime() }),
+    gatherTrailEvidence(clients, {
+      trail,
+      integrityHours: flags.integrityHours,
+      now: ctx.now().getTime(),
+      integrity: (info, since, until) => integrityOf(clients, info, since, until),
+    }),
   );
   if (!evidence.trail.ok && evidence.trail.denied === undefined && /credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(evidence.trail.error)) {
     // Not a finding about the trail: verify itself could not run.
@@ -42,6 +52,45 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
     await ctx.write(renderText(ctx, arn, results, summary));
   }
   return summary.failed ? EXIT_NEGATIVE : EXIT_OK;
+}
+
+/** validate-digest over the window, in every region and account folder of the trail's bucket. */
+async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number, until: number): Promise<IntegrityInfo | undefined> {
+  const arn = parseTrailArn(trail.arn);
+  if (arn === undefined || trail.s3BucketName === undefined) return undefined;
+  const notes: string[] = [];
+  const reports = await collectDigestReports(
+    {
+      source: { kind: 's3', bucket: trail.s3BucketName },
+      trailArn: trail.arn,
+      trail: arn,
+      startMs: since,
+      endMs: until,
+      prefix: (trail.s3KeyPrefix ?? '').replace(/^\/+|\/+$/g, ''),
+      accounts: [arn.account],
+      regions: undefined,
+      publicKeysFile: undefined,
+      concurrency: 16,
+      verbose: false,
+      json: false,
+    },
+    clients,
+    (m) => notes.push(m),
+  );
+  if (reports.length === 0 || reports.every((r) => r.events.length === 0)) return undefined;
+  const tally = sumTallies(reports.map((r) => r.tally));
+  const problems = renderDigestText({ trailArn: trail.arn, startMs: since, endMs: until }, reports, false)
+    .flatMap((piece) => piece.text.split('\n'))
+    .filter((line) => line.includes('INVALID'))
+    .slice(0, 3);
+  return {
+    digestsValid: tally.validDigests,
+    digestsInvalid: tally.invalidDigests,
+    logsValid: tally.validLogs,
+    logsInvalid: tally.invalidLogs,
+    unreferenced: tally.unreferencedLogs,
+    problems,
+  };
 }
 
 function renderText(ctx: CliContext, trail: string, results: readonly CheckResult[], summary: CheckSummary): string {

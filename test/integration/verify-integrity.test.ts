@@ -1,0 +1,76 @@
+import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startKeyProxy } from '../../bench/lib/digest-key-proxy.mjs';
+import { generateArchive } from '../../fixtures/generate.mjs';
+import { makeSigningKey, signArchive } from '../../fixtures/digest-signer.mjs';
+import { startCli } from '../helpers/cli.js';
+import { tempDir, uploadArchive, walkFiles } from '../helpers/digest-archive.js';
+import { describeWithMoto, motoClientConfig, motoEnv, startMoto, type MotoServer } from '../helpers/moto.js';
+
+const ACCOUNT = '123456789012'; // moto's account
+const BUCKET = 'integrity-trail-logs';
+const HOUR = 3_600_000;
+
+describeWithMoto('trailkit verify integrity check against moto_server', () => {
+  let moto: MotoServer;
+  let s3: S3Client;
+  let logs: string[];
+  let proxy: Awaited<ReturnType<typeof startKeyProxy>>;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const config = motoClientConfig(moto);
+    s3 = new S3Client(config);
+    // Five hours of signed logs and digests ending in the last hour, so the default window holds them.
+    const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 4 * 60_000;
+    const start = new Date(end - 5 * HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const endIso = new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const dir = tempDir('verify');
+    generateArchive({ out: dir, accounts: [ACCOUNT], regions: ['us-east-1'], start, hours: 4, filesPerHour: 2, eventsPerFile: 5, duplicates: 0, marker: false });
+    const key = makeSigningKey();
+    signArchive({ dir, bucket: BUCKET, trailName: 'signed', homeRegion: 'us-east-1', key, start, end: endIso });
+    await uploadArchive(s3, BUCKET, dir);
+    logs = walkFiles(dir).filter((f) => f.includes('/CloudTrail/'));
+    const arn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/signed`;
+    await s3.send(new PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'AWSCloudTrailWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/AWSLogs/${ACCOUNT}/*`, Condition: { StringEquals: { 'aws:SourceArn': arn } } }] }),
+    }));
+    const cloudTrail = new CloudTrailClient(config);
+    await cloudTrail.send(new CreateTrailCommand({ Name: 'signed', S3BucketName: BUCKET, IsMultiRegionTrail: true, EnableLogFileValidation: true }));
+    await cloudTrail.send(new StartLoggingCommand({ Name: 'signed' }));
+    cloudTrail.destroy();
+    // moto has no ListPublicKeys: a loopback proxy in front of it answers with the test key.
+    proxy = await startKeyProxy(moto.endpoint, key.publicKeysJson(new Date(Date.now() - 48 * HOUR).toISOString(), new Date(Date.now() + 48 * HOUR).toISOString()));
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    s3?.destroy();
+    await moto?.stop();
+  });
+
+  async function integrity() {
+    const run = startCli(['verify', '--trail-name', 'signed', '--only', 'integrity', '--integrity-hours', '8', '--output', 'json'], { ...motoEnv(moto), AWS_ENDPOINT_URL: proxy.endpoint });
+    await run.exited;
+    expect(run.output.stderr).toBe('');
+    return (JSON.parse(run.output.stdout) as { checks: { id: string; status: string; message: string }[] }).checks[0];
+  }
+
+  it('passes when every digest and log file of the window is valid', async () => {
+    const check = await integrity();
+    expect(check?.status).toBe('pass');
+    expect(check?.message).toMatch(new RegExp(`^\\d+ digest and ${logs.length} log files valid in the last 8 hours$`));
+  });
+
+  it('fails, naming the file, when a log file is changed after delivery', async () => {
+    const victim = logs[1] as string;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: victim, Body: gzipSync('{"Records":[]}') }));
+    const check = await integrity();
+    expect(check?.status).toBe('fail');
+    expect(check?.message).toContain(`1 log files invalid`);
+    expect(check?.message).toContain(`s3://${BUCKET}/${victim}\tINVALID: hash value doesn't match`);
+  });
+});
