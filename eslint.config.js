@@ -10,7 +10,8 @@ export default tseslint.config(
       globals: {
         process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly',
         clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly',
-        performance: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly',
+        performance: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', fetch: 'readonly',
+        AbortController: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly',
       },
     },
     rules: {

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global fetch */
 // Benchmarks `trailkit validate-digest` against baselines measured in the same run:
 //  - S3: `aws cloudtrail validate-logs` (awscli v1) on the same moto_server bucket (>= 300 log files
 //    with signed digests). moto has no ListPublicKeys, so both tools talk to a tiny loopback proxy

@@ -4,6 +4,7 @@ import type { CliContext } from './context.js';
 import { columnsFor, EventPrinter, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import type { GrepFlags } from './grep.js';
+import { remoteSource } from './remote-options.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 
 export async function runGrep(ctx: CliContext, paths: readonly string[], flags: GrepFlags): Promise<number> {
@@ -15,6 +16,8 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const spec = filterSpecFromFlags(flags, ctx.now());
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
+  const source = remoteSource(paths, flags, 'grep');
+  if (source !== 'files') return (await import('./grep-remote.js')).runGrepRemote(ctx, spec, flags, printer, source);
   const { files, hadError: inputError } = await resolveInputs(ctx, inputPaths(ctx, paths, 'grep'));
 
   const limit = flags.limit;

@@ -4,17 +4,31 @@ import { EXIT_ERROR, TrailkitError } from '../core/errors.js';
 import { safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
+import { makeCreateLogGroupCommand } from './create-log-group.js';
+import { makeCreateRoleCommand } from './create-role.js';
+import { makePolicyCommand } from './policy.js';
+import { makePutEventSelectorsCommand } from './put-event-selectors.js';
+import { makePutInsightSelectorsCommand } from './put-insight-selectors.js';
+import { makePutRolePolicyCommand } from './put-role-policy.js';
+import { makeSetupCommand } from './setup.js';
+import { makeUpdateTrailCommand } from './update-trail.js';
+import { makeDownloadCommand } from './download.js';
 import { makeTailCommand } from './tail.js';
+import { makeValidateDigestCommand } from './validate-digest.js';
 import { makeVerifyCommand } from './verify.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const PROGRAM_HELP = `
-Commands built so far: grep, tail (local files and folders).
-Planned and not built yet: setup, create-log-group, create-role, put-role-policy, update-trail,
-put-event-selectors, policy, download, validate-digest, verify; grep/tail over S3 and CloudWatch Logs.
+Search and tail:   grep, tail (files and folders, an S3 bucket with --bucket, a CloudWatch Logs
+                   group with --log-group), download (mirror a trail's S3 objects to a folder).
+Integrity:         validate-digest (from S3 or a downloaded folder).
+Set a trail up:    setup, and the AWS CLI workflow: create-log-group, create-role, put-role-policy,
+                   update-trail, put-event-selectors, put-insight-selectors; policy (offline).
+CI gate:           verify.
 
-Exit status: 0 success, 1 a negative result (no match), 2 a usage, input or AWS error.`;
+Exit status: 0 success, 1 a negative result (no match, something invalid or failing), 2 a usage,
+input or AWS error.`;
 
 function configure(command: Command): Command {
   command.exitOverride().showSuggestionAfterError(true);
@@ -24,14 +38,24 @@ function configure(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = new Command('trailkit')
-    .description('AWS CloudTrail toolkit: search and tail trail logs (setup, integrity and verify to come)')
+    .description('AWS CloudTrail toolkit: set a trail up, search and tail its logs, prove their integrity, gate CI on it')
     .version(version, '-V, --version')
     .enablePositionalOptions()
     .addHelpText('after', PROGRAM_HELP);
   addGlobalOptions(program, { aws: true });
   program.addCommand(addGlobalOptions(makeGrepCommand(), { aws: false }));
   program.addCommand(addGlobalOptions(makeTailCommand(), { aws: false }));
+  program.addCommand(addGlobalOptions(makeSetupCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeCreateLogGroupCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeCreateRoleCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makePutRolePolicyCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeUpdateTrailCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makePutEventSelectorsCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makePutInsightSelectorsCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makePolicyCommand(), { aws: false }));
+  program.addCommand(addGlobalOptions(makeDownloadCommand(), { aws: false }));
   program.addCommand(addGlobalOptions(makeVerifyCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeValidateDigestCommand(), { aws: true }));
   return configure(program);
 }
 

@@ -7,19 +7,25 @@ import { LocalFollower } from '../sources/local-follow.js';
 import type { CliContext } from './context.js';
 import { columnsFor, EventPrinter, reportInputError, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
+import { remoteSource } from './remote-options.js';
 import { inputPaths, reportFileResult, resolveInputs, searchInputs } from './search-inputs.js';
 import type { TailFlags } from './tail.js';
+
+/** How often -f looks at local files by default. */
+const LOCAL_POLL_SECONDS = 1;
 
 export async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
   const spec = filterSpecFromFlags(flags, ctx.now());
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
+  if (flags.follow === true && format === 'table') {
+    throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
+  }
+  const source = remoteSource(paths, flags, 'tail');
+  if (source !== 'files') return (await import('./tail-remote.js')).runTailRemote(ctx, spec, flags, printer, source);
   const inputs = inputPaths(ctx, paths, 'tail');
   if (flags.follow === true && inputs.includes(STDIN_PATH)) {
     throw usageError('tail -f follows files and folders, not standard input', 'give the folder the logs are delivered to');
-  }
-  if (flags.follow === true && format === 'table') {
-    throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
   }
   const { files, hadError: inputError } = await resolveInputs(ctx, inputs, { emptyIsFine: flags.follow === true });
 
@@ -39,7 +45,7 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     if (inputError || hadError) return EXIT_ERROR;
     return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
   }
-  await follow(ctx, follower, printer, flags.interval);
+  await follow(ctx, follower, printer, flags.interval ?? LOCAL_POLL_SECONDS);
   return EXIT_OK;
 }
 

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DIGEST_METADATA_SUFFIX, digestMetadataFromS3, digestMetadataName, serializeDigestMetadata } from '../core/digest-metadata.js';
 import { describeObjectFailure } from './s3-object-errors.js';
 import type { TrailObject } from './s3-trail-objects.js';
 
@@ -16,6 +17,8 @@ export interface DownloadOutcome {
   readonly status: 'downloaded' | 'skipped' | 'failed';
   readonly bytes: number;
   readonly message?: string;
+  /** Something the user should know about an object that is otherwise present (a digest without a signature). */
+  readonly warning?: string;
 }
 
 interface StateEntry {
@@ -66,7 +69,7 @@ export class DownloadState {
       this.stream = createWriteStream(join(this.dir, STATE_FILE), { flags: 'a' });
     }
     if (!this.stream.write(`${JSON.stringify({ bucket: this.bucket, key, size, etag })}\n`)) {
-      await new Promise((r) => this.stream?.once('drain', r));
+      await new Promise<void>((r) => this.stream?.once('drain', () => r()));
     }
   }
 
@@ -87,23 +90,6 @@ export function localPathFor(dir: string, key: string): string | undefined {
   const root = resolve(dir);
   const path = resolve(root, ...parts);
   return path.startsWith(root + sep) ? path : undefined;
-}
-
-/** The sidecar that keeps a digest's S3 signature metadata for offline validation. */
-export function digestSidecarPath(digestPath: string): string {
-  return `${digestPath}.meta.json`;
-}
-
-export interface DigestSidecar {
-  readonly bucket: string;
-  readonly key: string;
-  readonly etag: string | undefined;
-  readonly signature: string | undefined;
-  readonly signatureAlgorithm: string | undefined;
-}
-
-export function digestSidecarText(sidecar: DigestSidecar): string {
-  return `${JSON.stringify(sidecar, null, 2)}\n`;
 }
 
 const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
@@ -147,8 +133,27 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(temp, path);
 }
 
-function sidecarFromMetadata(bucket: string, key: string, etag: string | undefined, metadata: Record<string, string> | undefined): DigestSidecar {
-  return { bucket, key, etag, signature: metadata?.['signature'], signatureAlgorithm: metadata?.['signature-algorithm'] };
+/**
+ * Writes a digest's signature sidecar in the format validate-digest reads offline
+ * (src/core/digest-metadata.ts); returns a warning when the object has no signature metadata.
+ */
+async function writeDigestSidecar(path: string, input: Parameters<typeof digestMetadataFromS3>[0]): Promise<string | undefined> {
+  const metadata = digestMetadataFromS3(input);
+  if ('problem' in metadata) return `${metadata.problem}: no ${DIGEST_METADATA_SUFFIX} written beside it, so it cannot be validated offline`;
+  await writeAtomically(digestMetadataName(path), serializeDigestMetadata(metadata));
+  return undefined;
+}
+
+/** Objects up to this size are written in one call; bigger ones are streamed to disk. */
+const IN_MEMORY_BYTES = 4 * 1024 * 1024;
+
+/** Folders already created in this process: a trail has thousands of files in a few folders. */
+const madeFolders = new Set<string>();
+
+async function ensureFolder(dir: string): Promise<void> {
+  if (madeFolders.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  madeFolders.add(dir);
 }
 
 /**
@@ -162,28 +167,43 @@ export async function downloadObject(s3: S3Client, bucket: string, object: Trail
   if (path === undefined) return { key: object.key, status: 'failed', bytes: 0, message: 'the key would be written outside the target folder; skipped' };
   const isDigest = object.kind === 'CloudTrail-Digest';
   try {
-    if (await upToDate(path, object, state)) {
-      if (isDigest && !(await exists(digestSidecarPath(path)))) {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
-        await writeAtomically(digestSidecarPath(path), digestSidecarText(sidecarFromMetadata(bucket, object.key, head.ETag, head.Metadata)));
-      }
-      return { key: object.key, status: 'skipped', bytes: 0 };
-    }
-    await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${basename(path)}.partial`);
+    if (await upToDate(path, object, state)) {
+      // What an interrupted run left behind.
+      await rm(temp, { force: true });
+      let warning: string | undefined;
+      if (isDigest && !(await exists(digestMetadataName(path)))) {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
+        warning = await writeDigestSidecar(path, { bucket, key: object.key, metadata: head.Metadata, etag: head.ETag, versionId: head.VersionId, lastModified: head.LastModified });
+      }
+      return { key: object.key, status: 'skipped', bytes: 0, ...(warning === undefined ? {} : { warning }) };
+    }
+    await ensureFolder(dirname(path));
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
     const body = response.Body as Readable | undefined;
     try {
-      if (body === undefined) await writeFile(temp, '');
-      else await pipeline(body, createWriteStream(temp), signal === undefined ? {} : { signal });
-      const written = (await stat(temp)).size;
+      let written: number;
+      if (body === undefined) {
+        await writeFile(temp, '');
+        written = 0;
+      } else if (response.ContentLength !== undefined && response.ContentLength <= IN_MEMORY_BYTES) {
+        // Most log files are small: one write is much cheaper than a stream per file.
+        const bytes = await (body as unknown as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+        await writeFile(temp, bytes);
+        written = bytes.length;
+      } else {
+        await pipeline(body, createWriteStream(temp), signal === undefined ? {} : { signal });
+        written = (await stat(temp)).size;
+      }
       if (response.ContentLength !== undefined && written !== response.ContentLength) {
         throw new Error(`the download stopped after ${written} of ${response.ContentLength} bytes`);
       }
-      if (isDigest) await writeAtomically(digestSidecarPath(path), digestSidecarText(sidecarFromMetadata(bucket, object.key, response.ETag, response.Metadata)));
+      const warning = isDigest
+        ? await writeDigestSidecar(path, { bucket, key: object.key, metadata: response.Metadata, etag: response.ETag, versionId: response.VersionId, lastModified: response.LastModified })
+        : undefined;
       await rename(temp, path);
       await state.record(object.key, written, response.ETag ?? object.etag ?? '');
-      return { key: object.key, status: 'downloaded', bytes: written };
+      return { key: object.key, status: 'downloaded', bytes: written, ...(warning === undefined ? {} : { warning }) };
     } catch (error) {
       await rm(temp, { force: true });
       throw error;

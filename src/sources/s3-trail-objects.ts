@@ -84,9 +84,11 @@ export async function noTrailError(s3: S3Client, query: S3TrailQuery): Promise<T
     // Only for the hint.
   }
   const filters = [query.accounts?.length ? `--account ${query.accounts.join(',')}` : '', query.regions?.length ? `--region ${query.regions.join(',')}` : '', query.orgId ?? ''].filter((s) => s !== '');
-  const hint = top.length > 0 && !top.includes(root)
-    ? `the bucket's top-level folders are ${top.slice(0, 5).join(', ')}${top.length > 5 ? ', ...' : ''}: is one of them the trail's --prefix?`
-    : filters.length > 0 ? `nothing matches ${filters.join(' ')}` : 'check --bucket and --prefix (the trail\'s S3KeyPrefix)';
+  let hint: string;
+  if (filters.length > 0 && top.includes(root)) hint = `no folders match ${filters.join(' ')}`;
+  else if (top.includes('AWSLogs/') && root !== 'AWSLogs/') hint = 'the bucket has AWSLogs/ at its top level: drop --prefix';
+  else if (top.length > 0 && !top.includes(root)) hint = `the bucket's top-level folders are ${top.slice(0, 5).join(', ')}${top.length > 5 ? ', ...' : ''}: is one of them the trail's --prefix?`;
+  else hint = 'check --bucket and --prefix (the trail\'s S3KeyPrefix)';
   return new TrailkitError('not-found', `no CloudTrail log folders under s3://${query.bucket}/${root}`, { hint });
 }
 

@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { describe } from 'vitest';
 
@@ -52,16 +55,25 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
 export async function startMoto(): Promise<MotoServer> {
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  // moto logs every request to stderr. It goes to a file, not a pipe: a test blocked in spawnSync
+  // cannot drain a pipe, and moto would stall once the pipe filled up.
+  const logDir = mkdtempSync(join(tmpdir(), 'trailkit-moto-'));
+  const logFile = join(logDir, 'moto.log');
+  const log = openSync(logFile, 'w');
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', log] });
+  closeSync(log);
+  child.once('exit', () => rmSync(logDir, { recursive: true, force: true }));
   try {
     await waitUntilUp(endpoint, child, 30_000);
   } catch (error) {
+    let tail = '';
+    try {
+      tail = readFileSync(logFile, 'utf8').slice(-4000);
+    } catch {
+      // the log is gone with the process
+    }
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${tail}`);
   }
   return {
     endpoint,

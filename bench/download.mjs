@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Benchmarks `trailkit download` against `aws s3 sync` (awscli, from pip) of the same bucket into an
+// empty folder, and `trailkit grep --bucket` against download-then-grep, all against one
+// moto_server on a loopback port, measured in the same run. Prints ratios: absolute times on a
+// shared machine mean little, and moto (not the network) is the server in both cases.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const bin = join(root, 'bin', 'trailkit.js');
+const archive = join(root, 'bench', '.data', 'download-archive');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const bucket = 'bench-trail';
+const ARCHIVE = { seed: 3, accounts: '111111111111,222222222222,333333333333', regions: 'us-east-1,eu-west-1', start: '2026-11-19T12:00:00Z', hours: 12, filesPerHour: 14, eventsPerFile: '20-40' };
+
+function ensureArchive() {
+  if (existsSync(join(archive, '.complete'))) return;
+  console.error('generating the download benchmark archive (once)...');
+  const args = Object.entries(ARCHIVE).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)]);
+  execFileSync(process.execPath, [join(root, 'fixtures', 'generate.mjs'), '--out', archive, ...args, '--quiet'], { stdio: 'inherit' });
+}
+
+function walk(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(full));
+    else out.push(full);
+  }
+  return out;
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startMoto() {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Its request log goes nowhere: a pipe nobody drains would stall the server.
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { endpoint, child };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('moto_server did not start');
+}
+
+const env = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1',
+};
+
+function timed(command, args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+function countFiles(dir) {
+  return existsSync(dir) ? walk(dir).length : 0;
+}
+
+ensureArchive();
+if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status !== 0 || spawnSync('aws', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  console.log('skipped: needs moto_server and the aws CLI (pip install "moto[server]" awscli)');
+  process.exit(0);
+}
+const moto = await startMoto();
+const scratch = mkdtempSync(join(tmpdir(), 'trailkit-bench-dl-'));
+try {
+  const { S3Client, CreateBucketCommand, PutObjectCommand } = await import(join(root, 'node_modules', '@aws-sdk', 'client-s3', 'dist-cjs', 'index.js'));
+  const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const files = walk(archive);
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: relative(archive, f), Body: readFileSync(f) }));
+    }
+  }));
+  s3.destroy();
+  const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+  console.log(`bucket: ${files.length} log files, ${(bytes / 1e6).toFixed(1)} MB, on moto_server ${moto.endpoint}`);
+
+  let tk;
+  let aws;
+  for (let i = 0; i < RUNS; i++) {
+    const a = join(scratch, `tk-${i}`);
+    const b = join(scratch, `aws-${i}`);
+    const t = timed(process.execPath, [bin, 'download', '--bucket', bucket, '--to', a, '--endpoint-url', moto.endpoint]);
+    const s = timed('aws', ['s3', 'sync', `s3://${bucket}/AWSLogs/`, join(b, 'AWSLogs'), '--endpoint-url', moto.endpoint, '--only-show-errors']);
+    if (countFiles(a) !== files.length || countFiles(b) !== files.length) throw new Error(`incomplete copies: trailkit ${countFiles(a)}, aws ${countFiles(b)}, expected ${files.length}`);
+    tk = tk === undefined || t.seconds < tk ? t.seconds : tk;
+    aws = aws === undefined || s.seconds < aws ? s.seconds : aws;
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+  const ratio = aws / tk;
+  console.log(`download: trailkit ${tk.toFixed(2)} s, aws s3 sync ${aws.toFixed(2)} s (best of ${RUNS})`);
+  console.log(`  speed-up over aws s3 sync: ${ratio.toFixed(2)}x (target >= 1.5x)`);
+
+  const filter = ['--event-name', 'Delete*', '--since', '2026-11-19', '--until', '2026-11-21', '--count'];
+  let direct;
+  let viaDisk;
+  let counts;
+  for (let i = 0; i < RUNS; i++) {
+    const g = timed(process.execPath, [bin, 'grep', '--bucket', bucket, ...filter, '--endpoint-url', moto.endpoint]);
+    const dir = join(scratch, `dg-${i}`);
+    const d = timed(process.execPath, [bin, 'download', '--bucket', bucket, '--to', dir, '--endpoint-url', moto.endpoint]);
+    const l = timed(process.execPath, [bin, 'grep', dir, ...filter]);
+    counts = [g.stdout.trim(), l.stdout.trim()];
+    rmSync(dir, { recursive: true, force: true });
+    direct = direct === undefined || g.seconds < direct ? g.seconds : direct;
+    const total = d.seconds + l.seconds;
+    viaDisk = viaDisk === undefined || total < viaDisk ? total : viaDisk;
+  }
+  console.log(`grep --bucket: ${direct.toFixed(2)} s; download + grep folder: ${viaDisk.toFixed(2)} s; ${counts[0]} vs ${counts[1]} matches`);
+  console.log(`  ratio (download+grep / grep --bucket): ${(viaDisk / direct).toFixed(2)}x (target >= 1.0x)`);
+  process.exitCode = counts[0] === counts[1] ? 0 : 1;
+} finally {
+  moto.child.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,121 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
+import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { formatInstant } from '../core/trail-window.js';
+import { mapOrdered } from '../sources/ordered-map.js';
+import { downloadObject, DownloadState } from '../sources/s3-download.js';
+import { ALL_KINDS, EVENT_KINDS, noTrailError, s3Url, trailFolders, windowObjects, type TrailObject } from '../sources/s3-trail-objects.js';
+import type { CliContext } from './context.js';
+import type { DownloadFlags } from './download.js';
+import { reportInputError } from './event-output.js';
+import { formatBytes, ProgressBar } from './progress.js';
+import { validateBucket } from './remote-options.js';
+import { bucketLabel, withRemote } from './remote-run.js';
+
+function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseTimeSpec(value, now).getTime();
+  } catch (error) {
+    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
+    throw error;
+  }
+}
+
+async function prepareTarget(dir: string): Promise<void> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw usageError(`--to ${dir} is a file, not a folder`, 'give a folder to download into');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+  }
+}
+
+export interface DownloadSummary {
+  bucket: string;
+  to: string;
+  objects: number;
+  downloaded: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+  seconds: number;
+}
+
+export function summaryLine(s: DownloadSummary): string {
+  const rate = s.seconds > 0 ? ` (${formatBytes(s.bytes / s.seconds)}/s)` : '';
+  return `downloaded ${s.downloaded} objects, ${formatBytes(s.bytes)}, skipped ${s.skipped} already present, ${s.failed} failed: s3://${s.bucket} -> ${s.to} in ${s.seconds.toFixed(1)} s${rate}`;
+}
+
+export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promise<number> {
+  if (flags.bucket === undefined) throw usageError('download needs --bucket', 'e.g. trailkit download --bucket my-trail-bucket --to ./trail --since 1d');
+  if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download --bucket ${flags.bucket} --to ./trail`);
+  validateBucket(flags.bucket);
+  for (const account of flags.account) {
+    if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
+  }
+  if (flags.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(flags.organizationId)) {
+    throw usageError(`--organization-id '${flags.organizationId}' is not an organization id`, 'it looks like o-a1b2c3d4e5');
+  }
+  const now = ctx.now();
+  const since = parseTime('--since', flags.since, now);
+  let until = parseTime('--until', flags.until, now);
+  if (since !== undefined && until === undefined) until = now.getTime();
+  if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
+  const output = ctx.globals.output ?? 'text';
+  if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output '${output}' is not a format for download`, 'use text or json');
+  const dir = flags.to;
+  await prepareTarget(dir);
+
+  const query = {
+    bucket: flags.bucket,
+    ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+    ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
+    ...(flags.region.length === 0 ? {} : { regions: flags.region }),
+    ...(flags.organizationId === undefined ? {} : { orgId: flags.organizationId }),
+  };
+  const window = since === undefined ? (until === undefined ? {} : { until }) : { since, until: until as number };
+  const what = since === undefined ? (until === undefined ? 'everything' : `up to ${formatInstant(until)}`) : `${formatInstant(since)} to ${formatInstant(until as number)}`;
+  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${bucketLabel(query)} (${what}) to ${dir}`)}\n`);
+
+  const started = performance.now();
+  const summary: DownloadSummary = { bucket: flags.bucket, to: dir, objects: 0, downloaded: 0, skipped: 0, failed: 0, bytes: 0, seconds: 0 };
+  const state = await DownloadState.load(dir, flags.bucket);
+  try {
+    await withRemote(ctx, 'S3', 's3:GetObject', async (clients) => {
+      const s3 = await clients.s3();
+      const folders = await trailFolders(s3, query, flags.digests ? ALL_KINDS : EVENT_KINDS);
+      if (folders.length === 0) throw await noTrailError(s3, query);
+      // Listed first (listing is cheap) so the progress bar knows the total.
+      const objects: TrailObject[] = [];
+      for await (const object of windowObjects(s3, query.bucket, folders, window)) objects.push(object);
+      summary.objects = objects.length;
+      const progress = new ProgressBar(ctx.stderr, objects.length, objects.reduce((n, o) => n + o.size, 0));
+      const outcomes = mapOrdered(objects, flags.concurrency, (object, signal) => downloadObject(s3, query.bucket, object, dir, state, signal), { ordered: false });
+      for await (const outcome of outcomes) {
+        if (outcome.status === 'failed') {
+          progress.clear();
+          reportInputError(ctx, s3Url(query.bucket, outcome.key), outcome.message ?? 'failed');
+          summary.failed++;
+        } else if (outcome.status === 'skipped') {
+          summary.skipped++;
+        } else {
+          summary.downloaded++;
+          summary.bytes += outcome.bytes;
+        }
+        if (outcome.warning !== undefined) {
+          progress.clear();
+          ctx.warn(`${s3Url(query.bucket, outcome.key)}: ${outcome.warning}`);
+        }
+        progress.update(1, outcome.bytes);
+      }
+      progress.clear();
+    });
+  } finally {
+    await state.close();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  await ctx.write(output === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+  return summary.failed > 0 ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,52 @@
+/** Formats a byte count for people: 1.2 MB, 340 KB. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 'B';
+  for (const u of units) {
+    if (value < 1000) break;
+    value /= 1000;
+    unit = u;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${unit}`;
+}
+
+/**
+ * A one-line progress bar on a terminal's stderr (objects, bytes, rate), redrawn at most every
+ * 100 ms and cleared at the end. Nothing at all when stderr is not a terminal.
+ */
+export class ProgressBar {
+  private lastDraw = 0;
+  private readonly started = performance.now();
+  done = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly totalObjects: number,
+    private readonly totalBytes: number,
+    private readonly enabled = stream.isTTY === true,
+  ) {}
+
+  update(objects: number, bytes: number): void {
+    this.done += objects;
+    this.bytes += bytes;
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100 && this.done < this.totalObjects) return;
+    this.lastDraw = now;
+    const width = 24;
+    const fraction = this.totalObjects === 0 ? 1 : this.done / this.totalObjects;
+    const filled = Math.round(fraction * width);
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? this.bytes / seconds : 0;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.totalObjects} objects  ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}  ${formatBytes(rate)}/s`;
+    const columns = this.stream.columns ?? 100;
+    this.stream.write(`\r${line.slice(0, Math.max(10, columns - 1))}\x1b[K`);
+  }
+
+  clear(): void {
+    if (this.enabled) this.stream.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,77 @@
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { serverPatternFor } from '../core/cloudwatch-pattern.js';
+import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK } from '../core/errors.js';
+import { compileFilter, type FilterSpec } from '../core/record-filter.js';
+import { HOUR_MS } from '../core/trail-window.js';
+import { newest, type WireMatch } from '../sources/file-search.js';
+import { DELIVERY_LAG_MS, filterLogGroup, LogGroupFollower } from '../sources/log-group-search.js';
+import { S3Follower, searchObjects } from '../sources/s3-search.js';
+import { EVENT_KINDS, noTrailError, trailFolders, windowObjects } from '../sources/s3-trail-objects.js';
+import type { CliContext } from './context.js';
+import type { EventPrinter } from './event-output.js';
+import { applyWindow, bucketLabel, bucketQuery, followRemote, SearchTally, withRemote } from './remote-run.js';
+import type { TailFlags } from './tail.js';
+
+const TAIL_WINDOW_MS = HOUR_MS;
+/** How often -f polls S3 or CloudWatch Logs by default: CloudTrail delivers about every 5 minutes. */
+export const REMOTE_POLL_SECONDS = 30;
+
+/** `tail --bucket [-f]`: the newest events of the window (default: the last hour), then new deliveries. */
+async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, printer: EventPrinter): Promise<number> {
+  const query = bucketQuery(flags);
+  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, bucketLabel(query));
+  const filter = compileFilter(spec);
+  const tally = new SearchTally();
+  let kept: WireMatch[] = [];
+  return withRemote(ctx, 'S3', 's3:GetObject', async (clients) => {
+    const s3 = await clients.s3();
+    const follower = flags.follow === true ? new S3Follower(s3, query, filter, { concurrency: flags.concurrency }) : undefined;
+    const folders = await trailFolders(s3, query, EVENT_KINDS);
+    if (folders.length === 0) {
+      if (follower === undefined) throw await noTrailError(s3, query);
+      ctx.warn(`no CloudTrail log folders under ${bucketLabel(query)}AWSLogs/ yet; waiting for the first delivery`);
+    }
+    const objects = windowObjects(s3, query.bucket, folders, window, (object) => follower?.seedKey(object.key));
+    for await (const result of searchObjects(s3, query.bucket, objects, filter, { concurrency: flags.concurrency, keepNewest: flags.lines })) {
+      if (tally.take(ctx, result)) kept = newest(kept.concat(result.matches), flags.lines);
+    }
+    if (follower !== undefined) kept = follower.fresh(kept);
+    await printer.print(kept);
+    await printer.finish();
+    if (follower === undefined) return tally.hadError ? EXIT_ERROR : kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
+    await followRemote(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
+    return EXIT_OK;
+  });
+}
+
+/** `tail --log-group [-f]`: the newest events of the window, then new ones by polling FilterLogEvents. */
+async function tailLogGroup(ctx: CliContext, spec: FilterSpec, flags: TailFlags, printer: EventPrinter): Promise<number> {
+  const logGroup = flags.logGroup as string;
+  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, `log group ${logGroup}`);
+  const filter = compileFilter(spec);
+  const server = serverPatternFor(spec);
+  ctx.debug(`FilterLogEvents pattern: ${server.pattern ?? '(none)'}`);
+  const query = { logGroup, ...(flags.logStreamPrefix === undefined ? {} : { streamPrefix: flags.logStreamPrefix }), ...(server.pattern === undefined ? {} : { pattern: server.pattern }) };
+  const tally = new SearchTally();
+  let kept: WireMatch[] = [];
+  const seen: FilteredLogEvent[] = [];
+  return withRemote(ctx, 'CLOUDWATCH_LOGS', 'logs:FilterLogEvents', async (clients) => {
+    const logs = await clients.logs();
+    const range = { since: window.since, until: window.until + DELIVERY_LAG_MS };
+    for await (const page of filterLogGroup(logs, query, range, filter, { keepNewest: flags.lines })) {
+      if (flags.follow === true) seen.push(...page.events.map((e) => ({ eventId: e.eventId, timestamp: e.timestamp })));
+      if (tally.take(ctx, page.result)) kept = newest(kept.concat(page.result.matches), flags.lines);
+    }
+    const follower = flags.follow === true ? new LogGroupFollower(logs, query, filter, window.since) : undefined;
+    follower?.seed(seen, kept);
+    await printer.print(kept);
+    await printer.finish();
+    if (follower === undefined) return tally.hadError ? EXIT_ERROR : kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
+    await followRemote(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
+    return EXIT_OK;
+  });
+}
+
+export function runTailRemote(ctx: CliContext, spec: FilterSpec, flags: TailFlags, printer: EventPrinter, source: 'bucket' | 'log-group'): Promise<number> {
+  return source === 'bucket' ? tailBucket(ctx, spec, flags, printer) : tailLogGroup(ctx, spec, flags, printer);
+}
