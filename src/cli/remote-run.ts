@@ -13,10 +13,12 @@ import { remoteAwsConfig, type RemoteFlags } from './remote-options.js';
 import { reportFileResult } from './search-inputs.js';
 
 /** Fixes the window of a remote search into the filter, and says on stderr which one it is. */
-export function applyWindow(ctx: CliContext, spec: FilterSpec, defaultMs: number, where: string): TimeWindow {
+export function applyWindow(ctx: CliContext, spec: FilterSpec, defaultMs: number, where: string, options: { follow?: boolean } = {}): TimeWindow {
+  const userUntil = spec.until;
   const window = resolveWindow(spec.since, spec.until, ctx.now().getTime(), defaultMs);
   spec.since = window.since;
-  spec.until = window.until;
+  // tail -f prints what arrives later, so "now" only ends the first listing, not the filter.
+  if (options.follow !== true || userUntil !== undefined) spec.until = window.until;
   const note = window.defaulted ? ` (the last ${formatSpan(defaultMs)}; --since/--until choose another window)` : '';
   ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: searching ${where} from ${formatInstant(window.since)} to ${formatInstant(window.until)}${note}`)}\n`);
   return window;

@@ -19,7 +19,7 @@ export const REMOTE_POLL_SECONDS = 30;
 /** `tail --bucket [-f]`: the newest events of the window (default: the last hour), then new deliveries. */
 async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, printer: EventPrinter): Promise<number> {
   const query = bucketQuery(flags);
-  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, bucketLabel(query));
+  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, bucketLabel(query), { follow: flags.follow === true });
   const filter = compileFilter(spec);
   const tally = new SearchTally();
   let kept: WireMatch[] = [];
@@ -47,7 +47,7 @@ async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
 /** `tail --log-group [-f]`: the newest events of the window, then new ones by polling FilterLogEvents. */
 async function tailLogGroup(ctx: CliContext, spec: FilterSpec, flags: TailFlags, printer: EventPrinter): Promise<number> {
   const logGroup = flags.logGroup as string;
-  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, `log group ${logGroup}`);
+  const window = applyWindow(ctx, spec, TAIL_WINDOW_MS, `log group ${logGroup}`, { follow: flags.follow === true });
   const filter = compileFilter(spec);
   const server = serverPatternFor(spec);
   ctx.debug(`FilterLogEvents pattern: ${server.pattern ?? '(none)'}`);
