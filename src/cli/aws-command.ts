@@ -17,8 +17,8 @@ export function awsConfigOf(ctx: CliContext): AwsConfig {
  * Runs a command body that talks to AWS: builds the clients from the global options, turns any
  * SDK error that escapes into a one-line error, and closes the clients' sockets afterwards.
  */
-export async function withAws<T>(ctx: CliContext, action: string, body: (clients: AwsClients) => Promise<T>): Promise<T> {
-  const clients = new AwsClients(awsConfigOf(ctx));
+export async function withAws<T>(ctx: CliContext, action: string, body: (clients: AwsClients) => Promise<T>, config: AwsConfig = awsConfigOf(ctx)): Promise<T> {
+  const clients = new AwsClients(config);
   try {
     return await body(clients);
   } catch (error) {

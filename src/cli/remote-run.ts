@@ -1,14 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsClients } from '../aws/clients.js';
-import { mapAwsError } from '../aws/errors.js';
-import { TrailkitError } from '../core/errors.js';
 import type { FilterSpec } from '../core/record-filter.js';
 import { formatInstant, formatSpan, resolveWindow, type TimeWindow } from '../core/trail-window.js';
-import type { FileSearchResult, WireMatch } from '../sources/file-search.js';
+import type { FileSearchResult } from '../sources/file-search.js';
 import type { S3TrailQuery } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
-import type { EventPrinter } from './event-output.js';
 import type { FilterFlags } from './filter-options.js';
+import { withAws } from './aws-command.js';
 import { remoteAwsConfig, type RemoteFlags } from './remote-options.js';
 import { reportFileResult } from './search-inputs.js';
 
@@ -39,16 +36,8 @@ export function bucketLabel(query: S3TrailQuery): string {
 }
 
 /** Runs a body with AWS clients for --bucket or --log-group; SDK errors become one line. */
-export async function withRemote<T>(ctx: CliContext, service: 'S3' | 'CLOUDWATCH_LOGS', action: string, body: (clients: AwsClients) => Promise<T>): Promise<T> {
-  const clients = new AwsClients(remoteAwsConfig(ctx, service));
-  try {
-    return await body(clients);
-  } catch (error) {
-    if (error instanceof TrailkitError) throw error;
-    throw mapAwsError(error, { action });
-  } finally {
-    clients.destroy();
-  }
+export function withRemote<T>(ctx: CliContext, service: 'S3' | 'CLOUDWATCH_LOGS', action: string, body: (clients: AwsClients) => Promise<T>): Promise<T> {
+  return withAws(ctx, action, body, remoteAwsConfig(ctx, service));
 }
 
 /** Stats and error state of a search over remote objects or pages. */
@@ -68,40 +57,3 @@ export class SearchTally {
   }
 }
 
-/**
- * `tail -f` on a remote source: polls every `intervalSeconds` until SIGINT/SIGTERM, printing new
- * matches; a failed poll (throttling, a dropped connection) is reported and tried again.
- */
-export async function followRemote(
-  ctx: CliContext,
-  printer: EventPrinter,
-  intervalSeconds: number,
-  poll: () => Promise<{ matches: WireMatch[]; results: readonly FileSearchResult[]; retrying?: number }>,
-): Promise<void> {
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    while (!stop.signal.aborted) {
-      try {
-        await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal });
-      } catch {
-        break;
-      }
-      try {
-        const polled = await poll();
-        for (const result of polled.results) reportFileResult(ctx, result);
-        if (polled.retrying !== undefined && polled.retrying > 0) ctx.warn(`${polled.retrying} new objects could not be read yet; trying again in ${intervalSeconds} s`);
-        await printer.print(polled.matches);
-      } catch (error) {
-        if (stop.signal.aborted) break;
-        const message = error instanceof TrailkitError ? `${error.message}${error.hint === undefined ? '' : ` (${error.hint})`}` : mapAwsError(error, { action: 'polling' }).message;
-        ctx.warn(`could not look for new events: ${message}; trying again in ${intervalSeconds} s`);
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}

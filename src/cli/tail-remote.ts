@@ -9,7 +9,8 @@ import { S3Follower, searchObjects } from '../sources/s3-search.js';
 import { EVENT_KINDS, noTrailError, trailFolders, windowObjects } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
 import type { EventPrinter } from './event-output.js';
-import { applyWindow, bucketLabel, bucketQuery, followRemote, SearchTally, withRemote } from './remote-run.js';
+import { followPolls } from './follow.js';
+import { applyWindow, bucketLabel, bucketQuery, SearchTally, withRemote } from './remote-run.js';
 import type { TailFlags } from './tail.js';
 
 const TAIL_WINDOW_MS = HOUR_MS;
@@ -39,7 +40,7 @@ async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
     await printer.print(kept);
     await printer.finish();
     if (follower === undefined) return tally.hadError ? EXIT_ERROR : kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
-    await followRemote(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
+    await followPolls(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
     return EXIT_OK;
   });
 }
@@ -67,7 +68,7 @@ async function tailLogGroup(ctx: CliContext, spec: FilterSpec, flags: TailFlags,
     await printer.print(kept);
     await printer.finish();
     if (follower === undefined) return tally.hadError ? EXIT_ERROR : kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
-    await followRemote(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
+    await followPolls(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
     return EXIT_OK;
   });
 }

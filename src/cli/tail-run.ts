@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
 import { compileFilter } from '../core/record-filter.js';
 import { newest, type WireMatch } from '../sources/file-search.js';
@@ -7,8 +6,9 @@ import { LocalFollower } from '../sources/local-follow.js';
 import type { CliContext } from './context.js';
 import { columnsFor, EventPrinter, reportInputError, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
+import { followPolls } from './follow.js';
 import { remoteSource } from './remote-options.js';
-import { inputPaths, reportFileResult, resolveInputs, searchInputs } from './search-inputs.js';
+import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 import type { TailFlags } from './tail.js';
 
 /** How often -f looks at local files by default. */
@@ -45,34 +45,10 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     if (inputError || hadError) return EXIT_ERROR;
     return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
   }
-  await follow(ctx, follower, printer, flags.interval ?? LOCAL_POLL_SECONDS);
+  await followPolls(ctx, printer, flags.interval ?? LOCAL_POLL_SECONDS, async () => {
+    const polled = await follower.poll();
+    for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
+    return polled;
+  });
   return EXIT_OK;
-}
-
-/** Polls until SIGINT/SIGTERM, printing new matches; transient errors are reported and retried. */
-async function follow(ctx: CliContext, follower: LocalFollower, printer: EventPrinter, intervalSeconds: number): Promise<void> {
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    while (!stop.signal.aborted) {
-      try {
-        await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal });
-      } catch {
-        break;
-      }
-      try {
-        const polled = await follower.poll();
-        for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
-        for (const result of polled.results) reportFileResult(ctx, result);
-        await printer.print(polled.matches);
-      } catch (error) {
-        ctx.warn(`could not look for new files (${(error as Error).message}); trying again`);
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
 }
