@@ -14,33 +14,12 @@ import { planChanges, planCounts, planSetup, resolveNames, type SetupEnvironment
 import { safeText } from '../output/terminal-safe.js';
 import { withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
+import type { PutEventSelectorsFlags } from './put-event-selectors.js';
 import { givenOptions, readJsonArgument } from './json-argument.js';
 import { checkGivenRegion, openTrailSession } from './trail-session.js';
 
-interface SetupFlags {
-  trailName?: string;
-  bucket?: string;
-  prefix?: string;
-  singleRegion?: boolean;
-  logFileValidation?: boolean;
-  kmsKey?: string;
-  createKmsKey?: boolean;
-  snsTopic?: string;
-  logGroup?: string;
-  cloudwatch?: boolean;
-  roleName?: string;
-  retentionInDays?: string;
-  organization?: string;
-  eventSelectors?: string;
-  advancedEventSelectors?: string;
-  managementEvents?: string;
-  excludeKmsEvents?: boolean;
-  excludeRdsDataApiEvents?: boolean;
-  s3DataEvents?: string[];
-  lambdaDataEvents?: string[];
-  dynamodbDataEvents?: string[];
-  insights?: string;
-  tag?: string[];
+/** The setup flags: every setting of the config file, the selector flags, and how to run. */
+interface SetupFlags extends Omit<SetupInput, SelectorKey | 'tags'>, Omit<PutEventSelectorsFlags, 'trailName'> {
   config?: string;
   dryRun?: boolean;
   yes?: boolean;
@@ -48,6 +27,8 @@ interface SetupFlags {
   cisAlarms?: boolean;
   alarmTopic?: string;
 }
+
+type SelectorKey = Exclude<keyof PutEventSelectorsFlags, 'trailName'>;
 
 const SETTING_FLAGS = [
   'trailName', 'bucket', 'prefix', 'singleRegion', 'logFileValidation', 'kmsKey', 'createKmsKey', 'snsTopic', 'logGroup', 'cloudwatch',
