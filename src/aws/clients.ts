@@ -3,6 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -109,6 +110,13 @@ export class AwsClients {
     return this.get(`sns:${region ?? ''}`, async () => {
       const { SNSClient } = await import('@aws-sdk/client-sns');
       return new SNSClient(clientOptions(this.config, region));
+    });
+  }
+
+  organizations(): Promise<OrganizationsClient> {
+    return this.get('organizations', async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      return new OrganizationsClient(clientOptions(this.config));
     });
   }
 

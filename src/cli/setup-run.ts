@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import { applyCisAlarmStep, planCisAlarmSteps } from '../aws/cis-alarms.js';
 import type { AwsClients } from '../aws/clients.js';
+import { awsErrorCode, mapAwsError } from '../aws/errors.js';
 import { applyOperation, readSetupState } from '../aws/trail-setup.js';
 import type { CisStep } from '../core/cis-alarms.js';
 import { EXIT_OK, TrailkitError, errorMessage, usageError } from '../core/errors.js';
@@ -119,10 +120,21 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
 
   const config = given.config === undefined ? {} : readConfigFile(given.config);
   const regionHint = ctx.globals.region ?? ctx.env['AWS_REGION'] ?? 'us-east-1';
-  const settings = resolveSetupSettings(config, flagsInput(given), partitionOf(regionHint), (m) => ctx.warn(m));
+  const flags = flagsInput(given);
+  // `--organization` without an id: the id comes from AWS Organizations, once the other settings are valid.
+  const lookUpOrganization = (flags.organization ?? config.organization) === true;
+  if (lookUpOrganization) {
+    delete flags.organization;
+    delete config.organization;
+  }
+  let settings = resolveSetupSettings(config, flags, partitionOf(regionHint), (m) => ctx.warn(m));
   checkGivenRegion(ctx);
 
   return withAws(ctx, 'setup', async (clients) => {
+    if (lookUpOrganization) {
+      const organizationId = await describeOrganizationId(clients);
+      settings = resolveSetupSettings(config, { ...flags, organization: organizationId }, partitionOf(regionHint), () => undefined);
+    }
     const { gw, env } = await openTrailSession(ctx, clients);
     const state = await readSetupState(gw, settings, env);
     const plan = planSetup(settings, env, state);
@@ -180,6 +192,21 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
     else await ctx.write(`Trail ${safeText(plan.trailName)} is set up and logging.\nNext: ${next}\n`);
     return EXIT_OK;
   });
+}
+
+/** The id of the caller's organization (`--organization` without a value). */
+async function describeOrganizationId(clients: AwsClients): Promise<string> {
+  const { DescribeOrganizationCommand } = await import('@aws-sdk/client-organizations');
+  try {
+    const id = (await (await clients.organizations()).send(new DescribeOrganizationCommand({}))).Organization?.Id;
+    if (id === undefined) throw new Error('DescribeOrganization returned no id');
+    return id;
+  } catch (error) {
+    if (awsErrorCode(error) === 'AWSOrganizationsNotInUseException') {
+      throw usageError('--organization: this account is not in an AWS organization', 'drop --organization for an account trail, or run setup from the organization\'s management account');
+    }
+    throw mapAwsError(error, { action: 'organizations:DescribeOrganization' });
+  }
 }
 
 /** The CIS 4.x metric filters and alarms (`--cis-alarms`); they need the CloudWatch Logs group. */

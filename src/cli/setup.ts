@@ -38,7 +38,7 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--no-cloudwatch', 'do not set up CloudWatch Logs'))
     .addOption(new Option('--role-name <name>', 'role CloudTrail assumes for CloudWatch Logs (default CloudTrail_CloudWatchLogs_Role)'))
     .addOption(new Option('--retention-in-days <days>', 'log group retention'))
-    .addOption(new Option('--organization <org-id>', 'organization trail of this organization (o-...)'));
+    .addOption(new Option('--organization [org-id]', 'an organization trail; the id (o-...) is read from AWS Organizations when not given'));
   return addSelectorOptions(command)
     .addOption(new Option('--insights <types>', 'api-call-rate, api-error-rate (comma-separated) or none'))
     .addOption(new Option('--tag <k=v>', 'tag for the trail and created resources; repeatable').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
