@@ -6,7 +6,9 @@ import {
   parsePolicy,
   principalIncludesService,
   statementsOf,
+  wildcardMatch,
   type PolicyDocument,
+  type PolicyStatement,
 } from './policy-analysis.js';
 
 /**
@@ -148,6 +150,12 @@ export interface TrailEvidence {
 }
 
 const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
+
+/** The partition of an ARN (`aws`, `aws-us-gov`, `aws-cn`). */
+function partitionOf(arn: string): string {
+  return arn.split(':')[1] || 'aws';
+}
+
 /** A logging trail delivers about every 5 minutes; this much silence means something is wrong. */
 const DELIVERY_STALE_MS = 2 * 60 * 60 * 1000;
 /** A trail that just started logging has not delivered yet. */
@@ -164,9 +172,24 @@ function skipped<T>(id: CheckId, probe: Probe<T> | undefined, what: string): Che
   return result(id, 'skip', `could not read ${what}: ${probe.error}`);
 }
 
-function sourceArnCondition(statement: { Condition?: Record<string, Record<string, unknown>> }): boolean {
-  const keys = conditionKeys(statement);
-  return keys.has('aws:sourcearn') || keys.has('aws:sourceaccount');
+/**
+ * How a statement's confused-deputy condition relates to this trail: `none` (no aws:SourceArn or
+ * aws:SourceAccount), `this-trail` (a value that matches the trail ARN or account, wildcards
+ * allowed), or `other` (it names only other trails, so CloudTrail is refused for this one).
+ */
+export function sourceCondition(statement: PolicyStatement, trailArn: string, account: string): 'none' | 'this-trail' | 'other' {
+  let found = false;
+  for (const block of Object.values(statement.Condition ?? {})) {
+    for (const [key, value] of Object.entries(block ?? {})) {
+      const lower = key.toLowerCase();
+      if (lower !== 'aws:sourcearn' && lower !== 'aws:sourceaccount') continue;
+      found = true;
+      const wanted = lower === 'aws:sourcearn' ? trailArn : account;
+      const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+      if (values.some((v) => wildcardMatch(v, wanted))) return 'this-trail';
+    }
+  }
+  return found ? 'other' : 'none';
 }
 
 /** Evaluates every check; `only`/`skip` select by id. */
@@ -244,7 +267,7 @@ function cloudWatchCheck(evidence: TrailEvidence, trail: TrailInfo, account: str
     const trust = parsePolicy(role.trustPolicy);
     const trusts = statementsOf(trust).some((s) => s.Effect === 'Allow' && principalIncludesService(s, CLOUDTRAIL) && [s.Action].flat().some((a) => typeof a === 'string' && /^sts:(AssumeRole|\*)$|^\*$/i.test(a)));
     if (!trusts) problems.push(`role ${role.arn} does not trust ${CLOUDTRAIL} with sts:AssumeRole`);
-    const stream = `arn:aws:logs:${region}:${account}:log-group:${groupName}:log-stream:${account}_CloudTrail_${region}_2026`;
+    const stream = `arn:${partitionOf(trail.arn)}:logs:${region}:${account}:log-group:${groupName}:log-stream:${account}_CloudTrail_${region}_2026`;
     const docs = role.policies.map(parsePolicy).filter((d): d is PolicyDocument => d !== undefined);
     for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
       if (!docs.some((d) => allowingStatements(d, action, stream).length > 0)) problems.push(`role ${role.arn} does not allow ${action} on ${account}_CloudTrail_${region}* streams of ${groupName}`);
@@ -336,16 +359,22 @@ function bucketPolicyCheck(evidence: TrailEvidence, trail: TrailInfo, account: s
   if (skip !== undefined) return skip;
   const bucket = trail.s3BucketName ?? '';
   const prefix = trail.s3KeyPrefix === undefined || trail.s3KeyPrefix === '' ? '' : `${trail.s3KeyPrefix.replace(/\/$/, '')}/`;
-  const objectArn = `arn:aws:s3:::${bucket}/${prefix}AWSLogs/${account}/CloudTrail/example.json.gz`;
+  const s3Arn = `arn:${partitionOf(trail.arn)}:s3:::${bucket}`;
+  const objectArn = `${s3Arn}/${prefix}AWSLogs/${account}/CloudTrail/example.json.gz`;
   const fix = `trailkit policy bucket --bucket ${bucket}${prefix === '' ? '' : ` --prefix ${prefix.slice(0, -1)}`} --account-id ${account} --trail-arn ${trail.arn}  (then merge it into the bucket policy, or re-run trailkit setup)`;
   const doc = parsePolicy((evidence.bucketPolicy as { value: string | undefined }).value);
   if (doc === undefined) return result(id, 'fail', `bucket ${bucket} has no bucket policy: CloudTrail cannot write to it`, { bucket }, fix);
   const writers = allowingStatements(doc, 's3:PutObject', objectArn, (s) => principalIncludesService(s, CLOUDTRAIL));
-  const acl = allowingStatements(doc, 's3:GetBucketAcl', `arn:aws:s3:::${bucket}`, (s) => principalIncludesService(s, CLOUDTRAIL));
+  const acl = allowingStatements(doc, 's3:GetBucketAcl', s3Arn, (s) => principalIncludesService(s, CLOUDTRAIL));
   const ev = { bucket, objectArn, writeSids: writers.map((s) => s.Sid ?? null), aclSids: acl.map((s) => s.Sid ?? null) };
   if (writers.length === 0) return result(id, 'fail', `the bucket policy does not let ${CLOUDTRAIL} s3:PutObject to ${prefix}AWSLogs/${account}/`, ev, fix);
   if (acl.length === 0) return result(id, 'fail', `the bucket policy does not let ${CLOUDTRAIL} s3:GetBucketAcl`, ev, fix);
-  if (!writers.every(sourceArnCondition) || !acl.every(sourceArnCondition)) {
+  const writeFor = writers.map((statement) => sourceCondition(statement, trail.arn, account));
+  const aclFor = acl.map((statement) => sourceCondition(statement, trail.arn, account));
+  if (writeFor.every((c) => c === 'other') || aclFor.every((c) => c === 'other')) {
+    return result(id, 'fail', `the bucket policy lets ${CLOUDTRAIL} in only for other trails (its aws:SourceArn does not match ${trail.arn})`, ev, fix);
+  }
+  if (!writeFor.includes('this-trail') || !aclFor.includes('this-trail')) {
     return result(id, 'warn', 'CloudTrail can write the trail prefix, but without an aws:SourceArn condition (confused-deputy protection)', ev, fix);
   }
   return result(id, 'pass', `CloudTrail can write ${prefix}AWSLogs/${account}/, limited by aws:SourceArn`, ev);

@@ -89,6 +89,8 @@ describe('evaluateChecks', () => {
     ['no bucket policy', (e) => ({ ...e, bucketPolicy: ok(undefined) }), 'bucket-policy', 'fail', /no bucket policy/],
     ['bucket policy for another prefix', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replace('/ct/AWSLogs', '/other/AWSLogs')) }), 'bucket-policy', 'fail', /s3:PutObject to ct\/AWSLogs/],
     ['bucket policy without SourceArn', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replace(/"aws:SourceArn":"[^"]+"/g, '"aws:Other":"x"')) }), 'bucket-policy', 'warn', /aws:SourceArn/],
+    ['bucket policy for another trail', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replaceAll(ARN, ARN.replace('trail/main', 'trail/other'))) }), 'bucket-policy', 'fail', /only for other trails/],
+    ['bucket policy with a wildcard SourceArn under ArnLike, any key case', (e) => ({ ...e, bucketPolicy: ok(bucketPolicy.replace(/"StringEquals":\{"aws:SourceArn":"[^"]+"\}/, `"ArnLike":{"AWS:SourceArn":"arn:aws:cloudtrail:*:${ACCOUNT}:trail/*"}`).replace(/"aws:SourceArn":"[^"]+"/, `"aws:SourceAccount":"${ACCOUNT}"`)) }), 'bucket-policy', 'pass', /limited by aws:SourceArn/],
     ['public bucket policy', (e) => ({ ...e, bucketPolicy: ok(JSON.stringify({ Statement: [...JSON.parse(bucketPolicy).Statement, { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::trail-bucket/*' }] })) }), 'bucket-public-access', 'fail', /allows everyone \(Public\)/],
     ['public ACL', (e) => ({ ...e, bucketAclPublicGrants: ok(['READ to AllUsers']) }), 'bucket-public-access', 'fail', /READ to AllUsers/],
     ['no Block Public Access', (e) => ({ ...e, publicAccessBlock: ok(undefined) }), 'bucket-public-access', 'warn', /Block Public Access is off/],
@@ -114,6 +116,14 @@ describe('evaluateChecks', () => {
     // Nothing else changes status to fail because of this one mutation, except where checks share evidence.
     const others = Object.entries(statuses(evidence)).filter(([other, s]) => other !== id && s === 'fail' && !['integrity', 'cis-metric-filters'].includes(other));
     if (!['logging', 'delivery-health', 'cloudwatch-logs', 'integrity'].includes(id)) expect(others).toEqual([]);
+  });
+
+  it('reads the partition from the trail ARN (GovCloud)', () => {
+    const gov = (text: string) => text.replaceAll('arn:aws:', 'arn:aws-us-gov:').replaceAll('us-east-1', 'us-gov-west-1');
+    const govTrail = JSON.parse(gov(JSON.stringify(trail))) as TrailInfo;
+    const evidence = { ...good(), trail: ok(govTrail), bucketPolicy: ok(gov(bucketPolicy)), role: ok({ arn: govTrail.cloudWatchLogsRoleArn as string, trustPolicy: trust, policies: [gov(rolePolicy)] }) };
+    expect(only(evidence, 'bucket-policy').status).toBe('pass');
+    expect(only(evidence, 'cloudwatch-logs').status).toBe('pass');
   });
 
   it('fails trail-exists and skips the rest when the trail does not exist', () => {
