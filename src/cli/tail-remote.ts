@@ -35,6 +35,8 @@ async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
     const objects = windowObjects(s3, query.bucket, folders, window, (object) => follower?.seedKey(object.key));
     for await (const result of searchObjects(s3, query.bucket, objects, filter, { concurrency: flags.concurrency, keepNewest: flags.lines })) {
       if (tally.take(ctx, result)) kept = newest(kept.concat(result.matches), flags.lines);
+      // Throttled or cut off: read it again on the next poll rather than never.
+      if (result.failure?.transient === true) follower?.forgetKey(result.key);
     }
     if (follower !== undefined) kept = follower.fresh(kept);
     await printer.print(kept);

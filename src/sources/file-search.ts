@@ -11,6 +11,8 @@ export interface WireMatch {
   readonly index: number;
   readonly raw: string;
   readonly time: number | undefined;
+  /** The record's top-level `eventID`, which tail -f de-duplicates on. */
+  readonly eventId?: string;
 }
 
 export interface FileSearchOptions {
@@ -84,7 +86,8 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
     const outcome = searchDocument(document, filter, (match: Match) => {
       seen++;
       if (options.countOnly !== true) {
-        result.matches.push({ index: match.index, raw: match.raw, time: match.time });
+        const id = match.record['eventID'];
+        result.matches.push({ index: match.index, raw: match.raw, time: match.time, ...(typeof id === 'string' ? { eventId: id } : {}) });
         if (keep !== undefined && result.matches.length >= 2 * keep + 64) result.matches = newest(result.matches, keep);
       }
       return options.limit === undefined || seen < options.limit;

@@ -38,11 +38,9 @@ export interface PollResult {
   results: FileSearchResult[];
 }
 
-const EVENT_ID = /"eventID"\s*:\s*"([^"\\]*)"/;
-
-/** The eventID of a record's JSON text, without parsing it. */
-export function eventIdOf(raw: string): string | undefined {
-  return EVENT_ID.exec(raw)?.[1];
+/** What tail -f de-duplicates on: the top-level eventID, else the record's whole text. */
+export function dedupKey(match: WireMatch): string {
+  return match.eventId ?? match.raw;
 }
 
 /**
@@ -72,8 +70,7 @@ export class LocalFollower {
 
   /** Marks an event as printed; false when it was printed before. */
   remember(match: WireMatch): boolean {
-    const id = eventIdOf(match.raw);
-    return this.printed.add(id ?? match.raw);
+    return this.printed.add(dedupKey(match));
   }
 
   async poll(): Promise<PollResult> {

@@ -3,7 +3,7 @@ import { awsErrorCode, isAccessDenied, mapAwsError } from '../aws/errors.js';
 import { TrailkitError } from '../core/errors.js';
 import type { CompiledFilter } from '../core/record-filter.js';
 import { searchBytes, type FileSearchOptions, type FileSearchResult, type WireMatch } from './file-search.js';
-import { eventIdOf, RecentIds } from './local-follow.js';
+import { dedupKey, RecentIds } from './local-follow.js';
 
 /** What to read from a log group that a trail delivers to (`--log-group`, `--log-stream-prefix`). */
 export interface LogGroupQuery {
@@ -129,7 +129,7 @@ export class LogGroupFollower {
   }
 
   fresh(matches: readonly WireMatch[]): WireMatch[] {
-    return matches.filter((m) => this.printed.add(eventIdOf(m.raw) ?? m.raw));
+    return matches.filter((m) => this.printed.add(dedupKey(m)));
   }
 
   async poll(now: number): Promise<{ matches: WireMatch[]; results: FileSearchResult[] }> {

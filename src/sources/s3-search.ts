@@ -7,7 +7,7 @@ import { dayFolders } from '../core/s3-layout.js';
 import { rewoundStartAfter } from '../core/trail-window.js';
 import { listObjects } from '../aws/s3-trail-listing.js';
 import { isGzip, searchBytes, type FileSearchOptions, type FileSearchResult, type WireMatch } from './file-search.js';
-import { RecentIds, eventIdOf } from './local-follow.js';
+import { dedupKey, RecentIds } from './local-follow.js';
 import { mapOrdered } from './ordered-map.js';
 import { describeObjectFailure, type ObjectFailure } from './s3-object-errors.js';
 import { EVENT_KINDS, listingError, s3Url, trailFolders, type S3TrailQuery, type TrailObject } from './s3-trail-objects.js';
@@ -144,9 +144,14 @@ export class S3Follower {
     if (state.lastKey === undefined || key > state.lastKey) state.lastKey = key;
   }
 
+  /** Forgets a key the first pass could not read for a passing reason, so a poll reads it again. */
+  forgetKey(key: string): void {
+    this.folders.get(key.slice(0, key.lastIndexOf('/') + 1))?.seen.delete(key);
+  }
+
   /** Marks events as printed; returns the ones that were not printed before. */
   fresh(matches: readonly WireMatch[]): WireMatch[] {
-    return matches.filter((m) => this.printed.add(eventIdOf(m.raw) ?? m.raw));
+    return matches.filter((m) => this.printed.add(dedupKey(m)));
   }
 
   async poll(now: number): Promise<S3PollResult> {

@@ -7,6 +7,7 @@ import { TrailkitError } from '../../src/core/errors.js';
 import { compileFilter } from '../../src/core/record-filter.js';
 import { filterLogGroup } from '../../src/sources/log-group-search.js';
 import { describeObjectFailure } from '../../src/sources/s3-object-errors.js';
+import { searchBytes } from '../../src/sources/file-search.js';
 import { S3Follower, searchObjects } from '../../src/sources/s3-search.js';
 import { trailFolders, type TrailObject } from '../../src/sources/s3-trail-objects.js';
 
@@ -22,6 +23,11 @@ function body(bytes: Buffer) {
 }
 
 const record = (id: string, name = 'GetObject') => ({ eventVersion: '1.11', eventID: id, eventName: name, eventTime: '2026-11-20T10:00:00Z', eventSource: 's3.amazonaws.com', awsRegion: 'us-east-1' });
+function searchBytesOf(records: unknown[]) {
+  // requestParameters come before eventID in the text, as in real deliveries.
+  const text = JSON.stringify({ Records: records.map((r) => { const { eventID, ...rest } = r as { eventID: string }; return { ...rest, eventID }; }) });
+  return searchBytes('x', Buffer.from(text), compileFilter({})).matches;
+}
 const logFile = (...ids: string[]) => gzipSync(JSON.stringify({ Records: ids.map((id) => record(id)) }));
 const folder = 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/20/';
 const key = (stamp: string, unique: string) => `${folder}111111111111_CloudTrail_us-east-1_20261120T${stamp}Z_${unique.padEnd(16, 'x')}.json.gz`;
@@ -108,6 +114,27 @@ describe('S3 errors (aws-sdk-client-mock)', () => {
     expect(two.matches.map((m) => JSON.parse(m.raw).eventID)).toEqual(['new-1']);
     const three = await follower.poll(now);
     expect(three.matches).toEqual([]);
+  });
+
+  it('tail -f on S3: a key the first pass could not read is forgotten, so the next poll reads it', async () => {
+    const now = Date.parse('2026-11-20T10:30:00Z');
+    const throttled = key('1000', 'throttled');
+    const follower = new S3Follower(s3, { bucket: 'trail-bucket', accounts: ['111111111111'], regions: ['us-east-1'] }, compileFilter({}), { concurrency: 2 });
+    follower.seedKey(throttled);
+    follower.forgetKey(throttled);
+    s3Mock.on(ListObjectsV2Command, { Delimiter: '/', Prefix: 'AWSLogs/' }).resolves({ CommonPrefixes: [{ Prefix: 'AWSLogs/111111111111/' }] });
+    s3Mock.on(ListObjectsV2Command, { Delimiter: '/', Prefix: 'AWSLogs/111111111111/CloudTrail/' }).resolves({ CommonPrefixes: [{ Prefix: 'AWSLogs/111111111111/CloudTrail/us-east-1/' }] });
+    s3Mock.on(ListObjectsV2Command, { Delimiter: '/', Prefix: 'AWSLogs/111111111111/CloudTrail-Insight/' }).resolves({});
+    s3Mock.on(ListObjectsV2Command, { Prefix: folder }).resolves({ Contents: [{ Key: throttled }] });
+    s3Mock.on(GetObjectCommand, { Key: throttled }).resolves(body(logFile('was-throttled')));
+    expect((await follower.poll(now)).matches.map((m) => m.eventId)).toEqual(['was-throttled']);
+  });
+
+  it('tail -f de-duplicates on the top-level eventID, not an eventID inside requestParameters', () => {
+    const follower = new S3Follower(s3, { bucket: 'trail-bucket' }, compileFilter({}), { concurrency: 1 });
+    const nested = (id: string) => ({ ...record(id), requestParameters: { key: { eventID: '42' } } });
+    const result = searchBytesOf([nested('a'), nested('b')]);
+    expect(follower.fresh(result).map((m) => m.eventId)).toEqual(['a', 'b']);
   });
 
   it('log groups: a missing group and a denied call are one line each', async () => {
