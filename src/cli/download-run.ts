@@ -87,12 +87,18 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
       const s3 = await clients.s3();
       const folders = await trailFolders(s3, query, flags.digests ? ALL_KINDS : EVENT_KINDS);
       if (folders.length === 0) throw await noTrailError(s3, query);
-      // Listed first (listing is cheap) so the progress bar knows the total.
-      const objects: TrailObject[] = [];
-      for await (const object of windowObjects(s3, query.bucket, folders, window)) objects.push(object);
-      summary.objects = objects.length;
-      const progress = new ProgressBar(ctx.stderr, objects.length, objects.reduce((n, o) => n + o.size, 0));
-      const outcomes = mapOrdered(objects, flags.concurrency, (object, signal) => downloadObject(s3, query.bucket, object, dir, state, signal), { ordered: false });
+      // The listing streams into the downloads (a bucket can hold millions of keys); the progress
+      // bar's total grows with it and shows '+' until the listing is done.
+      const progress = new ProgressBar(ctx.stderr);
+      async function* listed(): AsyncGenerator<TrailObject> {
+        for await (const object of windowObjects(s3, query.bucket, folders, window)) {
+          progress.listed(object.size);
+          summary.objects++;
+          yield object;
+        }
+        progress.listing = false;
+      }
+      const outcomes = mapOrdered(listed(), flags.concurrency, (object, signal) => downloadObject(s3, query.bucket, object, dir, state, signal), { ordered: false });
       for await (const outcome of outcomes) {
         if (outcome.status === 'failed') {
           progress.clear();

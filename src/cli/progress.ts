@@ -22,12 +22,21 @@ export class ProgressBar {
   done = 0;
   bytes = 0;
 
+  /** Grows while the listing is still going on (`listing` true): the total is not known yet. */
+  totalObjects = 0;
+  totalBytes = 0;
+  listing = true;
+
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    private readonly totalObjects: number,
-    private readonly totalBytes: number,
     private readonly enabled = stream.isTTY === true,
   ) {}
+
+  /** Counts an object the listing found. */
+  listed(bytes: number): void {
+    this.totalObjects++;
+    this.totalBytes += bytes;
+  }
 
   update(objects: number, bytes: number): void {
     this.done += objects;
@@ -41,7 +50,8 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? this.bytes / seconds : 0;
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.totalObjects} objects  ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}  ${formatBytes(rate)}/s`;
+    const more = this.listing ? '+' : '';
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.totalObjects}${more} objects  ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}${more}  ${formatBytes(rate)}/s`;
     const columns = this.stream.columns ?? 100;
     this.stream.write(`\r${line.slice(0, Math.max(10, columns - 1))}\x1b[K`);
   }
