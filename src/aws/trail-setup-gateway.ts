@@ -12,7 +12,9 @@ import {
   CreateLogGroupCommand, DescribeLogGroupsCommand, PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand,
+} from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketPolicyCommand,
   PutPublicAccessBlockCommand, type BucketLocationConstraint,
@@ -21,7 +23,7 @@ import { CreateTopicCommand, GetTopicAttributesCommand, SetTopicAttributesComman
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { TrailkitError } from '../core/errors.js';
 import type { AdvancedEventSelector, BasicEventSelector } from '../core/event-selectors.js';
-import type { CreateTrailInput, PublicAccessBlock, TrailState } from '../core/setup-plan.js';
+import { KMS_TRAIL_TAG, type CreateTrailInput, type PublicAccessBlock, type TrailState } from '../core/setup-plan.js';
 import type { AwsClients } from './clients.js';
 import { awsErrorCode, isNotFound, mapAwsError } from './errors.js';
 
@@ -159,16 +161,50 @@ export class TrailSetupGateway {
     return policy.Policy === undefined ? { arn } : { arn, policy: policy.Policy };
   }
 
-  async createKmsKey(alias: string, policy: string, tags: Record<string, string>): Promise<string> {
+  /**
+   * An enabled customer key carrying `tag` = `value`: the key an earlier `--create-kms-key` run
+   * made before its CreateAlias failed. Keys whose tags cannot be read are passed over.
+   */
+  async kmsKeyTagged(tag: string, value: string): Promise<{ keyId: string; arn: string } | undefined> {
     const kms = await this.clients.kms(this.region);
-    const created = await call('kms:CreateKey', alias, () => kms.send(new CreateKeyCommand({
-      Description: `CloudTrail log encryption (${alias}, created by trailkit)`,
-      Policy: policy,
-      Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
-    })));
-    const arn = created.KeyMetadata?.Arn ?? '';
-    await call('kms:CreateAlias', alias, () => kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata?.KeyId ?? arn })));
-    return arn;
+    let marker: string | undefined;
+    do {
+      const page = await call('kms:ListKeys', 'the KMS keys', () => kms.send(new ListKeysCommand({ ...(marker === undefined ? {} : { Marker: marker }) })));
+      for (const key of page.Keys ?? []) {
+        const keyId = key.KeyId;
+        if (keyId === undefined) continue;
+        const tags = await read('kms:ListResourceTags', keyId, () => kms.send(new ListResourceTagsCommand({ KeyId: keyId })), ['AccessDeniedException', 'KMSInvalidStateException']);
+        if (!(tags?.Tags ?? []).some((t) => t.TagKey === tag && t.TagValue === value)) continue;
+        const meta = (await read('kms:DescribeKey', keyId, () => kms.send(new DescribeKeyCommand({ KeyId: keyId }))))?.KeyMetadata;
+        if (meta?.Arn !== undefined && meta.KeyState === 'Enabled' && meta.KeyManager !== 'AWS') return { keyId, arn: meta.Arn };
+      }
+      marker = page.Truncated === true ? page.NextMarker : undefined;
+    } while (marker !== undefined);
+    return undefined;
+  }
+
+  /**
+   * Creates the trail's key and its alias. When the key tagged for this trail (KMS_TRAIL_TAG)
+   * already exists, because an earlier run stopped between CreateKey and CreateAlias, that key
+   * gets the alias instead of a second key being made.
+   */
+  async createKmsKey(alias: string, policy: string, tags: Record<string, string>): Promise<{ arn: string; reused: boolean }> {
+    const kms = await this.clients.kms(this.region);
+    const trail = tags[KMS_TRAIL_TAG];
+    let key = trail === undefined ? undefined : await this.kmsKeyTagged(KMS_TRAIL_TAG, trail);
+    const reused = key !== undefined;
+    if (key === undefined) {
+      const created = await call('kms:CreateKey', alias, () => kms.send(new CreateKeyCommand({
+        Description: `CloudTrail log encryption (${alias}, created by trailkit)`,
+        Policy: policy,
+        Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+      })));
+      const arn = created.KeyMetadata?.Arn ?? '';
+      key = { keyId: created.KeyMetadata?.KeyId ?? arn, arn };
+    }
+    const target = key.keyId;
+    await call('kms:CreateAlias', alias, () => kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: target })));
+    return { arn: key.arn, reused };
   }
 
   async putKeyPolicy(keyId: string, policy: string): Promise<void> {

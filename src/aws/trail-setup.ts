@@ -11,12 +11,22 @@ import {
 import { awsErrorCode } from './errors.js';
 import type { TrailSetupGateway } from './trail-setup-gateway.js';
 
+/**
+ * A trail read where the command runs (undefined when there is none), refused when its home
+ * region is another one: CloudTrail changes a trail only in its home region, and would answer
+ * with InvalidHomeRegionException. `command` names the command to run again with --region.
+ */
+export async function readTrailInHomeRegion(gw: TrailSetupGateway, name: string, command: string): Promise<TrailState | undefined> {
+  const trail = await gw.trail(name);
+  if (trail?.homeRegion !== undefined && trail.homeRegion !== gw.region) {
+    throw new TrailkitError('region', `trail ${name} belongs to ${trail.homeRegion}, not ${gw.region}`, { hint: `run ${command} with --region ${trail.homeRegion}` });
+  }
+  return trail;
+}
+
 /** Reads everything the plan depends on; a --kms-key that does not exist is an error here. */
 export async function readSetupState(gw: TrailSetupGateway, settings: SetupSettings, env: SetupEnvironment): Promise<CurrentState> {
-  const trail = await gw.trail(settings.trailName);
-  if (trail?.homeRegion !== undefined && trail.homeRegion !== env.region) {
-    throw new TrailkitError('region', `trail ${settings.trailName} belongs to ${trail.homeRegion}, not ${env.region}`, { hint: `run setup with --region ${trail.homeRegion}` });
-  }
+  const trail = await readTrailInHomeRegion(gw, settings.trailName, 'setup');
   const names = resolveNames(settings, env, trail);
   const state: CurrentState = { bucket: { exists: false } };
   if (trail !== undefined) state.trail = trail;
@@ -122,8 +132,10 @@ export async function applyOperation(gw: TrailSetupGateway, op: SetupOperation, 
     case 'putBucketPolicy':
       await gw.putBucketPolicy(op.bucket, op.policy);
       return 'bucket policy written';
-    case 'createKmsKey':
-      return `created ${await gw.createKmsKey(op.alias, op.policy, op.tags)} (${op.alias})`;
+    case 'createKmsKey': {
+      const key = await gw.createKmsKey(op.alias, op.policy, op.tags);
+      return `${key.reused ? 'aliased the key an earlier run created,' : 'created'} ${key.arn} (${op.alias})`;
+    }
     case 'putKeyPolicy':
       await gw.putKeyPolicy(op.keyId, op.policy);
       return 'key policy written';

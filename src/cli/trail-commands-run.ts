@@ -10,7 +10,7 @@ import { assumeRolePolicy, cloudWatchRolePolicy, formatPolicy, mergeBySid, merge
 import { parseTrailArn } from '../core/s3-layout.js';
 import { selectorsOf, type SetupInput } from '../core/setup-config.js';
 import { logGroupArn, type CreateTrailInput } from '../core/setup-plan.js';
-import { withIamPropagationRetry } from '../aws/trail-setup.js';
+import { readTrailInHomeRegion, withIamPropagationRetry } from '../aws/trail-setup.js';
 import { withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import type { CreateLogGroupFlags } from './create-log-group.js';
@@ -137,6 +137,7 @@ export async function runUpdateTrail(ctx: CliContext, flags: UpdateTrailFlags, c
   checkGivenRegion(ctx);
   return withAws(ctx, 'cloudtrail:UpdateTrail', async (clients) => {
     const { gw } = await openTrailSession(ctx, clients);
+    if (await readTrailInHomeRegion(gw, name, 'update-trail') === undefined) throw usageError(`trail ${name} not found in ${gw.region}`, 'UpdateTrail must run in the trail\'s home region: check --region');
     const run = () => gw.updateTrail(input);
     const trail = input.CloudWatchLogsRoleArn === undefined ? await run() : await withIamPropagationRetry(run, { budgetMs: budget * 1000, onRetry: (m) => ctx.warn(m) });
     if (ctx.globals.output === 'json') await ctx.write(`${JSON.stringify({ action: 'update', trail })}\n`);
@@ -166,7 +167,7 @@ export async function runPutEventSelectors(ctx: CliContext, flags: PutEventSelec
   checkGivenRegion(ctx);
   return withAws(ctx, 'cloudtrail:PutEventSelectors', async (clients) => {
     const { gw } = await openTrailSession(ctx, clients);
-    const trail = await gw.trail(name);
+    const trail = await readTrailInHomeRegion(gw, name, 'put-event-selectors');
     if (trail === undefined) throw usageError(`trail ${name} not found in ${gw.region}`, 'PutEventSelectors must run in the trail\'s home region: check --region');
     await gw.putEventSelectors(name, selectors);
     const count = selectors.advanced?.length ?? selectors.basic?.length ?? 0;
@@ -187,7 +188,7 @@ export async function runPutInsightSelectors(ctx: CliContext, flags: PutInsightS
   checkGivenRegion(ctx);
   return withAws(ctx, 'cloudtrail:PutInsightSelectors', async (clients) => {
     const { gw } = await openTrailSession(ctx, clients);
-    const trail = await gw.trail(name);
+    const trail = await readTrailInHomeRegion(gw, name, 'put-insight-selectors');
     if (trail === undefined) throw usageError(`trail ${name} not found in ${gw.region}`, 'run it in the trail\'s home region: check --region');
     if (types.length > 0) {
       const current = await gw.eventSelectors(name);

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
-import { createLimiter, isAllValid, sumTallies, validateLocation, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
+import { createLimiter, isAllValid, sumTallies, validateLocations, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
 import { parsePublicKeysJson, publicKeySet, type DigestPublicKey } from '../core/digest-public-keys.js';
 import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';
@@ -27,6 +27,8 @@ export interface ValidateDigestInput {
   readonly concurrency: number;
   readonly verbose: boolean;
   readonly json: boolean;
+  /** The current time (epoch ms): digests due before it must exist. Default: Date.now(). */
+  readonly nowMs?: number;
 }
 
 function parseTime(flag: string, value: string, now: Date): number {
@@ -70,7 +72,15 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
     concurrency: flags.concurrency,
     verbose: flags.verbose === true,
     json: output === 'json',
+    nowMs: now.getTime(),
   };
+}
+
+/** Digest and log folders found, once per account-region. */
+function mergeLocations(...lists: readonly DigestLocation[][]): DigestLocation[] {
+  const out = new Map<string, DigestLocation>();
+  for (const list of lists) for (const l of list) out.set(`${l.prefix}|${l.orgId ?? ''}|${l.account}|${l.region}`, l);
+  return [...out.values()];
 }
 
 /** The account-regions to validate: those found, narrowed to the accounts and regions asked for. */
@@ -79,7 +89,7 @@ function selectLocations(input: ValidateDigestInput, found: readonly DigestLocat
   for (const account of input.accounts) {
     const mine = found.filter((l) => l.account === account);
     if (input.regions === undefined) {
-      if (mine.length === 0) warn(`no digest folders for account ${account} under ${input.prefix === '' ? '' : `${input.prefix}/`}AWSLogs/`);
+      if (mine.length === 0) warn(`no digest or log folders for account ${account} under ${input.prefix === '' ? '' : `${input.prefix}/`}AWSLogs/`);
       out.push(...mine);
       continue;
     }
@@ -124,8 +134,10 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
     ]);
     const s3 = await (clients as AwsClients).s3(home);
     const bucket = input.source.bucket;
+    // Log folders too: a region whose digest folder is gone still has log files to account for.
+    const discover = { prefix: input.prefix, accounts: input.accounts, ...(input.regions === undefined ? {} : { regions: input.regions }) };
     try {
-      found = await discoverLocations(s3, bucket, { prefix: input.prefix, kind: 'CloudTrail-Digest', accounts: input.accounts, ...(input.regions === undefined ? {} : { regions: input.regions }) });
+      found = mergeLocations(await discoverLocations(s3, bucket, { ...discover, kind: 'CloudTrail-Digest' }), await discoverLocations(s3, bucket, { ...discover, kind: 'CloudTrail' }));
     } catch (error) {
       throw mapAwsError(error, { action: 's3:ListBucket', resource: `s3://${bucket}` });
     }
@@ -140,7 +152,7 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
     }
     if (!info.isDirectory()) throw new TrailkitError('input', `${root}: not a folder (give the folder that mirrors the trail bucket)`);
     const { LocalDigestStore, discoverLocalLocations } = await import('../sources/digest-local-store.js');
-    found = await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail-Digest' });
+    found = mergeLocations(await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail-Digest' }), await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail' }));
     store = new LocalDigestStore(root);
   }
   const locations = selectLocations(input, found, warn);
@@ -152,9 +164,10 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
         return listPublicKeys(await (clients as AwsClients).cloudTrail(home), input.startMs, input.endMs + 2 * HOUR_MS);
       })();
   if (keys.length === 0) warn(`no public keys for ${new Date(input.startMs).toISOString()} to ${new Date(input.endMs + 2 * HOUR_MS).toISOString()}: every digest will fail with "public key not found"`);
+  // One limiter for every account-region: --concurrency bounds the whole run.
   const limit = createLimiter(input.concurrency);
-  const options = { trail: { name: input.trail.name, homeRegion: home }, startMs: input.startMs, endMs: input.endMs, publicKeys: publicKeySet(keys), limit };
-  return Promise.all(locations.map((location) => validateLocation(store, location, options)));
+  const options = { trail: { name: input.trail.name, homeRegion: home }, startMs: input.startMs, endMs: input.endMs, publicKeys: publicKeySet(keys), limit, nowMs: input.nowMs ?? Date.now() };
+  return validateLocations(store, locations, options);
 }
 
 async function validate(ctx: CliContext, input: ValidateDigestInput, clients: AwsClients | undefined): Promise<number> {

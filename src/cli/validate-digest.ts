@@ -25,7 +25,10 @@ Source: --bucket reads digests and log files from S3 (each digest's signature is
 metadata); PATH is a folder mirroring the bucket (keys relative to it), e.g. made by trailkit
 download. Offline, each digest's signature is the previousDigestSignature of its successor; the
 newest needs the KEY.meta.json that download keeps beside it, else it is reported as "signature
-unverifiable" (a warning).
+unverifiable" (a warning, and so are the log files it lists). Any other digest that cannot be
+verified is INVALID.
+Missing digests: CloudTrail delivers one every hour, so newest digests that are due but absent
+are INVALID, and log files that no digest lists (none at all in the range) are INVALID.
 Public keys: ListPublicKeys in the trail's home region, or --public-keys FILE with what
 'aws cloudtrail list-public-keys' prints.
 Regions: the trail's home region, --region R[,R...] (given on the command line), or --all-regions.
@@ -33,7 +36,7 @@ Accounts: the trail's account, or --account-id A[,A...]; an organization's o-...
 
 Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
 does), one block per account-region; --verbose adds the valid lines; --output json one document.
-Exit status: 0 all valid, 1 anything invalid or unreferenced, 2 a usage, input or AWS error.`;
+Exit status: 0 all valid, 1 anything invalid, missing or unreferenced, 2 a usage, input or AWS error.`;
 
 function concurrency(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new InvalidArgumentError(`'${value}' is not a whole number from 1 to 256`);

@@ -81,9 +81,16 @@ export type DigestStatus =
   | 'previous-hash-mismatch'
   | 'previous-signature-mismatch'
   | 'not-in-chain'
-  | 'deleted-between';
+  | 'deleted-between'
+  /** Offline, not the newest, and no signature anywhere (no sidecar, no successor carrying it). */
+  | 'unsigned'
+  /** previousDigestS3Object names itself, a newer digest, or one the walk has already checked. */
+  | 'bad-link'
+  /** The newest digests are gone: none after the newest one found, though they are due. */
+  | 'missing-after';
 
-export type LogStatus = 'valid' | 'hash-mismatch' | 'not-found' | 'invalid-format' | 'unreferenced';
+/** `unverifiable`: the hash matches, but only the newest digest, whose signature is unverifiable, lists it. */
+export type LogStatus = 'valid' | 'unverifiable' | 'hash-mismatch' | 'not-found' | 'invalid-format' | 'unreferenced';
 
 export interface LogVerdict {
   readonly type: 'log';
@@ -98,7 +105,7 @@ export interface LogVerdict {
 export interface DigestVerdict {
   readonly type: 'digest';
   readonly bucket: string;
-  /** The digest's key; for `deleted-between`, undefined (the deleted digests' keys are unknown). */
+  /** The digest's key; for `deleted-between` and `missing-after`, undefined (the deleted digests' keys are unknown). */
   readonly key: string | undefined;
   /** What the text line shows in place of `s3://bucket/key`. */
   readonly location: string;
@@ -107,7 +114,7 @@ export interface DigestVerdict {
   readonly detail?: string;
   readonly startTime?: string;
   readonly endTime?: string;
-  /** For `deleted-between`: how many digests are missing. */
+  /** For `deleted-between` and `missing-after`: how many digests are missing. */
   readonly count?: number;
   readonly logFiles: LogVerdict[];
 }
@@ -126,6 +133,8 @@ export interface Tally {
   unverifiableDigests: number;
   validLogs: number;
   invalidLogs: number;
+  /** Log files whose hash matches the newest digest, whose signature is unverifiable (a warning). */
+  unverifiableLogs: number;
   unreferencedLogs: number;
 }
 
@@ -139,6 +148,11 @@ export interface LocationReport {
   readonly tally: Tally;
   /** Backfill digests found and not validated. */
   readonly backfillSkipped: number;
+  /**
+   * No digest file in the range: `unreferenced` then holds every log file delivered in the range
+   * (nothing vouches for them), and the text output says so on one line.
+   */
+  readonly noDigests: boolean;
 }
 
 export interface TrailIdentity {
@@ -151,7 +165,12 @@ export interface ValidateOptions {
   readonly startMs: number;
   readonly endMs: number;
   readonly publicKeys: PublicKeySet;
+  /** Downloads and hashes at once, shared by every account-region of the run. */
   readonly limit: Limiter;
+  /** The current time (epoch ms): digests due before it must exist. Default: Date.now(). */
+  readonly nowMs?: number;
+  /** How many older digests are fetched ahead of the walk (default 4); bytes are dropped once checked. */
+  readonly prefetch?: number;
 }
 
 /** Runs at most `n` tasks at once, first come first served. */
@@ -193,6 +212,9 @@ export const DIGEST_MESSAGES = {
   unreferenced: 'INVALID: not referenced by any digest',
   notInChain: 'INVALID: not in the digest chain (no digest links to it)',
   unverifiable: 'WARNING: signature unverifiable (no signature metadata)',
+  cannotVerify: 'INVALID: signature cannot be verified (no signature metadata, and no newer digest carries its signature)',
+  badLink: 'INVALID: previousDigestS3Object does not link to an older digest',
+  logUnverifiable: 'WARNING: hash matches, but the digest that lists it is unverifiable',
 } as const;
 
 const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
@@ -216,6 +238,12 @@ interface Evaluated {
   digest: DigestDocument | undefined;
   signature: string | undefined;
   rawSha256: string | undefined;
+  /**
+   * Whether the walk follows this digest's previousDigestS3Object: when its signature verified, or
+   * it cannot be verified at all (its successor's previousDigestSignature may still prove the
+   * older digests). Not after a failed check: then the walk goes on with the next older digest listed.
+   */
+  followable: boolean;
 }
 
 interface Successor {
@@ -228,7 +256,11 @@ function digestVerdict(bucket: string, key: string, status: DigestStatus, verdic
   return { type: 'digest', bucket, key, location: s3Url(bucket, key), status, verdict, logFiles: [], ...extra };
 }
 
-function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket: string, key: string, successor: Successor | undefined, offline: boolean, options: ValidateOptions): Evaluated {
+/**
+ * Checks one digest. `newest`: the first digest of the account-region's walk, the only one whose
+ * signature may be missing offline (the successor of every other digest carries its signature).
+ */
+function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket: string, key: string, successor: Successor | undefined, offline: boolean, newest: boolean, options: ValidateOptions): Evaluated {
   const fail = (status: DigestStatus, verdict: string, detail?: string, digest?: DigestDocument, rawSha256?: string): Evaluated => ({
     verdict: digestVerdict(bucket, key, status, verdict, {
       ...(detail === undefined ? {} : { detail }),
@@ -237,6 +269,7 @@ function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket
     digest,
     signature: undefined,
     rawSha256,
+    followable: false,
   });
   const gunzipped = gunzipSingleMember(fetched.bytes);
   if (!gunzipped.ok) return fail('invalid-format', DIGEST_MESSAGES.invalidFormat, gunzipped.problem);
@@ -275,7 +308,12 @@ function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket
   const times = { startTime: digest.digestStartTime, endTime: digest.digestEndTime };
   if (signature === undefined) {
     const detail = fetched.sidecarProblem === undefined ? `no ${lastSegment(key)}.meta.json beside it (trailkit download keeps one)` : `its .meta.json is unusable: ${fetched.sidecarProblem}`;
-    return { verdict: digestVerdict(bucket, key, 'unverifiable', DIGEST_MESSAGES.unverifiable, { ...times, detail }), digest, signature: undefined, rawSha256 };
+    if (newest) return { verdict: digestVerdict(bucket, key, 'unverifiable', DIGEST_MESSAGES.unverifiable, { ...times, detail }), digest, signature: undefined, rawSha256, followable: true };
+    // Only the newest digest may lack a signature: every other one is signed inside its successor.
+    // One that is not (its successor does not link to it, or is missing) proves nothing: a forger
+    // who drops the sidecars and the previous* links must not get "unverifiable" warnings only.
+    const why = successor === undefined ? 'no newer digest links to it' : `the previousDigestSignature of ${s3Url(successor.bucket, successor.key)} is null`;
+    return { verdict: digestVerdict(bucket, key, 'unsigned', DIGEST_MESSAGES.cannotVerify, { ...times, detail: `${detail}, and ${why}` }), digest, signature: undefined, rawSha256, followable: true };
   }
   if (!verifyRsaSha256(publicKey.key, digestStringToSign(digest, rawSha256), signature)) {
     const detail = fromSuccessor ? `against the previousDigestSignature of s3://${successor?.bucket}/${successor?.key}` : undefined;
@@ -291,10 +329,11 @@ function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket
       return fail('previous-signature-mismatch', `INVALID: signature doesn't match the previousDigestSignature of ${s3Url(successor.bucket, successor.key)}`, undefined, digest, rawSha256);
     }
   }
-  return { verdict: digestVerdict(bucket, key, 'valid', DIGEST_MESSAGES.valid, times), digest, signature, rawSha256 };
+  return { verdict: digestVerdict(bucket, key, 'valid', DIGEST_MESSAGES.valid, times), digest, signature, rawSha256, followable: true };
 }
 
-function logVerdict(bucket: string, key: string, expected: string, check: LogCheck): LogVerdict {
+/** `unverifiable`: the digest listing the log file is the newest one, and its signature is unverifiable. */
+function logVerdict(bucket: string, key: string, expected: string, check: LogCheck, unverifiable: boolean): LogVerdict {
   const base = { type: 'log' as const, bucket, key };
   switch (check.kind) {
     case 'not-found':
@@ -302,15 +341,69 @@ function logVerdict(bucket: string, key: string, expected: string, check: LogChe
     case 'invalid-format':
       return { ...base, status: 'invalid-format', verdict: DIGEST_MESSAGES.invalidFormat, detail: check.problem };
     case 'hashed':
-      return check.sha256 === expected
-        ? { ...base, status: 'valid', verdict: DIGEST_MESSAGES.valid }
-        : { ...base, status: 'hash-mismatch', verdict: DIGEST_MESSAGES.hashMismatch, detail: `sha256 ${check.sha256}, digest says ${expected}` };
+      if (check.sha256 !== expected) return { ...base, status: 'hash-mismatch', verdict: DIGEST_MESSAGES.hashMismatch, detail: `sha256 ${check.sha256}, digest says ${expected}` };
+      return unverifiable
+        ? { ...base, status: 'unverifiable', verdict: DIGEST_MESSAGES.logUnverifiable, detail: 'the newest digest lists it, and that digest has no signature to verify' }
+        : { ...base, status: 'valid', verdict: DIGEST_MESSAGES.valid };
   }
 }
 
+const MINUTE_MS = 60_000;
+/** How late a digest may be delivered after its hour before it counts as missing. */
+export const DIGEST_GRACE_MS = 30 * MINUTE_MS;
+const DEFAULT_PREFETCH = 4;
+/** Account-regions validated at once; each holds at most `prefetch` + 1 digests' bytes. */
+export const LOCATION_PARALLELISM = 4;
+
+/**
+ * The first error of a run. Once set, queued downloads and hashes of every account-region are
+ * skipped, so the one-line error is not followed by minutes of work nobody will see.
+ */
+interface RunControl {
+  failure: { error: unknown } | undefined;
+}
+
+/** A window of log delivery times in which every log file must be listed by some digest. */
+interface CoveredWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly detail?: string;
+}
+
 /** Validates one account-region of a trail. */
-export async function validateLocation(store: DigestStore, location: DigestLocation, options: ValidateOptions): Promise<LocationReport> {
+export function validateLocation(store: DigestStore, location: DigestLocation, options: ValidateOptions): Promise<LocationReport> {
+  return walkLocation(store, location, options, { failure: undefined });
+}
+
+/**
+ * Validates several account-regions: a few at a time (memory stays bounded however many accounts
+ * an organization has), with one download/hash limiter for all. The first error ends the run.
+ */
+export function validateLocations(store: DigestStore, locations: readonly DigestLocation[], options: ValidateOptions, parallel = LOCATION_PARALLELISM): Promise<LocationReport[]> {
+  const control: RunControl = { failure: undefined };
+  const gate = createLimiter(Math.max(1, parallel));
+  return Promise.all(locations.map((location) => gate.run(() => (control.failure === undefined ? walkLocation(store, location, options, control) : Promise.reject(control.failure.error)))));
+}
+
+async function walkLocation(store: DigestStore, location: DigestLocation, options: ValidateOptions, control: RunControl): Promise<LocationReport> {
+  try {
+    return await walk(store, location, options, control);
+  } catch (error) {
+    control.failure ??= { error };
+    throw error;
+  }
+}
+
+async function walk(store: DigestStore, location: DigestLocation, options: ValidateOptions, control: RunControl): Promise<LocationReport> {
   const { startMs, endMs, trail, limit } = options;
+  const nowMs = options.nowMs ?? Date.now();
+  const window = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
+  const stopIfFailed = () => {
+    if (control.failure !== undefined) throw control.failure.error;
+  };
+  /** A download or hash in the shared limiter; skipped once the run has failed. */
+  const queued = <T>(task: () => Promise<T>): Promise<T> => limit.run(() => (control.failure === undefined ? task() : Promise.reject(control.failure.error)));
+
   // As aws-cli: digests named from the start to an hour after the end (logs delivered late).
   const listedAll = (await store.listDigestKeys(location, startMs, endMs + HOUR_MS)).filter((key) => {
     if (!isTrailDigestKey(key, location, trail)) return false;
@@ -320,23 +413,34 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
   const backfillSkipped = listedAll.filter(isBackfill).length;
   const listed = listedAll.filter((k) => !isBackfill(k)).sort((a, b) => (digestKeyTime(a) as number) - (digestKeyTime(b) as number) || (a < b ? -1 : a > b ? 1 : 0));
 
-  const fetches = new Map<string, Promise<FetchedDigest>>();
-  const fetch = (bucket: string, key: string) => {
-    const id = `${bucket}\u0000${key}`;
-    let hit = fetches.get(id);
-    if (hit === undefined) {
-      hit = limit.run(() => store.fetchDigest(bucket, key));
-      fetches.set(id, hit);
-    }
-    return hit;
+  if (listed.length === 0) {
+    // Nothing vouches for the log files of the range: say so rather than "all valid".
+    const unreferenced = await findUnreferencedLogs(store, location, store.bucket ?? '', [{ startMs, endMs, detail: 'no digest file of the range lists it: there is none' }], new Set(), true);
+    const tally = emptyTally();
+    tally.unreferencedLogs = unreferenced.length;
+    return { location, bucket: store.bucket, events: [], unreferenced, foundStartMs: undefined, foundEndMs: undefined, tally, backfillSkipped, noDigests: true };
+  }
+
+  // Digests fetched ahead of the walk: at most `window` of them, the next older ones listed. Each
+  // has a handler from the start (an error surfaces where the walk awaits it, or never when the
+  // walk does not need that digest), and leaves the cache when the walk takes it.
+  const cache = new Map<string, Promise<FetchedDigest>>();
+  const idOf = (bucket: string, key: string) => (store.bucket === undefined ? key : `${bucket}\u0000${key}`);
+  const take = (bucket: string, key: string): Promise<FetchedDigest> => {
+    const id = idOf(bucket, key);
+    const hit = cache.get(id);
+    cache.delete(id);
+    return hit ?? queued(() => store.fetchDigest(bucket, key));
   };
 
-  // The bucket the listed digests are in: known for S3; offline, what the digests themselves say.
+  // The bucket the listed digests are in: known for S3; offline, what the digests themselves say
+  // (read one at a time from the newest, as the walk will).
   let bucket = store.bucket;
   if (bucket === undefined) {
-    const probes = listed.map((key) => fetch('', key).then((f) => ({ f, key })));
-    for (const probe of probes) {
-      const { f } = await probe;
+    for (let i = listed.length - 1; i >= 0 && bucket === undefined; i--) {
+      const key = listed[i] as string;
+      const f = await queued(() => store.fetchDigest('', key));
+      if (i === listed.length - 1) cache.set(idOf('', key), Promise.resolve(f));
       if (!f.found) continue;
       if (f.sidecarBucket !== undefined) {
         bucket = f.sidecarBucket;
@@ -344,21 +448,16 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
       }
       const g = gunzipSingleMember(f.bytes);
       const p = g.ok ? parseDigest(g.data) : undefined;
-      if (p?.ok === true) {
-        bucket = p.digest.digestS3Bucket;
-        break;
-      }
+      if (p?.ok === true) bucket = p.digest.digestS3Bucket;
     }
     bucket ??= '';
-  } else {
-    for (const key of listed) void fetch(bucket, key);
   }
-  const fetchFrom = (b: string, key: string) => (store.bucket === undefined ? fetch('', key) : fetch(b, key));
+  const home = bucket;
 
   const events: ChainEvent[] = [];
   const visited = new Set<string>();
-  const parsedDigests: DigestDocument[] = [];
-  const covered: DigestDocument[] = [];
+  const referenced = new Set<string>();
+  const covered: CoveredWindow[] = [];
   const logTasks: Promise<void>[] = [];
   let foundStartMs: number | undefined;
   let foundEndMs: number | undefined;
@@ -367,31 +466,52 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
   const popOlderThan = (ms: number): string | undefined => {
     while (pending.length > 0) {
       const next = pending.pop() as string;
-      if ((digestKeyTime(next) as number) < ms) return next;
+      if (!visited.has(next) && (digestKeyTime(next) as number) < ms) return next;
     }
     return undefined;
   };
+  /** Fetches ahead the next `window` listed digests older than `belowMs`; forgets the others. */
+  const prefetch = (belowMs: number) => {
+    const wanted = new Map<string, string>();
+    for (let i = pending.length - 1; i >= 0 && wanted.size < window; i--) {
+      const key = pending[i] as string;
+      if (!visited.has(key) && (digestKeyTime(key) as number) < belowMs) wanted.set(idOf(home, key), key);
+    }
+    for (const id of [...cache.keys()]) if (!wanted.has(id)) cache.delete(id);
+    for (const [id, key] of wanted) {
+      if (cache.has(id)) continue;
+      const p = queued(() => store.fetchDigest(home, key));
+      p.catch(() => undefined);
+      cache.set(id, p);
+    }
+  };
 
   let key = pending.pop();
-  let currentBucket = bucket;
+  let currentBucket = home;
   let lastStart = key === undefined ? -Infinity : (digestKeyTime(key) as number);
   let successor: Successor | undefined;
+  let newest = true;
   // A linked digest that was not found: the next one found shows how many more are gone.
   let missing: { key: string; endMs: number; periodMs: number } | undefined;
 
   while (key !== undefined && startMs <= lastStart) {
+    stopIfFailed();
     const keyTime = digestKeyTime(key) ?? successor?.digest.startMs ?? lastStart;
     visited.add(key);
-    const fetched = await fetchFrom(currentBucket, key);
+    const fetching = take(currentBucket, key);
+    prefetch(keyTime);
+    const fetched = await fetching;
     if (!fetched.found) {
       events.push(digestVerdict(currentBucket, key, 'not-found', DIGEST_MESSAGES.notFound));
       missing = { key, endMs: keyTime, periodMs: successor === undefined ? HOUR_MS : successor.digest.endMs - successor.digest.startMs || HOUR_MS };
       successor = undefined;
+      newest = false;
       key = popOlderThan(keyTime);
-      currentBucket = bucket;
+      currentBucket = home;
       continue;
     }
-    const evaluated = evaluateDigest(fetched, currentBucket, key, successor, store.offline, options);
+    const evaluated = evaluateDigest(fetched, currentBucket, key, successor, store.offline, newest, options);
+    newest = false;
     const digest = evaluated.digest;
     if (missing !== undefined && digest !== undefined) {
       // CloudTrail's digests are contiguous: each starts where its predecessor ends. The run of
@@ -399,7 +519,7 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
       const more = Math.round((missing.endMs - digest.endMs) / missing.periodMs) - 1;
       if (more >= 1) {
         const after = s3Url(currentBucket, key);
-        const before = s3Url(bucket, missing.key);
+        const before = s3Url(home, missing.key);
         events.push({
           type: 'digest',
           bucket: currentBucket,
@@ -414,30 +534,49 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
       }
     }
     missing = undefined;
-    if (digest !== undefined) parsedDigests.push(digest);
-    const verdict = evaluated.verdict;
+    if (digest !== undefined) for (const log of digest.logFiles) referenced.add(log.s3Object);
+    let verdict = evaluated.verdict;
+    let followable = evaluated.followable && digest !== undefined;
+    if (followable && digest !== undefined && digest.previousDigestS3Object !== null && digest.previousDigestS3Bucket !== null) {
+      const problem = linkProblem(digest.previousDigestS3Bucket, digest.previousDigestS3Object, key, keyTime, visited);
+      if (problem !== undefined) {
+        verdict = digestVerdict(currentBucket, key, 'bad-link', DIGEST_MESSAGES.badLink, { detail: problem, startTime: digest.digestStartTime, endTime: digest.digestEndTime });
+        followable = false;
+      }
+    }
     events.push(verdict);
-    if (digest === undefined || (verdict.status !== 'valid' && verdict.status !== 'unverifiable')) {
+    if (!followable || digest === undefined) {
       successor = undefined;
       key = popOlderThan(keyTime);
-      currentBucket = bucket;
+      currentBucket = home;
       continue;
     }
-    covered.push(digest);
+    // Log files count only under a digest whose signature verified, or under the newest one
+    // when its signature is unverifiable (a warning, and so are they).
+    if (verdict.status === 'valid' || verdict.status === 'unverifiable') {
+      covered.push({ startMs: digest.startMs, endMs: digest.endMs });
+      const unverifiable = verdict.status === 'unverifiable';
+      for (const log of digest.logFiles) {
+        const slot = verdict.logFiles.length;
+        verdict.logFiles.push(undefined as unknown as LogVerdict);
+        const logs = verdict.logFiles;
+        logTasks.push(
+          queued(() => store.hashLog(log.s3Bucket, log.s3Object)).then(
+            (check) => {
+              logs[slot] = logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check, unverifiable);
+            },
+            (error: unknown) => {
+              control.failure ??= { error };
+            },
+          ),
+        );
+      }
+    }
     if (verdict.status === 'valid') {
       const s = Math.max(digest.startMs, startMs);
       const e = Math.min(digest.endMs, endMs);
       if (foundStartMs === undefined || s < foundStartMs) foundStartMs = s;
       if (foundEndMs === undefined || e > foundEndMs) foundEndMs = e;
-    }
-    for (const log of digest.logFiles) {
-      const slot = verdict.logFiles.length;
-      verdict.logFiles.push(undefined as unknown as LogVerdict);
-      logTasks.push(
-        limit.run(() => store.hashLog(log.s3Bucket, log.s3Object)).then((check) => {
-          verdict.logFiles[slot] = logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check);
-        }),
-      );
     }
     lastStart = digest.startMs;
     if (digest.previousDigestS3Bucket === null || digest.previousDigestS3Object === null) {
@@ -445,21 +584,50 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
       const next = popOlderThan(keyTime);
       if (next !== undefined) events.push({ type: 'gap', fromMs: digestKeyTime(next) as number, toMs: digest.startMs });
       key = next;
-      currentBucket = bucket;
+      currentBucket = home;
     } else {
       successor = { digest, bucket: currentBucket, key };
       key = digest.previousDigestS3Object;
       currentBucket = digest.previousDigestS3Bucket;
     }
   }
+  cache.clear();
   // Listed digests the walk never reached: nothing links to them.
   for (const k of listed) {
-    if (!visited.has(k)) events.push(digestVerdict(bucket, k, 'not-in-chain', DIGEST_MESSAGES.notInChain));
+    if (!visited.has(k)) events.push(digestVerdict(home, k, 'not-in-chain', DIGEST_MESSAGES.notInChain));
   }
   await Promise.all(logTasks);
+  stopIfFailed();
 
-  const unreferenced = await findUnreferencedLogs(store, location, bucket, covered, parsedDigests);
-  const tally: Tally = { validDigests: 0, invalidDigests: 0, unverifiableDigests: 0, validLogs: 0, invalidLogs: 0, unreferencedLogs: unreferenced.length };
+  // CloudTrail delivers a digest every hour, with or without log files, so the newest digests
+  // cannot simply vanish: when the newest one found ends well before the range does (an hour and
+  // a grace, for a digest still on its way), the later ones were deleted, and the log files
+  // delivered after it are vouched for by nothing.
+  const newestKey = listed[listed.length - 1] as string;
+  const newestMs = digestKeyTime(newestKey) as number;
+  if (newestMs < Math.min(endMs, nowMs) - HOUR_MS - DIGEST_GRACE_MS) {
+    let count = 0;
+    while (newestMs + count * HOUR_MS < endMs && newestMs + (count + 1) * HOUR_MS + DIGEST_GRACE_MS <= nowMs) count++;
+    const untilMs = newestMs + count * HOUR_MS;
+    events.unshift({
+      type: 'digest',
+      bucket: home,
+      key: undefined,
+      location: `${count} digest file${count === 1 ? '' : 's'} after ${s3Url(home, newestKey)}`,
+      status: 'missing-after',
+      verdict: DIGEST_MESSAGES.notFound,
+      detail: `CloudTrail delivers a digest file every hour, even without log files; none covers ${displayTime(newestMs)} to ${displayTime(untilMs)} (deleted, or logging or log file validation was off)`,
+      startTime: displayTime(newestMs),
+      endTime: displayTime(untilMs),
+      count,
+      logFiles: [],
+    });
+    covered.push({ startMs: newestMs, endMs: Math.min(endMs, untilMs), detail: `delivered after the newest digest file, ${s3Url(home, newestKey)}` });
+  }
+
+  const unreferenced = await findUnreferencedLogs(store, location, home, covered, referenced, false);
+  const tally: Tally = emptyTally();
+  tally.unreferencedLogs = unreferenced.length;
   for (const event of events) {
     if (event.type !== 'digest') continue;
     if (event.status === 'valid') tally.validDigests++;
@@ -467,40 +635,57 @@ export async function validateLocation(store: DigestStore, location: DigestLocat
     else tally.invalidDigests += event.count ?? 1;
     for (const log of event.logFiles) {
       if (log.status === 'valid') tally.validLogs++;
+      else if (log.status === 'unverifiable') tally.unverifiableLogs++;
       else tally.invalidLogs++;
     }
   }
-  return { location, bucket, events, unreferenced, foundStartMs, foundEndMs, tally, backfillSkipped };
+  return { location, bucket: home, events, unreferenced, foundStartMs, foundEndMs, tally, backfillSkipped, noDigests: false };
 }
 
-const MINUTE_MS = 60_000;
+/**
+ * Why the walk must not follow a digest's previousDigestS3Object: it names the digest itself, a
+ * digest that is not strictly older, or one already checked (a loop). Undefined when it is fine.
+ */
+function linkProblem(linkBucket: string, linkKey: string, key: string, keyTime: number, visited: ReadonlySet<string>): string | undefined {
+  const target = s3Url(linkBucket, linkKey);
+  if (linkKey === key) return `it links to itself (${target})`;
+  const linkTime = digestKeyTime(linkKey);
+  if (linkTime !== undefined && linkTime >= keyTime) return `it links to ${target}, which is not older than it`;
+  if (visited.has(linkKey)) return `it links to ${target}, which the walk has already checked (a loop)`;
+  return undefined;
+}
+
+function emptyTally(): Tally {
+  return { validDigests: 0, invalidDigests: 0, unverifiableDigests: 0, validLogs: 0, invalidLogs: 0, unverifiableLogs: 0, unreferencedLogs: 0 };
+}
 
 /**
- * Log files in the location's folders, delivered inside the period of a digest that was read, that
- * no digest lists: injected. A log file's name carries its delivery minute only, so the minutes in
- * which a digest period starts or ends are not judged.
+ * Log files in the location's folders, delivered inside one of the windows (the periods of the
+ * digests that were read, and the hours of missing newest digests), that no digest lists: injected.
+ * A log file's name carries its delivery minute only, so the minutes in which a window starts or
+ * ends are not judged, unless `wholeMinutes` (no digest at all: every file of the range counts).
  */
-async function findUnreferencedLogs(store: DigestStore, location: DigestLocation, bucket: string, covered: readonly DigestDocument[], parsed: readonly DigestDocument[]): Promise<LogVerdict[]> {
-  if (covered.length === 0) return [];
-  const from = Math.min(...covered.map((d) => d.startMs));
-  const to = Math.max(...covered.map((d) => d.endMs));
-  const referenced = new Set<string>();
-  for (const digest of parsed) for (const log of digest.logFiles) referenced.add(log.s3Object);
+async function findUnreferencedLogs(store: DigestStore, location: DigestLocation, bucket: string, windows: readonly CoveredWindow[], referenced: ReadonlySet<string>, wholeMinutes: boolean): Promise<LogVerdict[]> {
+  if (windows.length === 0) return [];
+  const from = Math.min(...windows.map((w) => w.startMs));
+  const to = Math.max(...windows.map((w) => w.endMs));
   const out: LogVerdict[] = [];
   for (const key of await store.listLogKeys(location, from, to)) {
     if (referenced.has(key)) continue;
     const name = parseLogFileName(lastSegment(key));
     if (name === undefined || name.account !== location.account || name.region !== location.region) continue;
     const m = name.deliveredAt;
-    const inside = covered.some((d) => m >= Math.floor(d.startMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS && m + MINUTE_MS <= d.endMs);
-    if (inside) out.push({ type: 'log', bucket, key, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced });
+    const inside = windows.find((w) => (wholeMinutes
+      ? m >= Math.floor(w.startMs / MINUTE_MS) * MINUTE_MS && m <= w.endMs
+      : m >= Math.floor(w.startMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS && m + MINUTE_MS <= w.endMs));
+    if (inside !== undefined) out.push({ type: 'log', bucket, key, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, ...(inside.detail === undefined ? {} : { detail: inside.detail }) });
   }
   return out;
 }
 
 /** Sums tallies of several locations. */
 export function sumTallies(tallies: readonly Tally[]): Tally {
-  const total: Tally = { validDigests: 0, invalidDigests: 0, unverifiableDigests: 0, validLogs: 0, invalidLogs: 0, unreferencedLogs: 0 };
+  const total = emptyTally();
   for (const t of tallies) for (const k of Object.keys(total) as (keyof Tally)[]) total[k] += t[k];
   return total;
 }

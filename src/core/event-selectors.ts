@@ -371,6 +371,26 @@ export function parseInsightTypes(items: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * A basic selector with AWS's defaults filled in, the way GetEventSelectors returns it:
+ * ReadWriteType All, IncludeManagementEvents true, no data resources, no excluded sources.
+ */
+export function withBasicDefaults(selector: BasicEventSelector): BasicEventSelector {
+  return {
+    ...selector,
+    ReadWriteType: selector.ReadWriteType ?? 'All',
+    IncludeManagementEvents: selector.IncludeManagementEvents ?? true,
+    DataResources: selector.DataResources ?? [],
+    ExcludeManagementEventSources: selector.ExcludeManagementEventSources ?? [],
+  };
+}
+
+/** Whether two lists of basic selectors mean the same, defaults filled in on both sides. */
+export function sameBasicSelectors(a: readonly BasicEventSelector[] | undefined, b: readonly BasicEventSelector[] | undefined): boolean {
+  const norm = (list: readonly BasicEventSelector[] | undefined) => list?.map((s) => (isObject(s) ? withBasicDefaults(s) : s));
+  return sameSelectors(norm(a), norm(b));
+}
+
 /** Selectors in a form where equal meaning gives equal text (for plan comparison). */
 export function sameSelectors(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): unknown => {

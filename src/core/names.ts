@@ -82,21 +82,29 @@ export function requireValid(what: string, value: string, problem: (value: strin
   return value;
 }
 
+/** Key/value pairs into tags, checked: keys 1-128 characters, not `aws:`, values up to 256. */
+export function checkTags(pairs: Iterable<readonly [string, string]>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (key === '') throw usageError('invalid tag: the key must not be empty');
+    if (key.length > 128) throw usageError(`invalid tag key ${JSON.stringify(key)}: at most 128 characters`);
+    if (value.length > 256) throw usageError(`invalid tag value for ${JSON.stringify(key)}: at most 256 characters`);
+    if (key.startsWith('aws:')) throw usageError(`invalid tag key ${JSON.stringify(key)}: the aws: prefix is reserved`);
+    tags[key] = value;
+  }
+  return tags;
+}
+
 /** `k=v,k2=v2` (repeatable) into tags; keys 1-128 characters, values up to 256. */
 export function parseTags(items: readonly string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
+  const pairs: [string, string][] = [];
   for (const item of items) {
     for (const pair of item.split(',')) {
       if (pair === '') continue;
       const eq = pair.indexOf('=');
       if (eq < 1) throw usageError(`invalid tag ${JSON.stringify(pair)}: expected KEY=VALUE`);
-      const key = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (key.length > 128) throw usageError(`invalid tag key ${JSON.stringify(key)}: at most 128 characters`);
-      if (value.length > 256) throw usageError(`invalid tag value for ${JSON.stringify(key)}: at most 256 characters`);
-      if (key.startsWith('aws:')) throw usageError(`invalid tag key ${JSON.stringify(key)}: the aws: prefix is reserved`);
-      tags[key] = value;
+      pairs.push([pair.slice(0, eq), pair.slice(eq + 1)]);
     }
   }
-  return tags;
+  return checkTags(pairs);
 }

@@ -404,19 +404,137 @@ function union(a: unknown, b: unknown): unknown {
   return out.length === 1 ? out[0] : out;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** One condition key in a statement's Condition block, as written there. */
+interface ConditionEntry {
+  operator: string;
+  /** The key as spelled in the policy (condition keys are case-insensitive in IAM). */
+  key: string;
+  values: unknown[];
+}
+
+/** Every entry for `key` in a Condition block, under any operator, matched case-insensitively. */
+export function conditionEntries(condition: unknown, key: string): ConditionEntry[] {
+  if (!isRecord(condition)) return [];
+  const wanted = key.toLowerCase();
+  const out: ConditionEntry[] = [];
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!isRecord(block)) continue;
+    for (const [k, v] of Object.entries(block)) if (k.toLowerCase() === wanted) out.push({ operator, key: k, values: asList(v) });
+  }
+  return out;
+}
+
+type AllowKind = 'equals' | 'equals-ignore-case' | 'string-like' | 'arn-like';
+
 /**
- * For a bucket, key or topic shared by several trails: keeps the other trails' ARNs and
- * resources in our statement instead of replacing them with this trail's.
+ * The positive string and ARN operators: their values list what is let through, so adding a
+ * value lets one more through. Others (Not*, Bool, Null, Numeric, Date, IpAddress) give undefined.
+ */
+function allowKind(operator: string): AllowKind | undefined {
+  const base = operator.replace(/^(ForAnyValue|ForAllValues):/i, '').replace(/IfExists$/i, '').toLowerCase();
+  if (base === 'stringequals') return 'equals';
+  if (base === 'stringequalsignorecase') return 'equals-ignore-case';
+  if (base === 'stringlike') return 'string-like';
+  if (base === 'arnlike' || base === 'arnequals') return 'arn-like';
+  return undefined;
+}
+
+function wildcardMatch(pattern: string, value: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+/** An ARN's six colon-separated parts (the resource part may itself hold colons). */
+function arnParts(arn: string): string[] {
+  const parts = arn.split(':');
+  return parts.length <= 6 ? parts : [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+/** Whether a condition value under `operator` lets `value` through. */
+function conditionValueAllows(operator: string, pattern: unknown, value: string): boolean {
+  if (typeof pattern !== 'string') return false;
+  switch (allowKind(operator)) {
+    case 'equals': return pattern === value;
+    case 'equals-ignore-case': return pattern.toLowerCase() === value.toLowerCase();
+    case 'string-like': return wildcardMatch(pattern, value);
+    case 'arn-like': {
+      // ArnLike/ArnEquals match each of the six parts separately; a wildcard does not cross a colon.
+      const p = arnParts(pattern);
+      const v = arnParts(value);
+      return p.length === v.length && p.every((part, i) => wildcardMatch(part, v[i] as string));
+    }
+    default: return false;
+  }
+}
+
+/**
+ * Whether a Condition lets `value` of `key` through, as far as that key goes: true when no
+ * entry names the key, else every entry (they are ANDed) must allow it.
+ */
+export function conditionAllows(condition: unknown, key: string, value: string): boolean {
+  return conditionEntries(condition, key).every((e) => e.values.some((v) => conditionValueAllows(e.operator, v, value)));
+}
+
+const hasWildcard = (value: string) => /[*?]/.test(value);
+
+/**
+ * An existing statement's Condition widened so that it also lets through what `desired` asks
+ * for, and never narrowed: no Condition stays none, a key the existing Condition does not test
+ * is not added, and a value already let through (equal, or matched by a wildcard) is not added
+ * again. Otherwise the value joins that key's list, under the operator and spelling found there.
+ */
+function widenCondition(existing: unknown, desired: unknown): unknown {
+  if (!isRecord(existing)) return existing;
+  const out = structuredClone(existing) as Record<string, Record<string, unknown>>;
+  if (!isRecord(desired)) return out;
+  for (const [operator, block] of Object.entries(desired)) {
+    // Only what a positive string or ARN test asks for is a value to let through (not Null, Bool).
+    if (!isRecord(block) || allowKind(operator) === undefined) continue;
+    for (const [key, value] of Object.entries(block)) {
+      for (const wanted of asList(value)) {
+        if (typeof wanted !== 'string') continue;
+        for (const entry of conditionEntries(out, key)) {
+          if (entry.values.some((v) => conditionValueAllows(entry.operator, v, wanted))) continue;
+          const kind = allowKind(entry.operator);
+          if (kind === undefined) continue; // a negative or non-string test: left as it is
+          const holder = out[entry.operator] as Record<string, unknown>;
+          const movable = hasWildcard(wanted) && (kind === 'equals' || kind === 'equals-ignore-case')
+            && allowKind(operator) !== undefined && allowKind(operator) !== kind && conditionEntries({ [operator]: out[operator] }, key).length === 0;
+          if (movable) {
+            // A pattern under an exact-match operator would be taken literally: move the key to the
+            // pattern's operator (for exact ARNs a Like test is the same test).
+            delete holder[entry.key];
+            if (Object.keys(holder).length === 0) delete out[entry.operator];
+            const target = (out[operator] ??= {});
+            target[entry.key] = union(entry.values, wanted);
+            continue;
+          }
+          holder[entry.key] = union(holder[entry.key], wanted);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * For a bucket, key, topic or role shared by several trails: our statement with the existing
+ * one's resources kept and its Condition widened, never narrowed, to let this trail through.
+ * An existing statement with no `aws:SourceArn` (the older user-guide policies), or one whose
+ * SourceArn pattern already covers this trail, keeps its Condition as it is; otherwise this
+ * trail's ARN joins the other trails' (the key is read case-insensitively, under any operator).
  */
 export function unionTrailStatements(existing: PolicyStatement, desired: PolicyStatement): PolicyStatement {
   const out: PolicyStatement = structuredClone(desired);
-  const existingArn = (existing['Condition'] as Record<string, Record<string, unknown>> | undefined)?.['StringEquals']?.['aws:SourceArn'];
-  const desiredCondition = out['Condition'] as Record<string, Record<string, unknown>> | undefined;
-  const desiredArn = desiredCondition?.['StringEquals']?.['aws:SourceArn'];
-  if (existingArn !== undefined && desiredArn !== undefined && desiredCondition !== undefined) {
-    (desiredCondition['StringEquals'] as Record<string, unknown>)['aws:SourceArn'] = union(existingArn, desiredArn);
-  }
-  if (existing['Resource'] !== undefined && out['Resource'] !== undefined && existing['Effect'] === 'Allow') {
+  if (existing['Effect'] !== 'Allow' || desired['Effect'] !== 'Allow') return out;
+  const condition = widenCondition(existing['Condition'], desired['Condition']);
+  if (condition === undefined) delete out['Condition'];
+  else out['Condition'] = condition;
+  if (existing['Resource'] !== undefined && out['Resource'] !== undefined) {
     out['Resource'] = union(existing['Resource'], out['Resource']);
   }
   return out;
@@ -444,10 +562,10 @@ export function trustAllowsCloudTrail(doc: unknown, trailArn?: string): boolean 
     const services = asList((st['Principal'] as { Service?: unknown } | undefined)?.Service);
     if (!services.includes(CLOUDTRAIL_PRINCIPAL)) return false;
     if (!asList(st['Action']).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*')) return false;
-    const condition = st['Condition'] as Record<string, Record<string, unknown>> | undefined;
+    const condition = st['Condition'];
     if (condition === undefined) return true;
-    const arns = asList(condition['StringEquals']?.['aws:SourceArn'] ?? condition['ArnEquals']?.['aws:SourceArn'] ?? condition['StringLike']?.['aws:SourceArn'] ?? condition['ArnLike']?.['aws:SourceArn']);
-    return trailArn !== undefined && arns.some((a) => typeof a === 'string' && new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(trailArn));
+    if (conditionEntries(condition, 'aws:SourceArn').length === 0) return false;
+    return trailArn !== undefined && conditionAllows(condition, 'aws:SourceArn', trailArn);
   });
 }
 

@@ -8,7 +8,7 @@ import {
   type AdvancedEventSelector, type BasicEventSelector, type ManagementEvents, type SelectorFlags,
 } from './event-selectors.js';
 import {
-  bucketNameProblem, kmsKeyRefProblem, logGroupNameProblem, organizationIdProblem, parseTags, requireValid, retentionProblem,
+  bucketNameProblem, checkTags, kmsKeyRefProblem, logGroupNameProblem, organizationIdProblem, parseTags, requireValid, retentionProblem,
   roleNameProblem, topicNameProblem, trailNameProblem,
 } from './names.js';
 import type { SetupSettings } from './setup-plan.js';
@@ -41,11 +41,56 @@ export interface SetupInput {
   advancedEventSelectors?: unknown;
 }
 
-const KEYS = new Set<string>([
-  'trailName', 'bucket', 'prefix', 'singleRegion', 'logFileValidation', 'kmsKey', 'createKmsKey', 'snsTopic', 'logGroup',
-  'cloudwatch', 'roleName', 'retentionInDays', 'organization', 'managementEvents', 'excludeKmsEvents', 'excludeRdsDataApiEvents',
-  's3DataEvents', 'lambdaDataEvents', 'dynamodbDataEvents', 'insights', 'tag', 'tags', 'eventSelectors', 'advancedEventSelectors',
-]);
+/** What a config file may give for each setting. */
+type ValueType = 'boolean' | 'string' | 'integer' | 'string-or-boolean' | 'strings' | 'tags' | 'selectors';
+
+const VALUE_TYPES: Record<keyof SetupInput, ValueType> = {
+  trailName: 'string', bucket: 'string', prefix: 'string', singleRegion: 'boolean', logFileValidation: 'boolean', kmsKey: 'string',
+  createKmsKey: 'boolean', snsTopic: 'string', logGroup: 'string', cloudwatch: 'boolean', roleName: 'string', retentionInDays: 'integer',
+  organization: 'string-or-boolean', managementEvents: 'string', excludeKmsEvents: 'boolean', excludeRdsDataApiEvents: 'boolean',
+  s3DataEvents: 'strings', lambdaDataEvents: 'strings', dynamodbDataEvents: 'strings', insights: 'strings', tag: 'tags', tags: 'tags',
+  eventSelectors: 'selectors', advancedEventSelectors: 'selectors',
+};
+
+const KEYS = new Set<string>(Object.keys(VALUE_TYPES));
+
+const EXPECTED: Record<ValueType, string> = {
+  boolean: 'true or false',
+  string: 'a string',
+  integer: 'a whole number',
+  'string-or-boolean': 'an organization id, or true or false',
+  strings: 'a string or a list of strings',
+  tags: 'a mapping of tag keys to values, or a list of KEY=VALUE strings',
+  selectors: 'a list of selectors, or a file:// path',
+};
+
+/** How a config value reads in an error message: `the string "false"`, `a list`, `null`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${String(value)}`;
+}
+
+function isScalarTagValue(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+}
+
+function hasType(value: unknown, type: ValueType): boolean {
+  switch (type) {
+    case 'boolean': return typeof value === 'boolean';
+    case 'string': return typeof value === 'string';
+    case 'integer': return typeof value === 'number' && Number.isInteger(value);
+    case 'string-or-boolean': return typeof value === 'string' || typeof value === 'boolean';
+    case 'strings': return typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    case 'tags':
+      if (typeof value === 'string') return true;
+      if (Array.isArray(value)) return value.every((v) => typeof v === 'string');
+      return value !== null && typeof value === 'object' && Object.values(value).every(isScalarTagValue);
+    case 'selectors': return typeof value === 'string' || Array.isArray(value);
+  }
+}
 
 function camel(key: string): string {
   return key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -59,6 +104,8 @@ export function normalizeConfig(raw: unknown, source: string): SetupInput {
   for (const [key, value] of Object.entries(raw)) {
     const k = camel(key);
     if (!KEYS.has(k)) throw usageError(`${source}: unknown setting ${JSON.stringify(key)}`, `settings: ${[...KEYS].join(', ')}`);
+    const type = VALUE_TYPES[k as keyof SetupInput];
+    if (!hasType(value, type)) throw usageError(`${source}: setting ${JSON.stringify(key)} must be ${EXPECTED[type]}, not ${describeValue(value)}`);
     out[k] = value;
   }
   return out as SetupInput;
@@ -72,7 +119,8 @@ function list(value: string[] | string | undefined): string[] | undefined {
 
 function tagsFrom(value: SetupInput['tags']): Record<string, string> {
   if (value === undefined) return {};
-  if (typeof value === 'object' && !Array.isArray(value)) return parseTags(Object.entries(value).map(([k, v]) => `${k}=${String(v)}`));
+  // A mapping is taken as it is: its values may hold commas and equals signs.
+  if (typeof value === 'object' && !Array.isArray(value)) return checkTags(Object.entries(value).map(([k, v]) => [k, String(v)]));
   return parseTags(Array.isArray(value) ? value : [value]);
 }
 

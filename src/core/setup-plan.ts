@@ -9,10 +9,15 @@ import {
   assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, mergeBucketPolicy, mergeBySid,
   mergeKmsKeyPolicy, mergeTrustPolicy, partitionOf, snsTopicPolicy, unionTrailStatements, type ChangeAction, type PolicyDocument,
 } from './policies.js';
-import { sameSelectors, type AdvancedEventSelector, type BasicEventSelector } from './event-selectors.js';
+import { usageError } from './errors.js';
+import {
+  recordsWriteManagementEvents, sameBasicSelectors, sameSelectors, type AdvancedEventSelector, type BasicEventSelector,
+} from './event-selectors.js';
 
 export const DEFAULT_ROLE_NAME = 'CloudTrail_CloudWatchLogs_Role';
 export const DEFAULT_ROLE_POLICY_NAME = 'cloudtrail-policy';
+/** The tag `--create-kms-key` puts on its key, with the trail's name as the value. */
+export const KMS_TRAIL_TAG = 'trailkit:trail';
 
 /** What the user asked for; undefined means "not given": keep what exists, or AWS's default on create. */
 export interface SetupSettings {
@@ -111,6 +116,7 @@ export type SetupOperation =
   | { kind: 'createBucket'; bucket: string; region: string }
   | { kind: 'putPublicAccessBlock'; bucket: string }
   | { kind: 'putBucketPolicy'; bucket: string; policy: string }
+  /** Tags include KMS_TRAIL_TAG, by which a run finds a key an earlier run made but could not alias. */
   | { kind: 'createKmsKey'; alias: string; policy: string; tags: Record<string, string> }
   | { kind: 'putKeyPolicy'; keyId: string; policy: string }
   | { kind: 'createTopic'; name: string; tags: Record<string, string> }
@@ -173,13 +179,18 @@ export function resolveNames(settings: SetupSettings, env: SetupEnvironment, tra
   const fromTrailRole = trail?.cloudWatchLogsRoleArn === undefined ? undefined : nameFromArn(trail.cloudWatchLogsRoleArn, ':role/');
   const logGroup = settings.logGroup ?? fromTrailGroup ?? `aws-cloudtrail-logs-${settings.trailName}`;
   const roleName = settings.roleName ?? fromTrailRole ?? DEFAULT_ROLE_NAME;
+  // A role's ARN holds its IAM path (role/service-role/NAME): take the trail's own ARN for the
+  // role it already uses; a role trailkit creates has no path.
+  const roleArn = fromTrailRole !== undefined && fromTrailRole === roleName && trail?.cloudWatchLogsRoleArn !== undefined
+    ? trail.cloudWatchLogsRoleArn
+    : `arn:${env.partition}:iam::${env.account}:role/${roleName}`;
   const out: ResolvedNames = {
     trailArn,
     cloudwatch: settings.cloudwatch !== false,
     logGroup,
     logGroupArn: logGroupArn(env, logGroup),
     roleName,
-    roleArn: `arn:${env.partition}:iam::${env.account}:role/${roleName}`,
+    roleArn,
   };
   if (settings.createKmsKey === true) {
     out.kmsAlias = kmsAliasFor(settings.trailName);
@@ -212,7 +223,18 @@ function tagsOf(settings: SetupSettings): Record<string, string> {
 
 /** The ordered steps that bring `current` to what `settings` ask for. */
 export function planSetup(settings: SetupSettings, env: SetupEnvironment, current: CurrentState): SetupPlan {
-  const names = resolveNames(settings, env, current.trail);
+  const resolved = resolveNames(settings, env, current.trail);
+  // The role's real ARN (with its IAM path) when it exists.
+  const names: ResolvedNames = current.role === undefined || current.role.arn === '' ? resolved : { ...resolved, roleArn: current.role.arn };
+  const effectiveSelectors = settings.advancedEventSelectors !== undefined || settings.eventSelectors !== undefined
+    ? { ...(settings.advancedEventSelectors === undefined ? {} : { advanced: settings.advancedEventSelectors }), ...(settings.eventSelectors === undefined ? {} : { basic: settings.eventSelectors }) }
+    : current.selectors ?? {};
+  if ((settings.insights?.length ?? 0) > 0 && !recordsWriteManagementEvents(effectiveSelectors)) {
+    throw usageError(
+      `--insights needs write management events, but the event selectors of trail ${settings.trailName} do not record them`,
+      'add --management-events all (or write) to the same command',
+    );
+  }
   const steps: SetupStep[] = [];
   const bucket = settings.bucket;
   const org = settings.organizationId;
@@ -228,9 +250,11 @@ export function planSetup(settings: SetupSettings, env: SetupEnvironment, curren
     const allOn = Object.keys(ALL_BLOCKED).every((k) => pab[k as keyof PublicAccessBlock] === true);
     steps.push(step('public-access-block', `s3://${bucket}`, 'unchanged', allOn ? 'all public access blocked' : 'not all public access is blocked; left as it is on an existing bucket (trailkit verify reports it)'));
   }
+  // The prefix the trail will write under: the one asked for, else the one it already has.
+  const prefix = settings.prefix ?? current.trail?.s3KeyPrefix;
   const desiredBucketPolicy = bucketPolicy({
     bucket, account: env.account, trailArn: names.trailArn, partition: env.partition,
-    ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    ...(prefix === undefined ? {} : { prefix }),
     ...(org === undefined ? {} : { organizationId: org }),
   });
   const bucketMerge = mergeBucketPolicy(current.bucket.policy, desiredBucketPolicy);
@@ -241,8 +265,8 @@ export function planSetup(settings: SetupSettings, env: SetupEnvironment, curren
     const keyPolicy = kmsKeyPolicy({ account: env.account, trailArn: names.trailArn, partition: env.partition });
     if (current.kmsKey === undefined) {
       // Only --create-kms-key gets here: a missing --kms-key is an error when the state is read.
-      steps.push(step('kms-key', names.kmsAlias ?? names.kmsKeyRef, 'create', 'CreateKey with the CloudTrail key policy, then CreateAlias', {
-        kind: 'createKmsKey', alias: names.kmsAlias ?? names.kmsKeyRef, policy: formatPolicy(keyPolicy), tags: tagsOf(settings),
+      steps.push(step('kms-key', names.kmsAlias ?? names.kmsKeyRef, 'create', 'CreateKey with the CloudTrail key policy (or the key an earlier run made), then CreateAlias', {
+        kind: 'createKmsKey', alias: names.kmsAlias ?? names.kmsKeyRef, policy: formatPolicy(keyPolicy), tags: { ...tagsOf(settings), [KMS_TRAIL_TAG]: settings.trailName },
       }));
     } else {
       steps.push(step('kms-key', current.kmsKey.arn, 'unchanged', 'exists'));
@@ -361,7 +385,7 @@ export function planSetup(settings: SetupSettings, env: SetupEnvironment, curren
     const now = current.selectors ?? { basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] }] };
     const same = wantAdvanced !== undefined
       ? (now.advanced?.length ?? 0) > 0 && sameSelectors(now.advanced, wantAdvanced)
-      : (now.advanced?.length ?? 0) === 0 && sameSelectors(now.basic, wantBasic);
+      : (now.advanced?.length ?? 0) === 0 && sameBasicSelectors(now.basic, wantBasic);
     const op: SetupOperation = wantAdvanced !== undefined
       ? { kind: 'putEventSelectors', trailName: settings.trailName, advanced: wantAdvanced }
       : { kind: 'putEventSelectors', trailName: settings.trailName, basic: wantBasic ?? [] };

@@ -19,14 +19,16 @@ export interface RunDescription {
   readonly endMs: number;
 }
 
-function ratio(valid: number, invalid: number, unverifiable: number, name: string): string {
+function ratio(valid: number, invalid: number, unverifiable: number, name: string, unverifiableWord: string): string {
   const total = valid + invalid + unverifiable;
   if (total === 0) return '';
   let line = `\n${valid}/${total} ${name} files valid`;
   if (invalid > 0) line += `, ${invalid}/${total} ${name} files INVALID`;
-  if (unverifiable > 0) line += `, ${unverifiable}/${total} ${name} files signature unverifiable`;
+  if (unverifiable > 0) line += `, ${unverifiable}/${total} ${name} files ${unverifiableWord}`;
   return line;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The text output, in order, as pieces for stdout and stderr. */
 export function renderDigestText(run: RunDescription, reports: readonly LocationReport[], verbose: boolean): TextPiece[] {
@@ -58,19 +60,26 @@ export function renderDigestText(run: RunDescription, reports: readonly Location
       status(['Digest file', event.location, event.verdict], event.status !== 'valid');
       for (const log of event.logFiles) status(['Log file', `s3://${log.bucket}/${log.key}`, log.verdict], log.status !== 'valid');
     }
-    for (const log of report.unreferenced) status(['Log file', `s3://${log.bucket}/${log.key}`, log.verdict], true);
+    if (report.noDigests) {
+      // One line, not one per file: with no digest at all, nothing vouches for any log file.
+      const n = report.unreferenced.length;
+      if (n > 0) status([`INVALID: no digest files for ${report.location.account} ${report.location.region} between ${displayTime(run.startMs)} and ${displayTime(run.endMs)}, but ${plural(n, 'log file')}: validation cannot vouch for them`], true);
+    } else {
+      for (const log of report.unreferenced) status(['Log file', `s3://${log.bucket}/${log.key}`, log.verdict], true);
+    }
 
     let summary = lastWasDoubleSpace ? '' : '\n';
     summary += `Results requested for ${displayTime(run.startMs)} to ${displayTime(run.endMs)}\n`;
     const t = report.tally;
     if (t.validDigests + t.invalidDigests + t.unverifiableDigests === 0) {
       summary += 'No digests found\n';
+      if (t.unreferencedLogs > 0) summary += `\n${plural(t.unreferencedLogs, 'log file')} INVALID: not referenced by any digest\n`;
     } else {
       summary += report.foundStartMs === undefined || report.foundEndMs === undefined
         ? 'No valid digests found in range\n'
         : `Results found for ${displayTime(report.foundStartMs)} to ${displayTime(report.foundEndMs)}:\n`;
-      summary += ratio(t.validDigests, t.invalidDigests, t.unverifiableDigests, 'digest');
-      summary += ratio(t.validLogs, t.invalidLogs, 0, 'log');
+      summary += ratio(t.validDigests, t.invalidDigests, t.unverifiableDigests, 'digest', 'signature unverifiable');
+      summary += ratio(t.validLogs, t.invalidLogs, t.unverifiableLogs, 'log', 'unverifiable');
       if (t.unreferencedLogs > 0) summary += `\n${t.unreferencedLogs} log file${t.unreferencedLogs === 1 ? '' : 's'} INVALID: not referenced by any digest`;
       summary += '\n';
     }
@@ -99,6 +108,7 @@ export function digestJson(run: RunDescription, reports: readonly LocationReport
       foundEnd: r.foundEndMs === undefined ? null : displayTime(r.foundEndMs),
       totals: r.tally,
       backfillDigestsSkipped: r.backfillSkipped,
+      noDigests: r.noDigests,
       digests: r.events.filter((e) => e.type === 'digest').map((d) => ({
         bucket: d.bucket,
         key: d.key ?? null,
@@ -111,7 +121,7 @@ export function digestJson(run: RunDescription, reports: readonly LocationReport
         logFiles: d.logFiles.map((l) => ({ bucket: l.bucket, key: l.key, status: l.status, verdict: l.verdict, ...(l.detail === undefined ? {} : { detail: l.detail }) })),
       })),
       gaps: r.events.filter((e) => e.type === 'gap').map((g) => ({ from: displayTime(g.fromMs), to: displayTime(g.toMs) })),
-      unreferencedLogFiles: r.unreferenced.map((l) => ({ bucket: l.bucket, key: l.key, status: l.status, verdict: l.verdict })),
+      unreferencedLogFiles: r.unreferenced.map((l) => ({ bucket: l.bucket, key: l.key, status: l.status, verdict: l.verdict, ...(l.detail === undefined ? {} : { detail: l.detail }) })),
     })),
   };
 }

@@ -87,6 +87,13 @@ describe('trail setup commands: bad input gives one line and exit 2, before any 
     expect(oneLineError(['setup', '--config', broken])).toMatch(/^trailkit: --config: .*broken.yaml is not valid YAML \(/);
   });
 
+  it('a config value of the wrong type (a string "false" for a boolean) is refused, naming the file and key', () => {
+    const config = file('strings.json', '{"trailName":"main","bucket":"ct-logs","singleRegion":"false"}');
+    expect(oneLineError(['setup', '--config', config, '--yes'])).toBe(`trailkit: ${config}: setting "singleRegion" must be true or false, not the string "false"`);
+    const yaml = file('strings.yaml', 'trail-name: main\nbucket: ct-logs\ncloudwatch: "false"\n');
+    expect(oneLineError(['setup', '--config', yaml, '--yes'])).toBe(`trailkit: ${yaml}: setting "cloudwatch" must be true or false, not the string "false"`);
+  });
+
   it('no credentials: one line naming the fix', () => {
     const env = { ...OFFLINE, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '' };
     const line = oneLineError(['setup', '--trail-name', 'main', '--bucket', 'ct-logs', '--yes'], env);

@@ -1,8 +1,10 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { BUCKET, buildArchive, copyArchive, END, RANGE, START, TRAIL_ARN, url, walkFiles, type SignedArchive } from '../helpers/digest-archive.js';
+import { BUCKET, buildArchive, copyArchive, END, errorLines, forgeDigest, RANGE, removeSidecars, START, TRAIL_ARN, url, walkFiles, type SignedArchive } from '../helpers/digest-archive.js';
 import { ALL_VALID, CASES } from '../helpers/digest-cases.js';
 import { generateArchive } from '../../fixtures/generate.mjs';
 import { signArchive } from '../../fixtures/digest-signer.mjs';
@@ -67,7 +69,7 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout) as { valid: boolean; totals: Record<string, number>; locations: { digests: { key: string; status: string; logFiles: { key: string; status: string; verdict: string }[] }[] }[] };
     expect(doc.valid).toBe(false);
-    expect(doc.totals).toEqual({ validDigests: 6, invalidDigests: 0, unverifiableDigests: 0, validLogs: 5, invalidLogs: 1, unreferencedLogs: 0 });
+    expect(doc.totals).toEqual({ validDigests: 6, invalidDigests: 0, unverifiableDigests: 0, validLogs: 5, invalidLogs: 1, unverifiableLogs: 0, unreferencedLogs: 0 });
     const logs = doc.locations[0]?.digests.flatMap((d) => d.logFiles) ?? [];
     expect(logs.find((l) => l.key === archive.logs[1])).toMatchObject({ status: 'not-found', verdict: 'INVALID: not found' });
     expect(doc.locations[0]?.digests.map((d) => d.status)).toEqual(['valid', 'valid', 'valid', 'valid', 'valid', 'valid']);
@@ -125,5 +127,138 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
     const r = runCli(['validate-digest', '--help']);
     expect(r.status).toBe(0);
     for (const flag of ['--bucket', '--trail-arn', '--start-time', '--end-time', '--prefix', '--account-id', '--all-regions', '--public-keys', '--concurrency', '--verbose', '--region', 'Examples:']) expect(r.stdout).toContain(flag);
+  });
+});
+
+describe('validate-digest: what a forger or a broken archive must not get past', () => {
+  const copy = (label: string) => {
+    const archive = copyArchive(base, label);
+    made.push(archive.dir);
+    return archive;
+  };
+  const D = (a: SignedArchive, i: number) => a.d[i] as string;
+  const CANNOT_VERIFY = 'INVALID: signature cannot be verified (no signature metadata, and no newer digest carries its signature)';
+  const UNVERIFIABLE = 'WARNING: signature unverifiable (no signature metadata)';
+  const BAD_LINK = 'INVALID: previousDigestS3Object does not link to an older digest';
+
+  it('a forged archive (no sidecars, every previous* link null, a log file and its hash changed) is INVALID: only the newest digest may be unverifiable', () => {
+    const a = copy('forged');
+    removeSidecars(a);
+    const victim = a.logs[2] as string;
+    const forged = Buffer.from('{"Records":[{"eventName":"Forged"}]}');
+    writeFileSync(join(a.dir, victim), gzipSync(forged));
+    const hash = createHash('sha256').update(forged).digest('hex');
+    for (const key of a.d) {
+      forgeDigest(a, key, (doc) => {
+        for (const field of ['previousDigestS3Bucket', 'previousDigestS3Object', 'previousDigestHashValue', 'previousDigestHashAlgorithm', 'previousDigestSignature']) doc[field] = null;
+        for (const log of doc['logFiles'] as { s3Object: string; hashValue: string }[]) if (log.s3Object === victim) log.hashValue = hash;
+      });
+    }
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`Digest file\t${url(D(a, 5))}\t${UNVERIFIABLE}\n`);
+    for (const i of [0, 1, 2, 3, 4]) expect(r.stderr).toContain(`Digest file\t${url(D(a, i))}\t${CANNOT_VERIFY}\n`);
+    expect(r.stdout).not.toContain('log files valid');
+    expectSummary(r.stdout, ['0/6 digest files valid, 5/6 digest files INVALID, 1/6 digest files signature unverifiable']);
+  });
+
+  it('log files of the newest digest, when its signature is unverifiable, are counted unverifiable, not valid', () => {
+    const a = copy('newest-unverifiable-logs');
+    rmSync(join(a.dir, `${D(a, 3)}.meta.json`));
+    // A range that ends at 02:00: D3 (01:04:04 to 02:04:04, two log files) is the newest digest.
+    const r = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile, '--output', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { valid: boolean; totals: Record<string, number>; locations: { digests: { key: string; status: string; logFiles: { status: string }[] }[] }[] };
+    const d3 = doc.locations[0]?.digests.find((d) => d.key === D(a, 3));
+    expect(d3?.status).toBe('unverifiable');
+    expect(d3?.logFiles.map((l) => l.status)).toEqual(['unverifiable', 'unverifiable']);
+    expect(doc.totals).toMatchObject({ validDigests: 3, unverifiableDigests: 1, invalidDigests: 0, validLogs: 4, unverifiableLogs: 2, invalidLogs: 0 });
+    const text = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile]);
+    expect(text.status).toBe(0);
+    expect(text.stderr.split('\n').filter((l) => l.endsWith("\tWARNING: hash matches, but the digest that lists it is unverifiable"))).toHaveLength(2);
+    expect(text.stdout.endsWith('\n\n3/4 digest files valid, 1/4 digest files signature unverifiable\n4/6 log files valid, 2/6 log files unverifiable\n')).toBe(true);
+  });
+
+  it('a real gap (null previous link) without sidecars: the chain head before the gap cannot be verified; the digests it links to still are', () => {
+    const a = buildArchive({ label: 'gap-no-sidecars', skipHours: [3] });
+    made.push(a.dir);
+    removeSidecars(a);
+    // a.d: D0, D1, D2, then the new chain D4, D5.
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
+    expect(r.stderr).toBe(errorLines(
+      `Digest file\t${url(D(a, 4))}\t${UNVERIFIABLE}`,
+      'No log files were delivered by CloudTrail between 2026-11-20T01:04:04Z and 2026-11-20T02:04:04Z',
+      `Digest file\t${url(D(a, 2))}\t${CANNOT_VERIFY}`,
+    ));
+    expectSummary(r.stdout, ['3/5 digest files valid, 1/5 digest files INVALID, 1/5 digest files signature unverifiable', `${a.digests[1]?.logFiles}/${a.digests[1]?.logFiles} log files valid`]);
+    expect(r.status).toBe(1);
+  });
+
+  it('a digest that links to itself stops the walk with INVALID instead of looping', () => {
+    const a = copy('self-link');
+    rmSync(join(a.dir, `${D(a, 5)}.meta.json`));
+    forgeDigest(a, D(a, 5), (doc) => {
+      doc['previousDigestS3Object'] = D(a, 5);
+      doc['previousDigestSignature'] = null;
+    });
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe(errorLines(`Digest file\t${url(D(a, 5))}\t${BAD_LINK}`));
+    expectSummary(r.stdout, ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid']);
+    expect(r.status).toBe(1);
+  });
+
+  it('a loop through a newer digest (D5 -> D4 -> D5) stops with INVALID', () => {
+    const a = copy('loop');
+    for (const i of [4, 5]) rmSync(join(a.dir, `${D(a, i)}.meta.json`));
+    forgeDigest(a, D(a, 5), (doc) => (doc['previousDigestSignature'] = null));
+    forgeDigest(a, D(a, 4), (doc) => {
+      doc['previousDigestS3Object'] = D(a, 5);
+      doc['previousDigestSignature'] = null;
+    });
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile, '--output', 'json'], { timeoutMs: 20_000 });
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as { locations: { digests: { key: string; status: string; verdict: string; detail?: string }[] }[] };
+    const digests = doc.locations[0]?.digests ?? [];
+    expect(digests.map((d) => d.status)).toEqual(['unverifiable', 'bad-link', 'valid', 'valid', 'valid', 'valid']);
+    expect(digests[1]).toMatchObject({ key: D(a, 4), verdict: BAD_LINK });
+    expect(digests[1]?.detail).toContain(`it links to ${url(D(a, 5))}, which is not older than it`);
+  });
+
+  it('a digest path that is a folder is one error line with exit 2, not a crash', () => {
+    const a = copy('digest-folder');
+    rmSync(join(a.dir, D(a, 1)));
+    mkdirSync(join(a.dir, D(a, 1)));
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
+    expect(r.stderr).toMatch(/^trailkit: .*_20261120T000404Z\.json\.gz: is a folder\n$/);
+    expect(r.status).toBe(2);
+  });
+
+  it('with --all-regions, a region whose digest folder is gone is still checked', () => {
+    const a = copy('no-digest-folder-all-regions');
+    rmSync(join(a.dir, 'AWSLogs/111111111111/CloudTrail-Digest'), { recursive: true });
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--all-regions', '--public-keys', a.keysFile]);
+    expect(r.stderr).toBe(errorLines(`INVALID: no digest files for 111111111111 us-east-1 between ${START} and ${END}, but 6 log files: validation cannot vouch for them`));
+    expect(r.stdout.endsWith('No digests found\n\n6 log files INVALID: not referenced by any digest\n')).toBe(true);
+    expect(r.status).toBe(1);
+  });
+
+  it('a range with neither digests nor log files is not a failure (as aws-cli)', () => {
+    const r = runCli(['validate-digest', base.dir, '--trail-arn', TRAIL_ARN, '--start-time', '2026-11-10T00:00:00Z', '--end-time', '2026-11-11T00:00:00Z', '--public-keys', base.keysFile]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.endsWith('Results requested for 2026-11-10T00:00:00Z to 2026-11-11T00:00:00Z\nNo digests found\n')).toBe(true);
+    expect(r.status).toBe(0);
+  });
+
+  it('deleting only the newest digest of a range that ended long ago is tolerated within an hour and a grace', () => {
+    const a = copy('newest-deleted');
+    rmSync(join(a.dir, D(a, 5)));
+    const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // The same archive, asked about a range that ends at 05:00: D5 (03:04:04 to 04:04:04) is due.
+    const later = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T05:00:00Z', '--public-keys', a.keysFile]);
+    expect(later.stderr).toBe(errorLines(`Digest file\t2 digest files after ${url(D(a, 4))}\tINVALID: not found`));
+    expect(later.status).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,10 @@ import { gzipSha256 } from '../../src/sources/gzip-sha256.js';
 import { makeSigningKey, signString } from '../../fixtures/digest-signer.mjs';
 import { SHARED_DATA } from '../helpers/cli.js';
 import { TrailkitError } from '../../src/core/errors.js';
+import { createLimiter, LOCATION_PARALLELISM, validateLocation, validateLocations, type DigestLocation, type DigestStore, type ValidateOptions } from '../../src/core/digest-chain.js';
+import { publicKeySet } from '../../src/core/digest-public-keys.js';
+import { LocalDigestStore } from '../../src/sources/digest-local-store.js';
+import { BUCKET, buildArchive, START } from '../helpers/digest-archive.js';
 
 const LLM_GUARD = join(SHARED_DATA, 'digest_llm-guard/tests/input_scanners/327878933619_CloudTrail-Digest_ap-northeast-1_llm-guard-trail_us-west-2_20231015T230404Z.json');
 
@@ -161,5 +165,94 @@ describe('digest signature-metadata sidecar', () => {
     fc.assert(fc.property(fc.json(), (text) => {
       expect(typeof parseDigestMetadata(text).ok).toBe('boolean');
     }));
+  });
+});
+
+describe('digest chain walk: bounded memory and errors', () => {
+  const HERE: DigestLocation = { prefix: '', orgId: undefined, account: '111111111111', region: 'us-east-1' };
+  const END_30H = '2026-11-21T04:00:00Z';
+  const tick = (ms = 100) => new Promise((r) => setTimeout(r, ms));
+  const optionsFor = (keys: string, endIso: string): ValidateOptions => ({
+    trail: { name: 'main', homeRegion: 'us-east-1' },
+    startMs: Date.parse(START),
+    endMs: Date.parse(endIso),
+    publicKeys: publicKeySet(parsePublicKeysJson(keys, 'test keys')),
+    limit: createLimiter(16),
+    nowMs: Date.parse('2026-11-23T00:00:00Z'),
+  });
+
+  it.each([
+    ['from S3 (the bucket is known)', false],
+    ['offline (the bucket is read from the digests)', true],
+  ])('%s: fetches only the next few digests ahead of the walk, not every digest listed', async (_name, offline) => {
+    // 30 hourly digests; the walk is held at the newest one.
+    const archive = buildArchive({ label: 'prefetch-window', end: END_30H });
+    try {
+      const local = new LocalDigestStore(archive.dir);
+      const newest = archive.d[archive.d.length - 1] as string;
+      const requested: string[] = [];
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const store: DigestStore = {
+        offline,
+        bucket: offline ? undefined : BUCKET,
+        listDigestKeys: (l, from, to) => local.listDigestKeys(l, from, to),
+        listLogKeys: (l, from, to) => local.listLogKeys(l, from, to),
+        fetchDigest: async (b, k) => {
+          requested.push(k);
+          if (k === newest) await held;
+          return local.fetchDigest(b, k);
+        },
+        hashLog: (b, k) => local.hashLog(b, k),
+      };
+      const running = validateLocation(store, HERE, optionsFor(JSON.stringify(archive.key.publicKeysJson()), END_30H));
+      await tick();
+      expect(archive.d).toHaveLength(30);
+      expect(requested.length).toBeLessThanOrEqual(5);
+      release();
+      const report = await running;
+      expect(report.tally).toEqual({ validDigests: 30, invalidDigests: 0, unverifiableDigests: 0, validLogs: 6, invalidLogs: 0, unverifiableLogs: 0, unreferencedLogs: 0 });
+      // Each digest is read once (offline, the newest twice at most: once to learn the bucket).
+      expect(new Set(requested).size).toBe(30);
+      expect(requested.length).toBeLessThanOrEqual(31);
+    } finally {
+      rmSync(archive.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('validates a few account-regions at a time, keeps their order, and the first error ends the run', async () => {
+    const regions = ['ap-south-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'];
+    const locations = regions.map((region) => ({ ...HERE, region }));
+    const started: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const store = (fail?: string): DigestStore => ({
+      offline: false,
+      bucket: BUCKET,
+      listDigestKeys: async (l) => {
+        started.push(l.region);
+        await held;
+        if (l.region === fail) throw new TrailkitError('aws', `s3:ListBucket on s3://${BUCKET}: SlowDown`);
+        return [];
+      },
+      listLogKeys: async () => [],
+      fetchDigest: async () => ({ found: false }),
+      hashLog: async () => ({ kind: 'not-found' }),
+    });
+    const options = optionsFor('{"PublicKeyList":[]}', END_30H);
+    const running = validateLocations(store(), locations, options);
+    await tick();
+    expect(started).toEqual(regions.slice(0, LOCATION_PARALLELISM));
+    release();
+    expect((await running).map((r) => r.location.region)).toEqual(regions);
+
+    started.length = 0;
+    const failing = validateLocations(store('eu-central-1'), locations, options);
+    const error = await failing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrailkitError);
+    expect((error as TrailkitError).message).toMatch(/SlowDown/);
+    await tick();
+    // Nothing after the failure is started.
+    expect(started.length).toBeLessThanOrEqual(LOCATION_PARALLELISM + 1);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, equivalent, kmsKeyPolicy, mergeBucketPolicy, mergeBySid, mergeKmsKeyPolicy,
-  mergeTrustPolicy, readerPolicy, snsTopicPolicy, trustAllowsCloudTrail,
+  mergeSnsTopicPolicy, mergeTrustPolicy, readerPolicy, snsTopicPolicy, trustAllowsCloudTrail,
 } from '../../src/core/policies.js';
 
 const TRAIL = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main';
@@ -162,5 +162,86 @@ describe('trust policies', () => {
     expect(r.action).toBe('update');
     expect(r.text).toContain('{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}');
     expect(trustAllowsCloudTrail(JSON.parse(r.text), TRAIL)).toBe(true);
+  });
+});
+
+describe('a bucket, key or topic shared with other trails keeps letting them in', () => {
+  const ACCOUNT = '111122223333';
+  const OTHER = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/other`;
+  type Statement = { Sid: string; Condition?: Record<string, Record<string, unknown>>; Resource?: unknown };
+  const statement = (text: string, sid: string) => (JSON.parse(text) as { Statement: Statement[] }).Statement.find((s) => s.Sid === sid);
+  const bucket = bucketPolicy({ bucket: 'b', account: ACCOUNT, trailArn: TRAIL, denyInsecureTransport: false });
+  const withStatements = (...statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const acl = (condition?: unknown) => ({ Sid: 'AWSCloudTrailAclCheck20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::b', ...(condition === undefined ? {} : { Condition: condition }) });
+  const write = (condition: unknown) => ({ Sid: 'AWSCloudTrailWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::b/AWSLogs/${ACCOUNT}/*`, Condition: condition });
+
+  it('the older user-guide policy (no aws:SourceArn) is left as it is, not narrowed to this trail', () => {
+    const old = withStatements(acl(), write({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } }));
+    const r = mergeBucketPolicy(old, bucket);
+    expect(r.action).toBe('unchanged');
+    expect(r.text).toBe(old);
+  });
+
+  it('reads AWS:SourceArn case-insensitively and adds this trail under that spelling', () => {
+    const existing = withStatements(acl({ StringEquals: { 'AWS:SourceArn': OTHER } }), write({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'AWS:SourceArn': OTHER } }));
+    const r = mergeBucketPolicy(existing, bucket);
+    expect(statement(r.text, 'AWSCloudTrailAclCheck20150319')?.Condition).toEqual({ StringEquals: { 'AWS:SourceArn': [OTHER, TRAIL] } });
+    expect(statement(r.text, 'AWSCloudTrailWrite20150319')?.Condition).toEqual({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'AWS:SourceArn': [OTHER, TRAIL] } });
+    expect(mergeBucketPolicy(r.text, bucket).action).toBe('unchanged');
+  });
+
+  it('a wildcard SourceArn that covers this trail (ArnLike, StringLike) is kept as it is', () => {
+    const all = `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`;
+    const existing = withStatements(acl({ ArnLike: { 'aws:SourceArn': all } }), write({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' }, StringLike: { 'aws:sourcearn': all } }));
+    const r = mergeBucketPolicy(existing, bucket);
+    expect(r.action).toBe('unchanged');
+    expect(r.text).toBe(existing);
+  });
+
+  it('a wildcard that does not cover this trail gets this trail\'s ARN added to its list', () => {
+    const others = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/other-*`;
+    const existing = withStatements(acl({ ArnLike: { 'aws:SourceArn': others } }));
+    const r = mergeBucketPolicy(existing, bucket);
+    expect(statement(r.text, 'AWSCloudTrailAclCheck20150319')?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': [others, TRAIL] } });
+    // ArnLike matches part by part: a * does not cross a colon.
+    const wrongAccount = withStatements(acl({ ArnLike: { 'aws:SourceArn': 'arn:aws:cloudtrail:*:trail/*' } }));
+    expect(statement(mergeBucketPolicy(wrongAccount, bucket).text, 'AWSCloudTrailAclCheck20150319')?.Condition?.['ArnLike']?.['aws:SourceArn']).toEqual(['arn:aws:cloudtrail:*:trail/*', TRAIL]);
+  });
+
+  it('KMS: an encrypt statement for several accounts without SourceArn keeps all of them', () => {
+    const context = [`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`, 'arn:aws:cloudtrail:*:444455556666:trail/*'];
+    const encrypt = { Sid: 'Allow CloudTrail to encrypt logs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': context } } };
+    const r = mergeKmsKeyPolicy(withStatements(encrypt), kmsKeyPolicy({ account: ACCOUNT, trailArn: TRAIL }));
+    expect(r.statements.find((s) => s.sid === 'Allow CloudTrail to encrypt logs')?.action).toBe('unchanged');
+    expect(statement(r.text, 'Allow CloudTrail to encrypt logs')?.Condition).toEqual({ StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': context } });
+  });
+
+  it('KMS: the older user guide\'s decrypt statement (StringLike on the encryption context) is left as it is', () => {
+    const decrypt = { Sid: 'Allow principals in the account to decrypt log files', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:ReEncryptFrom'], Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` } } };
+    const r = mergeKmsKeyPolicy(withStatements(decrypt), kmsKeyPolicy({ account: ACCOUNT, trailArn: TRAIL }));
+    expect(r.statements.find((s) => s.sid === 'Allow principals in the account to decrypt log files')?.action).toBe('unchanged');
+  });
+
+  it('KMS: another trail\'s AWS:SourceArn is kept and this trail added', () => {
+    const encrypt = { Sid: 'Allow CloudTrail to encrypt logs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'AWS:SourceArn': OTHER }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` } } };
+    const r = mergeKmsKeyPolicy(withStatements(encrypt), kmsKeyPolicy({ account: ACCOUNT, trailArn: TRAIL }));
+    expect(statement(r.text, 'Allow CloudTrail to encrypt logs')?.Condition).toEqual({ StringEquals: { 'AWS:SourceArn': [OTHER, TRAIL] }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` } });
+  });
+
+  it('SNS: ArnLike over every trail of the account is kept; a statement without a condition too', () => {
+    const topic = 'arn:aws:sns:us-east-1:111122223333:t';
+    const desired = snsTopicPolicy({ topicArn: topic, trailArn: TRAIL });
+    const publish = (condition?: unknown) => withStatements({ Sid: 'AWSCloudTrailSNSPolicy20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'SNS:Publish', Resource: topic, ...(condition === undefined ? {} : { Condition: condition }) });
+    expect(mergeSnsTopicPolicy(publish({ ArnLike: { 'AWS:SourceArn': `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/*` } }), desired).action).toBe('unchanged');
+    expect(mergeSnsTopicPolicy(publish(), desired).action).toBe('unchanged');
+    const r = mergeSnsTopicPolicy(publish({ StringEquals: { 'aws:SourceArn': OTHER } }), desired);
+    expect(statement(r.text, 'AWSCloudTrailSNSPolicy20150319')?.Condition).toEqual({ StringEquals: { 'aws:SourceArn': [OTHER, TRAIL] } });
+  });
+
+  it('trust policies: a SourceArn condition is read the same way', () => {
+    const trust = (condition: unknown) => ({ Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: condition }] });
+    expect(trustAllowsCloudTrail(trust({ StringEquals: { 'AWS:SourceArn': TRAIL } }), TRAIL)).toBe(true);
+    expect(trustAllowsCloudTrail(trust({ ArnLike: { 'aws:sourceArn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` } }), TRAIL)).toBe(true);
+    expect(trustAllowsCloudTrail(trust({ ArnLike: { 'aws:SourceArn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/other*` } }), TRAIL)).toBe(false);
   });
 });

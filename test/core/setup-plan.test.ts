@@ -130,3 +130,88 @@ describe('setup settings from config and flags', () => {
     expect(() => resolveSetupSettings({}, { trailName: 'main', bucket: 'bkt', organization: true }, 'aws', warn)).toThrow(/organization id/);
   });
 });
+
+describe('setup plan: an existing trail as AWS returns it', () => {
+  it('a CloudWatch role with an IAM path keeps its real ARN: no update on a re-run', () => {
+    const current = done();
+    const pathRole = 'arn:aws:iam::111122223333:role/service-role/CT';
+    current.trail = { ...current.trail!, cloudWatchLogsRoleArn: pathRole };
+    current.role = { arn: pathRole, trust: formatPolicy(assumeRolePolicy({ trailArn: ARN })) };
+    const plan = planSetup(settings, env, current);
+    expect(plan.steps.filter((s) => s.action !== 'unchanged').map((s) => s.id)).toEqual([]);
+    expect(plan.steps.find((s) => s.id === 'role-policy')?.resource).toBe('CT/cloudtrail-policy');
+  });
+
+  it('a --role-name that exists under a path: the trail is pointed at its real ARN (from GetRole)', () => {
+    const pathRole = 'arn:aws:iam::111122223333:role/service-role/CT';
+    const plan = planSetup({ ...settings, roleName: 'CT' }, env, { bucket: { exists: false }, role: { arn: pathRole, trust: formatPolicy(assumeRolePolicy({ trailArn: ARN })) } });
+    const trail = plan.steps.find((s) => s.id === 'trail')?.operation;
+    expect(trail?.kind === 'createTrail' && trail.input.CloudWatchLogsRoleArn).toBe(pathRole);
+    // An existing trail moved to that role is sent the same ARN.
+    const current = done();
+    current.role = { arn: pathRole, trust: formatPolicy(assumeRolePolicy({ trailArn: ARN })) };
+    const update = planSetup({ ...settings, roleName: 'CT' }, env, current).steps.find((s) => s.id === 'trail')?.operation;
+    expect(update?.kind === 'updateTrail' && update.input.CloudWatchLogsRoleArn).toBe(pathRole);
+  });
+
+  it('the bucket policy follows the trail\'s current S3 key prefix when --prefix is not given', () => {
+    const current = done();
+    current.trail = { ...current.trail!, s3KeyPrefix: 'p' };
+    current.bucket.policy = formatPolicy(bucketPolicy({ bucket: 'ct-logs', prefix: 'p', account: env.account, trailArn: ARN }));
+    const plan = planSetup(settings, env, current);
+    expect(plan.steps.find((s) => s.id === 'bucket-policy')?.action).toBe('unchanged');
+    const fresh = planSetup(settings, env, { ...current, bucket: { exists: true } }).steps.find((s) => s.id === 'bucket-policy')?.operation;
+    const doc = JSON.parse(fresh?.kind === 'putBucketPolicy' ? fresh.policy : '{}') as { Statement: { Sid: string; Resource: unknown }[] };
+    expect(doc.Statement.find((s) => s.Sid === 'AWSCloudTrailWrite20150319')?.Resource).toBe('arn:aws:s3:::ct-logs/p/AWSLogs/111122223333/*');
+  });
+
+  it('basic selectors that leave out AWS\'s defaults are the same as what AWS returns', () => {
+    const plan = planSetup({ ...settings, eventSelectors: [{ IncludeManagementEvents: true }] }, env, done());
+    expect(plan.steps.find((s) => s.id === 'event-selectors')?.action).toBe('unchanged');
+    const current = done();
+    current.selectors = { basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::b/'] }], ExcludeManagementEventSources: [] }] };
+    expect(planSetup({ ...settings, eventSelectors: [{ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::b/'] }] }] }, env, current).steps.find((s) => s.id === 'event-selectors')?.action).toBe('unchanged');
+    expect(planSetup({ ...settings, eventSelectors: [{ ReadWriteType: 'WriteOnly' }] }, env, done()).steps.find((s) => s.id === 'event-selectors')?.action).toBe('update');
+  });
+
+  it('--insights on a trail whose selectors record no write management events: a usage error before any change', () => {
+    const current = done();
+    current.selectors = { basic: [{ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] }] };
+    const want = { ...settings, insights: ['ApiCallRateInsight'] };
+    expect(() => planSetup(want, env, current)).toThrow(expect.objectContaining({ code: 'usage', exitCode: 2, message: expect.stringMatching(/--insights needs write management events, but the event selectors of trail main do not record them/) }));
+    current.selectors = { advanced: [{ Name: 'data', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }] };
+    expect(() => planSetup(want, env, current)).toThrow(/needs write management events/);
+    // Selectors asked for in the same run are what counts; turning Insights off needs nothing.
+    expect(planSetup({ ...want, eventSelectors: [{ ReadWriteType: 'All' }] }, env, current).steps.find((s) => s.id === 'insight-selectors')?.action).toBe('create');
+    expect(() => planSetup({ ...settings, insights: [] }, env, current)).not.toThrow();
+    expect(() => planSetup(want, env, nothing)).not.toThrow();
+  });
+});
+
+describe('setup config values are type-checked', () => {
+  const warn = () => undefined;
+  it.each([
+    ['single-region', 'false', 'true or false', 'the string "false"'],
+    ['logFileValidation', 'false', 'true or false', 'the string "false"'],
+    ['cloudwatch', 'false', 'true or false', 'the string "false"'],
+    ['create-kms-key', 1, 'true or false', 'number 1'],
+    ['retention-in-days', '90', 'a whole number', 'the string "90"'],
+    ['bucket', 12345, 'a string', 'number 12345'],
+    ['prefix', null, 'a string', 'null'],
+    ['insights', [1], 'a string or a list of strings', 'a list'],
+    ['tags', { team: ['a'] }, 'a mapping of tag keys to values, or a list of KEY=VALUE strings', 'a mapping'],
+  ])('%s: %j is refused, naming the file and the key', (key, value, expected, got) => {
+    expect(() => normalizeConfig({ 'trail-name': 'main', bucket: 'ct-logs', [key]: value }, 'trailkit.json')).toThrow(`trailkit.json: setting ${JSON.stringify(key)} must be ${expected}, not ${got}`);
+  });
+
+  it('real booleans and numbers are taken', () => {
+    const config = normalizeConfig({ 'trail-name': 'main', bucket: 'ct-logs', 'single-region': false, 'log-file-validation': true, cloudwatch: true, 'retention-in-days': 90 }, 'trailkit.json');
+    expect(resolveSetupSettings(config, {}, 'aws', warn)).toMatchObject({ multiRegion: true, logFileValidation: true, retentionInDays: 90 });
+  });
+
+  it('tag values from a mapping may hold commas and equals signs', () => {
+    const config = normalizeConfig({ 'trail-name': 'main', bucket: 'ct-logs', tags: { owners: 'alice,bob', query: 'a=b', cost: 1234 } }, 'trailkit.yaml');
+    expect(resolveSetupSettings(config, {}, 'aws', warn).tags).toEqual({ owners: 'alice,bob', query: 'a=b', cost: '1234' });
+    expect(() => resolveSetupSettings(normalizeConfig({ 'trail-name': 'main', bucket: 'ct-logs', tags: { 'aws:x': 'y' } }, 'f'), {}, 'aws', warn)).toThrow(/the aws: prefix is reserved/);
+  });
+});

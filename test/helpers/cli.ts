@@ -20,13 +20,13 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs the built CLI as a user would, without colour unless the test asks for it. */
-export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string>; nodeArgs?: string[] } = {}): CliResult {
+export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string>; nodeArgs?: string[]; timeoutMs?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     input: options.input ?? '',
     env: cliEnv(options.env),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    timeout: 60_000,
+    timeout: options.timeoutMs ?? 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,9 +1,10 @@
 import { PutObjectCommand, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { generateArchive } from '../../fixtures/generate.mjs';
-import { makeSigningKey, signArchive, type SignedDigest, type SigningKey, type SignOptions } from '../../fixtures/digest-signer.mjs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { digestText, makeSigningKey, signArchive, type SignedDigest, type SigningKey, type SignOptions } from '../../fixtures/digest-signer.mjs';
 
 export const BUCKET = 'trail-bucket';
 export const TRAIL_ARN = 'arn:aws:cloudtrail:us-east-1:111111111111:trail/main';
@@ -83,4 +84,17 @@ export async function uploadArchive(s3: S3Client, bucket: string, dir: string): 
     }
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: relative(dir, join(dir, rel)), Body: readFileSync(join(dir, rel)), ...(metadata === undefined ? {} : { Metadata: metadata }) }));
   }));
+}
+
+/** Deletes every `.meta.json` signature sidecar (an archive copied without S3 metadata). */
+export function removeSidecars(archive: SignedArchive): void {
+  for (const f of walkFiles(archive.dir)) if (f.endsWith('.meta.json')) rmSync(join(archive.dir, f));
+}
+
+/** Rewrites a digest after `edit(doc)` WITHOUT signing it again, as a forger without the key would. */
+export function forgeDigest(archive: SignedArchive, key: string, edit: (doc: Record<string, unknown>) => void): void {
+  const file = join(archive.dir, key);
+  const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Record<string, unknown>;
+  edit(doc);
+  writeFileSync(file, gzipSync(Buffer.from(digestText(doc), 'utf8')));
 }

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync, appendFi
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { makeSigningKey, resignDigest } from '../../fixtures/digest-signer.mjs';
-import { buildArchive, errorLines, url, type SignedArchive } from './digest-archive.js';
+import { buildArchive, END, errorLines, START, url, type SignedArchive } from './digest-archive.js';
 
 export interface Expectation {
   status: number;
@@ -28,6 +28,8 @@ const path = (a: SignedArchive, key: string) => join(a.dir, key);
 const D = (a: SignedArchive, i: number) => a.d[i] as string;
 const L = (a: SignedArchive, i: number) => a.logs[i] as string;
 const nextMember = gzipSync(Buffer.from('{"Records":[]}'));
+/** A log file delivered at 03:30, after D3 (which ends at 02:04:04), in the hour D4 would cover. */
+export const lateLog = (a: SignedArchive) => L(a, 2).replace(/T\d{4}Z_[A-Za-z0-9]+/, 'T0330Z_InjectedLateLog01');
 
 export const ALL_VALID = ['6/6 digest files valid', '6/6 log files valid'];
 
@@ -187,6 +189,31 @@ export const CASES: TamperCase[] = [
       ratios: ['5/6 digest files valid, 1/6 digest files signature unverifiable', '6/6 log files valid'],
     },
     s3: { status: 1, stderr: (a) => errorLines(`Digest file\t${url(D(a, 5))}\tINVALID: signature verification failed`), ratios: ['5/6 digest files valid, 1/6 digest files INVALID', '6/6 log files valid'] },
+  },
+  {
+    // CloudTrail delivers a digest every hour, even an empty one: the newest digests cannot vanish.
+    name: 'newest digests deleted and a log file injected after them',
+    tamper: (a) => {
+      for (const i of [4, 5]) {
+        rmSync(path(a, D(a, i)));
+        rmSync(`${path(a, D(a, i))}.meta.json`, { force: true });
+      }
+      copyFileSync(path(a, L(a, 2)), path(a, lateLog(a)));
+    },
+    offline: {
+      status: 1,
+      stderr: (a) => errorLines(`Digest file\t2 digest files after ${url(D(a, 3))}\tINVALID: not found`, `Log file\t${url(lateLog(a))}\tINVALID: not referenced by any digest`),
+      ratios: ['4/6 digest files valid, 2/6 digest files INVALID', '6/6 log files valid', '1 log file INVALID: not referenced by any digest'],
+    },
+  },
+  {
+    name: 'no digest files at all, but log files',
+    tamper: (a) => rmSync(join(a.dir, 'AWSLogs/111111111111/CloudTrail-Digest'), { recursive: true }),
+    offline: {
+      status: 1,
+      stderr: () => errorLines(`INVALID: no digest files for 111111111111 us-east-1 between ${START} and ${END}, but 6 log files: validation cannot vouch for them`),
+      ratios: ['6 log files INVALID: not referenced by any digest'],
+    },
   },
 ];
 

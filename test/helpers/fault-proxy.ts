@@ -17,6 +17,8 @@ export interface Fault {
   /** How many matching requests fail; Infinity for all. */
   times: number;
   hits: number;
+  /** Instead of failing: forward the request to the target after this many milliseconds (a slow answer). */
+  forwardAfterMs?: number;
 }
 
 /**
@@ -43,20 +45,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const action = /(?:^|&)Action=([A-Za-z]+)/.exec(text)?.[1];
       const seen: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', operation: typeof target === 'string' ? target : action ?? '', body: text };
       const fault = faults.find((f) => f.hits < f.times && f.match(seen));
-      if (fault !== undefined) {
+      if (fault !== undefined && fault.forwardAfterMs === undefined) {
         fault.hits++;
         res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault' });
         res.end(fault.body);
         return;
       }
-      const forward = request({
+      if (fault !== undefined) fault.hits++;
+      const forward = () => request({
         host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers,
       }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
-      forward.on('error', () => { res.writeHead(502); res.end(); });
-      forward.end(body);
+      const send = () => {
+        const upstreamRequest = forward();
+        upstreamRequest.on('error', () => { res.writeHead(502); res.end(); });
+        upstreamRequest.end(body);
+      };
+      if (fault?.forwardAfterMs === undefined) send();
+      else setTimeout(send, fault.forwardAfterMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,3 +88,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
 export const cloudTrailOp = (name: string) => (r: SeenRequest) => r.operation === `CloudTrail_20131101.${name}` || r.operation === `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.${name}`;
 export const jsonError = (type: string, message: string) => JSON.stringify({ __type: type, message });
+/** An S3 (REST-XML) error body. */
+export const s3Error = (code: string, message: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
+/** A request for one S3 object (path-style, as the CLI sends it to a custom endpoint). */
+export const s3Get = (key: string) => (r: SeenRequest) => r.method === 'GET' && decodeURIComponent(r.url.split('?')[0] ?? '').endsWith(`/${key}`);

@@ -1,6 +1,7 @@
-import { CloudTrailClient, GetEventSelectorsCommand, GetInsightSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, GetEventSelectorsCommand, GetInsightSelectorsCommand, GetTrailCommand, GetTrailStatusCommand, ListTagsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ describeWithMoto('trail setup against moto_server', () => {
   let ct: CloudTrailClient;
   let iam: IAMClient;
   let logs: CloudWatchLogsClient;
+  let kms: KMSClient;
   const dir = mkdtempSync(join(tmpdir(), 'trailkit-setup-'));
 
   beforeAll(async () => {
@@ -40,9 +42,10 @@ describeWithMoto('trail setup against moto_server', () => {
     ct = new CloudTrailClient(motoClientConfig(moto));
     iam = new IAMClient(motoClientConfig(moto));
     logs = new CloudWatchLogsClient(motoClientConfig(moto));
+    kms = new KMSClient(motoClientConfig(moto));
   }, 60_000);
   afterAll(async () => {
-    for (const c of [s3, ct, iam, logs]) c?.destroy();
+    for (const c of [s3, ct, iam, logs, kms]) c?.destroy();
     await proxy?.stop();
     await moto?.stop();
   });
@@ -131,6 +134,61 @@ describeWithMoto('trail setup against moto_server', () => {
     expect(trail?.IsMultiRegionTrail).toBe(false);
     const again = await cli(args, env);
     expect(again.stdout).toContain('0 to create, 0 to update');
+  }, 60_000);
+
+  it('--create-kms-key: a run that stops between CreateKey and CreateAlias is finished by the next, with no second key', async () => {
+    const fault = proxy.add({ match: (q) => q.operation === 'TrentService.CreateAlias', status: 400, times: 1, body: jsonError('AccessDeniedException', 'User is not authorized to perform: kms:CreateAlias') });
+    const args = [...setup, '--create-kms-key', '--no-cloudwatch'];
+    const r = await cli(args, viaProxy);
+    expect(r.status).toBe(2);
+    expect(fault.hits).toBe(1);
+    expect(r.stderr).toMatch(/^trailkit: setup stopped at kms-key: kms:CreateAlias on alias\/trailkit\/main/);
+    const first = (await kms.send(new ListKeysCommand({}))).Keys ?? [];
+    expect(first).toHaveLength(1);
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId: first[0]?.KeyId }))).Tags).toContainEqual({ TagKey: 'trailkit:trail', TagValue: 'main' });
+
+    const rerun = await cli(args, viaProxy);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/done {2}kms-key +aliased the key an earlier run created/);
+    const keys = (await kms.send(new ListKeysCommand({}))).Keys ?? [];
+    expect(keys.map((k) => k.KeyArn)).toEqual(first.map((k) => k.KeyArn));
+    const alias = (await kms.send(new ListAliasesCommand({}))).Aliases?.find((a) => a.AliasName === 'alias/trailkit/main');
+    expect(alias?.TargetKeyId).toBe(first[0]?.KeyId);
+    expect((await ct.send(new GetTrailCommand({ Name: 'main' }))).Trail?.KmsKeyId).toBe('alias/trailkit/main');
+    expect((await cli(args, env)).stdout).toContain('0 to create, 0 to update');
+  }, 60_000);
+
+  it('the mirrored subcommands outside the trail\'s home region: one line naming the region to use', async () => {
+    // Outside its home region, AWS's GetTrail shows a multi-region trail as a shadow with its HomeRegion.
+    const shadow = proxy.add({
+      match: cloudTrailOp('GetTrail'), status: 200, times: Infinity,
+      body: JSON.stringify({ Trail: { Name: 'main', TrailARN: TRAIL_ARN, HomeRegion: 'us-east-1', IsMultiRegionTrail: true, S3BucketName: 'ct-logs' } }),
+    });
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`;
+    const commands: [string, string[]][] = [
+      ['put-event-selectors', ['put-event-selectors', '--trail-name', 'main', '--management-events', 'all']],
+      ['put-insight-selectors', ['put-insight-selectors', '--trail-name', 'main', '--insights', 'api-call-rate']],
+      ['update-trail', ['update-trail', '--name', 'main', '--cloud-watch-logs-log-group-arn', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:g:*`, '--cloud-watch-logs-role-arn', roleArn]],
+      ['update-trail', ['update-trail', '--name', 'main', '--no-enable-log-file-validation']],
+      ['setup', [...setup, '--no-cloudwatch']],
+    ];
+    for (const [command, args] of commands) {
+      const r = await cli([...args, '--region', 'eu-west-1'], viaProxy);
+      expect(r.stderr).toBe(`trailkit: trail main belongs to us-east-1, not eu-west-1 (run ${command} with --region us-east-1)\n`);
+      expect(r.status).toBe(2);
+    }
+    expect(shadow.hits).toBe(commands.length);
+  }, 60_000);
+
+  it('--insights on a trail that records no write management events: refused before any change', async () => {
+    expect((await cli([...setup, '--no-cloudwatch'], env)).status).toBe(0);
+    expect((await cli(['put-event-selectors', '--trail-name', 'main', '--management-events', 'read'], env)).status).toBe(0);
+    const r = await cli([...setup, '--no-cloudwatch', '--insights', 'api-call-rate', '--tag', 'team=sec'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('trailkit: --insights needs write management events, but the event selectors of trail main do not record them (add --management-events all (or write) to the same command)\n');
+    expect(r.stdout).toBe('');
+    expect((await ct.send(new ListTagsCommand({ ResourceIdList: [TRAIL_ARN] }))).ResourceTagList?.[0]?.TagsList ?? []).toEqual([]);
   }, 60_000);
 
   it('AccessDenied on PutBucketPolicy stops before CreateTrail; a re-run finishes the job', async () => {

@@ -1,5 +1,5 @@
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startKeyProxy } from '../../bench/lib/digest-key-proxy.mjs';
@@ -17,22 +17,25 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
   let moto: MotoServer;
   let s3: S3Client;
   let logs: string[];
+  let digests: string[];
   let proxy: Awaited<ReturnType<typeof startKeyProxy>>;
 
   beforeAll(async () => {
     moto = await startMoto();
     const config = motoClientConfig(moto);
     s3 = new S3Client(config);
-    // Five hours of signed logs and digests ending in the last hour, so the default window holds them.
-    const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 4 * 60_000;
+    // Five hours of signed logs and hourly digests, the newest ending two minutes ago: CloudTrail
+    // delivers a digest every hour, so a newest digest older than an hour and a grace is missing.
+    const end = Math.floor((Date.now() - 2 * 60_000) / 1000) * 1000;
     const start = new Date(end - 5 * HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const endIso = new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const dir = tempDir('verify');
     generateArchive({ out: dir, accounts: [ACCOUNT], regions: ['us-east-1'], start, hours: 4, filesPerHour: 2, eventsPerFile: 5, duplicates: 0, marker: false });
     const key = makeSigningKey();
-    signArchive({ dir, bucket: BUCKET, trailName: 'signed', homeRegion: 'us-east-1', key, start, end: endIso });
+    signArchive({ dir, bucket: BUCKET, trailName: 'signed', homeRegion: 'us-east-1', key, start, end: endIso, offsetSeconds: (end % HOUR) / 1000 });
     await uploadArchive(s3, BUCKET, dir);
     logs = walkFiles(dir).filter((f) => f.includes('/CloudTrail/'));
+    digests = walkFiles(dir).filter((f) => f.includes('/CloudTrail-Digest/') && f.endsWith('.json.gz'));
     const arn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/signed`;
     await s3.send(new PutBucketPolicyCommand({
       Bucket: BUCKET,
@@ -72,5 +75,15 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
     expect(check?.status).toBe('fail');
     expect(check?.message).toContain(`1 log files invalid`);
     expect(check?.message).toContain(`s3://${BUCKET}/${victim}\tINVALID: hash value doesn't match`);
+  });
+
+  it('fails when the newest digests are deleted (CloudTrail delivers one every hour)', async () => {
+    for (const key of digests.slice(-2)) await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const check = await integrity();
+    expect(check?.status).toBe('fail');
+    // The one that ended two minutes ago is not due yet; the one before it is, and its log files
+    // (two; one whose name says the hour's first minute would not be judged) are vouched for by nothing.
+    expect(check?.message).toContain(`1 digest file after s3://${BUCKET}/${digests[digests.length - 3]}\tINVALID: not found`);
+    expect(check?.message).toMatch(/, [12] unreferenced in the last 8 hours/);
   });
 });
