@@ -1,5 +1,5 @@
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { DeleteObjectCommand, PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startKeyProxy } from '../../bench/lib/digest-key-proxy.mjs';
@@ -85,5 +85,15 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
     // (two; one whose name says the hour's first minute would not be judged) are vouched for by nothing.
     expect(check?.message).toContain(`1 digest file after s3://${BUCKET}/${digests[digests.length - 3]}\tINVALID: not found`);
     expect(check?.message).toMatch(/, [12] unreferenced in the last 8 hours/);
+  });
+
+  it('fails when log files are there but every digest is gone', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `AWSLogs/${ACCOUNT}/CloudTrail-Digest/` }));
+    const remaining = (listed.Contents ?? []).map((o) => o.Key as string);
+    expect(remaining.length).toBeGreaterThan(0);
+    for (const Key of remaining) await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    const check = await integrity();
+    expect(check?.status).toBe('fail');
+    expect(check?.message).toMatch(new RegExp(`0 digest and \\d+ log files invalid, ${logs.length} unreferenced`));
   });
 });
