@@ -1,6 +1,6 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { isNotFound, mapAwsError } from '../aws/errors.js';
+import { objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
 import { listWindow } from '../aws/s3-trail-listing.js';
 import type { DigestLocation, DigestStore, FetchedDigest, LogCheck } from '../core/digest-chain.js';
 import type { TrailFileKind } from '../core/s3-layout.js';
@@ -35,13 +35,13 @@ export class S3DigestStore implements DigestStore {
 
   async fetchDigest(bucket: string, key: string): Promise<FetchedDigest> {
     try {
-      const response = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const bytes = await response.Body?.transformToByteArray();
-      const metadata = response.Metadata ?? {};
+      const response = await objectReader(this.s3).get(bucket, key);
+      const bytes = await readObjectBytes(response).finally(() => response.body.destroy());
+      const metadata = response.metadata;
       const signature = metadata['signature'];
       return {
         found: true,
-        bytes: bytes ?? new Uint8Array(0),
+        bytes,
         signature: signature === undefined ? undefined : { signature, algorithm: metadata['signature-algorithm'], source: 'metadata' },
       };
     } catch (error) {
@@ -52,8 +52,8 @@ export class S3DigestStore implements DigestStore {
 
   async hashLog(bucket: string, key: string): Promise<LogCheck> {
     try {
-      const response = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const result = await gzipSha256(response.Body as Readable);
+      const response = await objectReader(this.s3).get(bucket, key);
+      const result = await gzipSha256(response.body).finally(() => response.body.destroy());
       return result.ok ? { kind: 'hashed', sha256: result.sha256 } : { kind: 'invalid-format', problem: result.problem };
     } catch (error) {
       if (isMissingKey(error)) return { kind: 'not-found' };

@@ -1,11 +1,11 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DIGEST_METADATA_SUFFIX, digestMetadataFromS3, digestMetadataName, serializeDigestMetadata } from '../core/digest-metadata.js';
+import { objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
 import { describeObjectFailure } from './s3-object-errors.js';
 import type { TrailObject } from './s3-trail-objects.js';
 
@@ -202,34 +202,31 @@ export async function downloadObject(s3: S3Client, bucket: string, object: Trail
       return { key: object.key, status: 'skipped', bytes: 0, ...(warning === undefined ? {} : { warning }) };
     }
     await ensureFolder(dirname(path));
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }), signal === undefined ? {} : { abortSignal: signal });
-    const body = response.Body as Readable | undefined;
+    const response = await objectReader(s3).get(bucket, object.key, signal);
     try {
       let written: number;
-      if (body === undefined) {
-        await writeFile(temp, '');
-        written = 0;
-      } else if (response.ContentLength !== undefined && response.ContentLength <= IN_MEMORY_BYTES) {
+      if (response.contentLength !== undefined && response.contentLength <= IN_MEMORY_BYTES) {
         // Most log files are small: one write is much cheaper than a stream per file.
-        const bytes = await (body as unknown as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+        const bytes = await readObjectBytes(response);
         if (bytes.length <= SYNC_WRITE_BYTES) writeFileSync(temp, bytes);
         else await writeFile(temp, bytes);
         written = bytes.length;
       } else {
-        await pipeline(body, createWriteStream(temp), signal === undefined ? {} : { signal });
+        await pipeline(response.body, createWriteStream(temp), signal === undefined ? {} : { signal });
         written = (await stat(temp)).size;
       }
-      if (response.ContentLength !== undefined && written !== response.ContentLength) {
-        throw new Error(`the download stopped after ${written} of ${response.ContentLength} bytes`);
+      if (response.contentLength !== undefined && written !== response.contentLength) {
+        throw new Error(`the download stopped after ${written} of ${response.contentLength} bytes`);
       }
       const warning = isDigest
-        ? await writeDigestSidecar(path, { bucket, key: object.key, metadata: response.Metadata, etag: response.ETag, versionId: response.VersionId, lastModified: response.LastModified })
+        ? await writeDigestSidecar(path, { bucket, key: object.key, metadata: response.metadata, etag: response.etag, versionId: response.versionId, lastModified: response.lastModified })
         : undefined;
       if (written <= SYNC_WRITE_BYTES) renameSync(temp, path);
       else await rename(temp, path);
-      await state.record(object.key, written, response.ETag ?? object.etag ?? '');
+      await state.record(object.key, written, response.etag ?? object.etag ?? '');
       return { key: object.key, status: 'downloaded', bytes: written, ...(warning === undefined ? {} : { warning }) };
     } catch (error) {
+      response.body.destroy();
       await rm(temp, { force: true });
       throw error;
     }

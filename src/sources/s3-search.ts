@@ -1,10 +1,11 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { TrailkitError } from '../core/errors.js';
 import type { CompiledFilter } from '../core/record-filter.js';
 import { dayFolders } from '../core/s3-layout.js';
 import { rewoundStartAfter } from '../core/trail-window.js';
+import { objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
 import { listObjects } from '../aws/s3-trail-listing.js';
 import { isGzip, searchBytes, type FileSearchOptions, type FileSearchResult, type WireMatch } from './file-search.js';
 import { dedupKey, RecentIds } from './local-follow.js';
@@ -23,9 +24,12 @@ export interface ObjectSearchResult extends FileSearchResult {
 
 /** Fetches one object's bytes into memory (never to disk). */
 export async function fetchObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal === undefined ? {} : { abortSignal: signal });
-  if (response.Body === undefined) return Buffer.alloc(0);
-  return Buffer.from(await response.Body.transformToByteArray());
+  const object = await objectReader(s3).get(bucket, key, signal);
+  try {
+    return await readObjectBytes(object);
+  } finally {
+    object.body.destroy();
+  }
 }
 
 /**

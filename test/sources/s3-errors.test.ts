@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,8 +19,9 @@ function awsError(name: string, message: string, status: number): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
 }
 
+/** A GetObject answer as the SDK gives it on Node: the body is a stream. */
 function body(bytes: Buffer) {
-  return { Body: { transformToByteArray: async () => new Uint8Array(bytes) } } as never;
+  return { Body: Readable.from([bytes]), ContentLength: bytes.length } as never;
 }
 
 const record = (id: string, name = 'GetObject') => ({ eventVersion: '1.11', eventID: id, eventName: name, eventTime: '2026-11-20T10:00:00Z', eventSource: 's3.amazonaws.com', awsRegion: 'us-east-1' });
