@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { addFilterOptions, type FilterFlags } from './filter-options.js';
 import { addAwsConnectionOptions, addBucketOptions, addLogGroupOptions, type RemoteFlags } from './remote-options.js';
 import { runCommand } from './run-command.js';
+import { wholeNumber } from './number-options.js';
 
 export interface GrepFlags extends FilterFlags, RemoteFlags {
   count?: boolean;
@@ -38,11 +39,6 @@ Output: pretty (one line per event, the default on a terminal), table, or json (
 line, exactly as in the input; the default when piped).
 Exit status: 0 when something matched, 1 when nothing did, 2 on an error (other files are still searched).`;
 
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
-  return Number(value);
-}
-
 export function makeGrepCommand(): Command {
   const command = new Command('grep')
     .description('search CloudTrail events in log files and folders, an S3 bucket or a CloudWatch Logs group')
@@ -52,7 +48,7 @@ export function makeGrepCommand(): Command {
   addLogGroupOptions(command);
   addAwsConnectionOptions(command)
     .addOption(new Option('--count', 'print the number of matching events only'))
-    .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(positiveInteger))
+    .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(wholeNumber(1)))
     .addOption(new Option('--fields <list>', 'columns for pretty/table output, e.g. eventTime,eventName,userIdentity.arn'))
     .addOption(new Option('--list-presets', 'print the CIS 4.x presets and their patterns, then exit'))
     .addHelpText('after', EXAMPLES)

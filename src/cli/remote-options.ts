@@ -1,7 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { AwsConfig } from '../aws/clients.js';
 import { usageError } from '../core/errors.js';
 import type { CliContext } from './context.js';
+import { concurrency } from './number-options.js';
 
 /**
  * Where `grep`, `tail` and `download` read a trail when it is not on disk: an S3 bucket in the
@@ -18,11 +19,6 @@ export interface RemoteFlags {
 }
 
 export const DEFAULT_CONCURRENCY = 16;
-
-function concurrency(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new InvalidArgumentError(`'${value}' is not a number of parallel requests between 1 and 256`);
-  return Number(value);
-}
 
 /** --profile and --endpoint-url (not --region, which filters events on grep and tail). */
 export function addAwsConnectionOptions(command: Command): Command {

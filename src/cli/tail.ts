@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { addFilterOptions, type FilterFlags } from './filter-options.js';
 import { addAwsConnectionOptions, addBucketOptions, addLogGroupOptions, type RemoteFlags } from './remote-options.js';
 import { runCommand } from './run-command.js';
+import { seconds, wholeNumber } from './number-options.js';
 
 export interface TailFlags extends FilterFlags, RemoteFlags {
   lines: number;
@@ -29,17 +30,6 @@ of the last hour (or --since/--until, said on stderr); with -f they are polled e
 retried.
 Exit status: 0 when something was printed, 1 when nothing matched, 2 on an error.`;
 
-function count(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a whole number`);
-  return Number(value);
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError(`'${value}' is not a number of seconds between 0 and 3600`);
-  return n;
-}
-
 export function makeTailCommand(): Command {
   const command = new Command('tail')
     .description('print the newest CloudTrail events (files, an S3 bucket or a log group), and follow new ones with -f')
@@ -48,9 +38,9 @@ export function makeTailCommand(): Command {
   addBucketOptions(command);
   addLogGroupOptions(command);
   addAwsConnectionOptions(command)
-    .addOption(new Option('-n, --lines <n>', 'how many of the newest events to print').argParser(count).default(20))
+    .addOption(new Option('-n, --lines <n>', 'how many of the newest events to print').argParser(wholeNumber(0)).default(20))
     .addOption(new Option('-f, --follow', 'keep watching for new events'))
-    .addOption(new Option('--interval <seconds>', 'how often -f looks for new events (default: 1 for files, 30 for --bucket/--log-group)').argParser(seconds))
+    .addOption(new Option('--interval <seconds>', 'how often -f looks for new events (default: 1 for files, 30 for --bucket/--log-group)').argParser(seconds(3600)))
     .addOption(new Option('--fields <list>', 'columns for pretty/table output, e.g. eventTime,eventName,userIdentity.arn'))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: TailFlags, cmd: Command) => {

@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runCommand } from './run-command.js';
+import { concurrency } from './number-options.js';
 
 export interface ValidateDigestFlags {
   bucket?: string;
@@ -37,11 +38,6 @@ Accounts: the trail's account, or --account-id A[,A...]; an organization's o-...
 Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
 does), one block per account-region; --verbose adds the valid lines; --output json one document.
 Exit status: 0 all valid, 1 anything invalid, missing or unreferenced, 2 a usage, input or AWS error.`;
-
-function concurrency(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new InvalidArgumentError(`'${value}' is not a whole number from 1 to 256`);
-  return Number(value);
-}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];

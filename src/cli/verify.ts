@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run-command.js';
+import { wholeNumber } from './number-options.js';
 
 export interface VerifyFlags {
   trailName?: string;
@@ -27,12 +28,6 @@ could not run (no credentials, say). A trail that does not exist fails trail-exi
 
 const list = (value: string, previous: string[]) => previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
 
-function hours(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 24 * 90) throw new Error(`'${value}' is not a whole number of hours between 1 and 2160`);
-  return n;
-}
-
 export function makeVerifyCommand(): Command {
   return new Command('verify')
     .description("check a trail's configuration, delivery health and integrity: one CI gate")
@@ -41,7 +36,7 @@ export function makeVerifyCommand(): Command {
     .addOption(new Option('--only <ids>', 'run only these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--skip <ids>', 'leave out these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--strict', 'a warning fails the run too'))
-    .addOption(new Option('--integrity-hours <n>', 'how many hours of digests the integrity check validates').argParser(hours).default(24))
+    .addOption(new Option('--integrity-hours <n>', 'how many hours of digests the integrity check validates').argParser(wholeNumber(1, 24 * 90)).default(24))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: VerifyFlags, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags));

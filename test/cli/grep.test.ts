@@ -225,7 +225,7 @@ describe('trailkit grep on bad input', () => {
       [['--preset', 'nope'], /^trailkit: --preset 'nope' is not a known preset/],
       [['--output', 'xml'], /^trailkit: --output 'xml' is not a format for events/],
       [['--read-only', '--write-only'], /cannot be used with/],
-      [['--limit', '0'], /not a positive whole number/],
+      [['--limit', '0'], /'0' is not a whole number of at least 1/],
       [['--no-such-flag'], /unknown option/],
     ];
     for (const [args, message] of cases) {

@@ -13,7 +13,7 @@ describe('--bucket, --log-group and download: bad input', () => {
     [['grep', '--bucket', 'Not_A_Bucket'], /--bucket 'Not_A_Bucket' is not a valid S3 bucket name/],
     [['grep', '--bucket', 's3://my-trail/logs'], /--bucket takes a bucket name, not a URL.*use --bucket my-trail/],
     [['grep', '--bucket', 'my-trail', '--organization-id', 'org-1'], /--organization-id 'org-1' is not an organization id/],
-    [['grep', '--bucket', 'my-trail', '--concurrency', '0'], /--concurrency.*between 1 and 256/],
+    [['grep', '--bucket', 'my-trail', '--concurrency', '0'], /--concurrency.*'0' is not a whole number from 1 to 256/],
     [['grep', '--bucket', 'my-trail', '--account', '12345'], /--account '12345' is not an AWS account id/],
     [['grep', '--bucket', 'my-trail', '--since', 'yesterday-ish'], /--since/],
     [['tail', '--log-stream-prefix', 'x', SAMPLE], /--log-stream-prefix needs --log-group/],
