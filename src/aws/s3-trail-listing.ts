@@ -59,37 +59,74 @@ export interface DiscoverOptions {
   readonly orgId?: string;
 }
 
+/** Delimiter listings in flight at once while discovering folders (each is one small request). */
+const DISCOVERY_CONCURRENCY = 16;
+
+/** `fn` over `items`, at most `limit` at a time, results in the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** A trail folder found by discovery: one account-region of one kind. */
+export interface DiscoveredFolder {
+  readonly location: TrailLocation;
+  readonly kind: TrailFileKind;
+}
+
 /**
- * Finds the account-region folders of a trail with delimiter listings only (SPEC section 2):
- * `AWSLogs/` holds account ids and `o-...` organization folders, each account holds the kind's
- * folder, which holds one folder per region. Nothing below a region is listed here.
+ * Finds the account-region folders of a trail for several kinds at once, with delimiter listings
+ * only (SPEC section 2): `AWSLogs/` holds account ids and `o-...` organization folders, each
+ * account holds one folder per kind, which holds one folder per region. Nothing below a region is
+ * listed. `AWSLogs/` is listed once for all kinds, and the listings of each level run in parallel,
+ * so an organization trail with hundreds of accounts costs three round trips, not one per folder.
+ * The result is in a stable order: by kind (as given), then account, then region.
  */
-export async function discoverLocations(s3: S3Client, bucket: string, options: DiscoverOptions): Promise<TrailLocation[]> {
+export async function discoverFolders(s3: S3Client, bucket: string, kinds: readonly TrailFileKind[], options: Omit<DiscoverOptions, 'kind'>): Promise<DiscoveredFolder[]> {
   const root = awsLogsRoot(options.prefix);
   const prefix = root.slice(0, -'AWSLogs/'.length).replace(/\/$/, '');
   const top = await listFolders(s3, bucket, root);
+  const orgFolders = top.filter((folder) => /^o-[a-z0-9]+$/.test(last(folder)) && (options.orgId === undefined || options.orgId === last(folder)));
+  const inOrgs = await mapLimit(orgFolders, DISCOVERY_CONCURRENCY, (folder) => listFolders(s3, bucket, folder));
   const accountFolders: { orgId: string | undefined; folder: string }[] = [];
   for (const folder of top) {
     const name = last(folder);
     if (/^o-[a-z0-9]+$/.test(name)) {
-      if (options.orgId !== undefined && options.orgId !== name) continue;
-      for (const inner of await listFolders(s3, bucket, folder)) accountFolders.push({ orgId: name, folder: inner });
+      const i = orgFolders.indexOf(folder);
+      if (i >= 0) for (const inner of inOrgs[i] ?? []) accountFolders.push({ orgId: name, folder: inner });
     } else if (options.orgId === undefined) {
       accountFolders.push({ orgId: undefined, folder });
     }
   }
-  const out: TrailLocation[] = [];
-  for (const { orgId, folder } of accountFolders) {
+  const wanted = accountFolders.filter(({ folder }) => {
     const account = last(folder);
-    if (!/^\d{12}$/.test(account)) continue;
-    if (options.accounts !== undefined && options.accounts.length > 0 && !options.accounts.includes(account)) continue;
-    for (const regionFolder of await listFolders(s3, bucket, `${folder}${options.kind}/`)) {
+    return /^\d{12}$/.test(account) && (options.accounts === undefined || options.accounts.length === 0 || options.accounts.includes(account));
+  });
+  const pairs = kinds.flatMap((kind) => wanted.map((account) => ({ kind, ...account })));
+  const regionLists = await mapLimit(pairs, DISCOVERY_CONCURRENCY, ({ kind, folder }) => listFolders(s3, bucket, `${folder}${kind}/`));
+  const out: DiscoveredFolder[] = [];
+  pairs.forEach(({ kind, orgId, folder }, i) => {
+    for (const regionFolder of regionLists[i] ?? []) {
       const region = last(regionFolder);
       if (options.regions !== undefined && options.regions.length > 0 && !options.regions.includes(region)) continue;
-      out.push({ prefix, orgId, account, region });
+      out.push({ kind, location: { prefix, orgId, account: last(folder), region } });
     }
-  }
+  });
   return out;
+}
+
+/** The account-region folders of one kind (see discoverFolders). */
+export async function discoverLocations(s3: S3Client, bucket: string, options: DiscoverOptions): Promise<TrailLocation[]> {
+  const { kind, ...rest } = options;
+  return (await discoverFolders(s3, bucket, [kind], rest)).map((found) => found.location);
 }
 
 /**

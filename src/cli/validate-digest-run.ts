@@ -127,7 +127,7 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
   let store: DigestStore;
   let found: DigestLocation[];
   if (input.source.kind === 's3') {
-    const [{ S3DigestStore }, { discoverLocations }, { mapAwsError }] = await Promise.all([
+    const [{ S3DigestStore }, { discoverFolders }, { mapAwsError }] = await Promise.all([
       import('../sources/digest-s3-store.js'),
       import('../aws/s3-trail-listing.js'),
       import('../aws/errors.js'),
@@ -137,7 +137,9 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
     // Log folders too: a region whose digest folder is gone still has log files to account for.
     const discover = { prefix: input.prefix, accounts: input.accounts, ...(input.regions === undefined ? {} : { regions: input.regions }) };
     try {
-      found = mergeLocations(await discoverLocations(s3, bucket, { ...discover, kind: 'CloudTrail-Digest' }), await discoverLocations(s3, bucket, { ...discover, kind: 'CloudTrail' }));
+      const folders = await discoverFolders(s3, bucket, ['CloudTrail-Digest', 'CloudTrail'], discover);
+      const of = (kind: string) => folders.filter((f) => f.kind === kind).map((f) => f.location);
+      found = mergeLocations(of('CloudTrail-Digest'), of('CloudTrail'));
     } catch (error) {
       throw mapAwsError(error, { action: 's3:ListBucket', resource: `s3://${bucket}` });
     }

@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsErrorCode, isAccessDenied, mapAwsError } from '../aws/errors.js';
-import { discoverLocations, listFolders, listObjects, listWindow, type ListedObject, type TrailLocation } from '../aws/s3-trail-listing.js';
+import { discoverFolders, listFolders, listObjects, listWindow, type ListedObject, type TrailLocation } from '../aws/s3-trail-listing.js';
 import { TrailkitError } from '../core/errors.js';
 import { awsLogsRoot, regionRoot, type TrailFileKind } from '../core/s3-layout.js';
 import { compareKeys, mayHoldEventsSince } from '../core/trail-window.js';
+import { readAhead } from './read-ahead.js';
 
 /** Which part of a trail's bucket to read (`--bucket`, `--prefix`, `--account`, `--region`, `--organization-id`). */
 export interface S3TrailQuery {
@@ -54,16 +55,13 @@ export function listingError(error: unknown, bucket: string): TrailkitError {
 export async function trailFolders(s3: S3Client, query: S3TrailQuery, kinds: readonly TrailFileKind[]): Promise<TrailFolder[]> {
   const out: TrailFolder[] = [];
   try {
-    for (const kind of kinds) {
-      const locations = await discoverLocations(s3, query.bucket, {
-        kind,
-        ...(query.prefix === undefined ? {} : { prefix: query.prefix }),
-        ...(query.accounts === undefined ? {} : { accounts: query.accounts }),
-        ...(query.regions === undefined ? {} : { regions: query.regions }),
-        ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
-      });
-      for (const location of locations) out.push({ location, kind, root: folderRoot(location, kind) });
-    }
+    const found = await discoverFolders(s3, query.bucket, kinds, {
+      ...(query.prefix === undefined ? {} : { prefix: query.prefix }),
+      ...(query.accounts === undefined ? {} : { accounts: query.accounts }),
+      ...(query.regions === undefined ? {} : { regions: query.regions }),
+      ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
+    });
+    for (const { location, kind } of found) out.push({ location, kind, root: folderRoot(location, kind) });
   } catch (error) {
     throw listingError(error, query.bucket);
   }
@@ -92,6 +90,9 @@ export async function noTrailError(s3: S3Client, query: S3TrailQuery): Promise<T
   return new TrailkitError('not-found', `no CloudTrail log folders under s3://${query.bucket}/${root}`, { hint });
 }
 
+/** Listed keys held ahead of the reads, per folder: one ListObjectsV2 page. */
+const LISTING_READ_AHEAD = 1000;
+
 /**
  * The objects of `folders` that can hold events in [since, until], folder by folder, each in key
  * order: only the day prefixes of the window are listed (one day of margin either side), and log
@@ -105,10 +106,18 @@ export async function* windowObjects(
   window: { since?: number; until?: number },
   onListed?: (object: TrailObject) => void,
 ): AsyncGenerator<TrailObject> {
-  for (const folder of folders) {
-    const listing = window.since === undefined
+  const list = (folder: TrailFolder) => readAhead(
+    window.since === undefined
       ? listObjects(s3, bucket, folder.root)
-      : listWindow(s3, bucket, folder.location, folder.kind, window.since, window.until ?? Date.now());
+      : listWindow(s3, bucket, folder.location, folder.kind, window.since, window.until ?? Date.now()),
+    LISTING_READ_AHEAD,
+  );
+  // The next folder is listed while this one's objects are read, so the reads never wait for a listing.
+  let next = folders[0] === undefined ? undefined : list(folders[0]);
+  for (let i = 0; i < folders.length; i++) {
+    const folder = folders[i] as TrailFolder;
+    const listing = next as AsyncIterable<ListedObject>;
+    next = folders[i + 1] === undefined ? undefined : list(folders[i + 1] as TrailFolder);
     try {
       for await (const object of listing) {
         const item: TrailObject = { ...object, kind: folder.kind, folder };

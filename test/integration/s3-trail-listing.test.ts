@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { discoverLocations, listFolders, listObjects, listWindow } from '../../src/aws/s3-trail-listing.js';
+import { discoverFolders, discoverLocations, listFolders, listObjects, listWindow } from '../../src/aws/s3-trail-listing.js';
 import { describeWithMoto, motoClientConfig, startMoto, type MotoServer } from '../helpers/moto.js';
 
 describeWithMoto('S3 trail listing against moto_server', () => {
@@ -48,6 +48,47 @@ describeWithMoto('S3 trail listing against moto_server', () => {
     expect(await discoverLocations(s3, bucket, { prefix: 'logs', kind: 'CloudTrail', regions: ['us-east-1'] })).toHaveLength(1);
     expect(await discoverLocations(s3, bucket, { prefix: 'logs', kind: 'CloudTrail-Digest' })).toEqual([{ prefix: 'logs', orgId: undefined, account: '111111111111', region: 'us-east-1' }]);
     for (const input of listed) expect(input.Delimiter).toBe('/');
+  });
+
+  it('discovers several kinds with one listing of AWSLogs/, the rest of each level in parallel, in a stable order', async () => {
+    listed.length = 0;
+    let inFlight = 0;
+    let most = 0;
+    const slow = new S3Client(motoClientConfig(moto));
+    // Each listing answer is held 30 ms, so listings sent one after another could never overlap.
+    slow.middlewareStack.add((next) => async (args) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 30));
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    }, { step: 'initialize' });
+    slow.middlewareStack.add((next) => async (args) => {
+      listed.push(args.input as ListObjectsV2CommandInput);
+      return next(args);
+    }, { step: 'initialize' });
+    const found = await discoverFolders(slow, bucket, ['CloudTrail', 'CloudTrail-Digest', 'CloudTrail-Insight'], { prefix: 'logs' });
+    slow.destroy();
+    const prefixes = listed.map((i) => i.Prefix);
+    // AWSLogs/ once, the organization folder, then 3 kinds x 2 accounts (not-an-account is skipped).
+    expect([...prefixes].sort()).toEqual([
+      'logs/AWSLogs/',
+      'logs/AWSLogs/111111111111/CloudTrail-Digest/',
+      'logs/AWSLogs/111111111111/CloudTrail-Insight/',
+      'logs/AWSLogs/111111111111/CloudTrail/',
+      'logs/AWSLogs/o-abcdefghij/',
+      'logs/AWSLogs/o-abcdefghij/222222222222/CloudTrail-Digest/',
+      'logs/AWSLogs/o-abcdefghij/222222222222/CloudTrail-Insight/',
+      'logs/AWSLogs/o-abcdefghij/222222222222/CloudTrail/',
+    ]);
+    const one = async (kind: 'CloudTrail' | 'CloudTrail-Digest' | 'CloudTrail-Insight') => (await discoverLocations(s3, bucket, { prefix: 'logs', kind })).map((location) => ({ kind, location }));
+    expect(found).toEqual([...(await one('CloudTrail')), ...(await one('CloudTrail-Digest')), ...(await one('CloudTrail-Insight'))]);
+    expect(found).toHaveLength(4);
+    // The six kind folders were listed together, not one after another.
+    expect(most).toBeGreaterThanOrEqual(6);
   });
 
   it('lists only the day folders a window needs, across midnight', async () => {
