@@ -2,7 +2,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { encodeS3KeyPath, SigV4Signer } from './sigv4.js';
 
 /** One object as a reader returns it, whichever way it was fetched. */
@@ -92,7 +92,7 @@ export class S3ObjectReader {
     const response: GetObjectCommandOutput = await this.s3.send(command, signal === undefined ? {} : { abortSignal: signal });
     this.fetched.sdk++;
     return {
-      body: (response.Body as Readable | undefined) ?? emptyBody(),
+      body: (response.Body as Readable | undefined) ?? Readable.from([]),
       contentLength: response.ContentLength,
       etag: response.ETag,
       metadata: response.Metadata ?? {},
@@ -165,12 +165,6 @@ export class S3ObjectReader {
       request.end();
     });
   }
-}
-
-function emptyBody(): Readable {
-  const empty = new http.IncomingMessage(null as never);
-  empty.push(null);
-  return empty;
 }
 
 function header(response: IncomingMessage, name: string): string | undefined {
