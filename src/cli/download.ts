@@ -37,7 +37,7 @@ export function makeDownloadCommand(): Command {
     .addOption(new Option('--to <dir>', 'the folder to mirror into (created when missing)'))
     .addOption(new Option('--account <id>', 'only these accounts\' folders (repeat or comma-separate)').argParser(collectList).default([]))
     .addOption(new Option('--region <region>', 'only these regions\' folders (repeat or comma-separate)').argParser(collectList).default([]))
-    .addOption(new Option('--since <time>', 'objects that can hold events at or after TIME: ISO 8601 or relative (2h, 7d)'))
+    .addOption(new Option('--since <time>', 'objects that can hold events at or after TIME: ISO 8601 (extended or basic), epoch seconds, relative (2h, 7d), today, yesterday'))
     .addOption(new Option('--until <time>', 'objects that can hold events at or before TIME'))
     .addOption(new Option('--no-digests', 'skip the CloudTrail-Digest files'));
   addAwsConnectionOptions(command)

@@ -44,7 +44,7 @@ export function addFilterOptions(command: Command): Command {
     .addOption(new Option('--errors', 'only failed calls (events with an errorCode)'))
     .addOption(new Option('--read-only', 'only read-only calls (readOnly true)').conflicts('writeOnly'))
     .addOption(new Option('--write-only', 'only mutating calls (readOnly false)'))
-    .addOption(new Option('--since <time>', 'events at or after TIME: ISO 8601 (UTC unless it has an offset) or relative: 15m, 2h, 7d'))
+    .addOption(new Option('--since <time>', 'events at or after TIME: ISO 8601, extended or basic (UTC unless it has an offset), epoch seconds, relative (15m, 2h, 7d), today or yesterday'))
     .addOption(new Option('--until <time>', 'events at or before TIME (same forms as --since)'))
     .addOption(new Option('--event-id <id>', 'eventID').argParser(collectList).default([]))
     .addOption(new Option('--pattern <pattern>', "CloudWatch Logs filter pattern, e.g. '{ $.errorCode = \"AccessDenied*\" }' (repeat to OR)").argParser(collectWhole).default([]))

@@ -14,7 +14,8 @@ export class InvalidTimeError extends Error {
 
 const ACCEPTED_FORMS =
   "expected an ISO 8601 date or date-time (2026-11-20, 2026-11-20T10:00, 2026-11-20 10:00:00.5+02:00, " +
-  "2026-11-20T10:00:00Z; no zone means UTC), a duration before now (90s, 15m, 2h, 7d, 1w, 1h30m) or 'now'";
+  "2026-11-20T10:00:00Z, or basic 20261120T100000Z; no zone means UTC), epoch seconds (1795168800), " +
+  "a duration before now (90s, 15m, 2h, 7d, 1w, 1h30m), 'today', 'yesterday' or 'now'";
 
 const MS_PER_SECOND = 1000;
 const MS_PER_MINUTE = 60 * MS_PER_SECOND;
@@ -36,8 +37,19 @@ const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /**
- * Parses a `--since`/`--until` value: an ISO 8601 date or date-time, a duration meaning that long
- * before `now`, or `now`.
+ * The same fields in ISO 8601 basic format (`20260301T000000Z`, `20260301T0000Z`, `20260301`), which
+ * aws-cli users pass: eight digits are always a date, never epoch seconds.
+ */
+const ISO_BASIC =
+  /^(\d{4})(\d{2})(\d{2})(?:[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(\d{2})?)?)?$/;
+
+/** Epoch seconds (`1795168800`, `1795168800.5`): nine digits or more, so a basic-format date is never one. */
+const EPOCH_SECONDS = /^(\d{9,12})(?:\.(\d{1,9}))?$/;
+
+/**
+ * Parses a time flag (`--since`/`--until`, `--start-time`/`--end-time`): an ISO 8601 date or
+ * date-time in extended or basic format, epoch seconds, a duration meaning that long before `now`,
+ * `today` or `yesterday` (00:00 UTC), or `now`.
  */
 export function parseTimeSpec(spec: string, now: Date): Date {
   if (typeof spec !== 'string' || spec.length === 0) fail(String(spec), 'empty');
@@ -56,7 +68,18 @@ export function parseTimeSpec(spec: string, now: Date): Date {
     return new Date(at);
   }
 
-  const iso = ISO_DATE_TIME.exec(spec);
+  if (spec === 'today' || spec === 'yesterday') {
+    const midnight = Math.floor(now.getTime() / MS_PER_DAY) * MS_PER_DAY;
+    return new Date(spec === 'today' ? midnight : midnight - MS_PER_DAY);
+  }
+
+  const epoch = EPOCH_SECONDS.exec(spec);
+  if (epoch) {
+    const ms = Number(epoch[1]) * MS_PER_SECOND + (epoch[2] === undefined ? 0 : Number(epoch[2].slice(0, 3).padEnd(3, '0')));
+    return new Date(ms);
+  }
+
+  const iso = ISO_DATE_TIME.exec(spec) ?? ISO_BASIC.exec(spec);
   if (iso) {
     const at = isoToEpoch(iso);
     if (typeof at === 'string') fail(spec, at);

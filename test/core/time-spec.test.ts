@@ -48,6 +48,23 @@ describe('parseTimeSpec', () => {
     ['0000-01-01', -62_167_219_200_000],
     ['0050-06-15', -60_575_040_000_000],
     ['9999-12-31T23:59:59.999Z', 253_402_300_799_999],
+    // ISO 8601 basic format, as aws-cli users pass it
+    ['20261120T100000Z', 1_795_168_800_000],
+    ['20261120t100000z', 1_795_168_800_000],
+    ['20261120T1000Z', 1_795_168_800_000],
+    ['20261120T100000', 1_795_168_800_000],
+    ['20261120T100000.5Z', 1_795_168_800_500],
+    ['20261120T100000+0200', 1_795_161_600_000],
+    ['20261120T100000-03', 1_795_179_600_000],
+    ['20261120', 1_795_132_800_000],
+    ['20240229', 1_709_164_800_000],
+    // epoch seconds (nine digits or more: eight digits are a basic-format date)
+    ['1795168800', 1_795_168_800_000],
+    ['1795168800.25', 1_795_168_800_250],
+    ['100000000', 100_000_000_000],
+    // days, 00:00 UTC
+    ['today', 1_795_132_800_000],
+    ['yesterday', 1_795_046_400_000],
   ];
 
   it.each(accepted)('%s', (spec, epochMs) => {
@@ -64,8 +81,18 @@ describe('parseTimeSpec', () => {
 
   const rejected: [spec: string, reason?: string][] = [
     ['', 'empty'],
-    ['yesterday'],
-    ['today'],
+    ['Yesterday'],
+    ['tomorrow'],
+    ['20261320', 'month 13 does not exist'],
+    ['20250229', 'day 29 does not exist in 2025-02'],
+    ['20261120T2400Z', 'hour 24 is out of range 00-23'],
+    ['20261120T10Z'],
+    ['20261120T10:00:00Z'],
+    ['2026-11-20T100000Z'],
+    ['2026112'],
+    ['12345678901234'],
+    ['1795168800.'],
+    ['-1795168800'],
     ['2026-13-01', 'month 13 does not exist'],
     ['2026-00-10', 'month 00 does not exist'],
     ['2026-02-30', 'day 30 does not exist in 2026-02'],
@@ -109,8 +136,6 @@ describe('parseTimeSpec', () => {
     ['26-11-20'],
     ['2026-1-20'],
     ['2026/11/20'],
-    ['20261120'],
-    ['1795176000'],
     ['2026-11-20T10:00:00Z\n'],
     ['Fri, 20 Nov 2026 10:00:00 GMT'],
   ];
@@ -133,11 +158,12 @@ describe('parseTimeSpec', () => {
   });
 
   it('gives the exact message for an unrecognised form', () => {
-    expect(() => parseTimeSpec('yesterday', NOW)).toThrow(
+    expect(() => parseTimeSpec('tomorrow', NOW)).toThrow(
       new InvalidTimeError(
-        "'yesterday' is not a valid time: expected an ISO 8601 date or date-time (2026-11-20, 2026-11-20T10:00, " +
-          '2026-11-20 10:00:00.5+02:00, 2026-11-20T10:00:00Z; no zone means UTC), a duration before now ' +
-          "(90s, 15m, 2h, 7d, 1w, 1h30m) or 'now'",
+        "'tomorrow' is not a valid time: expected an ISO 8601 date or date-time (2026-11-20, 2026-11-20T10:00, " +
+          '2026-11-20 10:00:00.5+02:00, 2026-11-20T10:00:00Z, or basic 20261120T100000Z; no zone means UTC), ' +
+          'epoch seconds (1795168800), a duration before now (90s, 15m, 2h, 7d, 1w, 1h30m), ' +
+          "'today', 'yesterday' or 'now'",
       ),
     );
     expect(() => parseTimeSpec('2026-11-20T10:00:00Z\n', NOW)).toThrow("'2026-11-20T10:00:00Z\\u000a' is not a valid time");
