@@ -12,24 +12,49 @@ function endToEnd(headers) {
   return rest;
 }
 
+/** The region a SigV4-signed request was signed for: the credential scope of its Authorization header. */
+function signedRegion(req) {
+  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+}
+
 /**
- * Starts the proxy on a free 127.0.0.1 port. `publicKeys` (the list-public-keys JSON) makes it
- * answer ListPublicKeys; `delayMs` > 0 delays every request, that answer included.
+ * Starts the proxy on a free 127.0.0.1 port. `publicKeys` makes it answer ListPublicKeys as
+ * CloudTrail does: each region has its own key pair and lists only its own keys, for the time range
+ * asked. It is either `{ REGION: list-public-keys JSON }` (regions not named have no keys) or one
+ * list-public-keys JSON for every region. `delayMs` > 0 delays every request, that answer included.
+ * `calls` records each ListPublicKeys call (region, start, end).
  */
 export async function startProxy(target, { publicKeys, delayMs = 0 } = {}) {
   const upstream = new URL(target);
   // Keep-alive with no socket cap: the proxy must not queue what clients send in parallel.
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  const list = publicKeys?.PublicKeyList.map((k) => ({
+  const toWire = (json) => json.PublicKeyList.map((k) => ({
     Value: k.Value,
     ValidityStartTime: Date.parse(k.ValidityStartTime) / 1000,
     ValidityEndTime: Date.parse(k.ValidityEndTime) / 1000,
     Fingerprint: k.Fingerprint,
   }));
+  const perRegion = publicKeys === undefined ? undefined : 'PublicKeyList' in publicKeys ? undefined : Object.fromEntries(Object.entries(publicKeys).map(([r, j]) => [r, toWire(j)]));
+  const everyRegion = publicKeys !== undefined && 'PublicKeyList' in publicKeys ? toWire(publicKeys) : undefined;
+  const calls = [];
   const handle = (req, res) => {
-    if (list && String(req.headers['x-amz-target'] ?? '').endsWith('.ListPublicKeys')) {
-      req.resume();
+    if (publicKeys !== undefined && String(req.headers['x-amz-target'] ?? '').endsWith('.ListPublicKeys')) {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
+        const region = signedRegion(req);
+        let body = {};
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        } catch {
+          body = {};
+        }
+        const start = typeof body.StartTime === 'number' ? body.StartTime : undefined;
+        const end = typeof body.EndTime === 'number' ? body.EndTime : undefined;
+        calls.push({ region, start, end });
+        const keys = (perRegion === undefined ? everyRegion : perRegion[region]) ?? [];
+        // Keys whose validity overlaps the range asked for, as the API documents.
+        const list = keys.filter((k) => (end === undefined || k.ValidityStartTime <= end) && (start === undefined || k.ValidityEndTime >= start));
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ PublicKeyList: list }));
       });
@@ -53,6 +78,7 @@ export async function startProxy(target, { publicKeys, delayMs = 0 } = {}) {
   const { port } = server.address();
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    calls,
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();
       server.close(() => {

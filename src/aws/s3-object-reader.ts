@@ -193,8 +193,10 @@ function objectFrom(response: IncomingMessage): S3ObjectBody {
  * Reads a whole object body into one buffer, checking it against Content-Length: a body cut
  * short is an error, never a shorter file.
  */
-export async function readObjectBytes(object: S3ObjectBody): Promise<Buffer> {
+export async function readObjectBytes(object: S3ObjectBody, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const tooLarge = (n: number) => Object.assign(new Error(`more than ${maxBytes} bytes (${n} read so far)`), { code: 'TOO_LARGE' });
   const expected = object.contentLength;
+  if (expected !== undefined && expected > maxBytes) throw tooLarge(0);
   if (expected !== undefined && Number.isSafeInteger(expected) && expected >= 0 && expected <= 64 * 1024 * 1024) {
     const bytes = Buffer.allocUnsafe(expected);
     let at = 0;
@@ -207,7 +209,12 @@ export async function readObjectBytes(object: S3ObjectBody): Promise<Buffer> {
     return bytes;
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of object.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  let total = 0;
+  for await (const chunk of object.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge(total);
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks);
 }
 

@@ -1,5 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { awsLogsRoot, dayFolders, regionRoot, type TrailFileKind } from '../core/s3-layout.js';
+import { dayOfRegionPath } from '../core/trail-files.js';
+import { compareKeys } from '../core/trail-window.js';
 
 /** One account-region folder of a trail in a bucket. */
 export interface TrailLocation {
@@ -26,6 +28,52 @@ export async function listFolders(s3: S3Client, bucket: string, prefix: string):
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return out;
+}
+
+/** One delimiter listing, every page: the objects directly under `prefix` and its sub-folders. */
+async function listLevel(s3: S3Client, bucket: string, prefix: string): Promise<{ objects: ListedObject[]; folders: string[] }> {
+  const objects: ListedObject[] = [];
+  const folders: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) objects.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified });
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) folders.push(p.Prefix);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return { objects, folders };
+}
+
+/**
+ * The objects under a region folder (`.../KIND/REGION/`) that a read of `days` needs (see
+ * core/trail-files.ts): every object of those day folders, at any depth, and every undated object
+ * (in the region, year or month folder, or in a folder that is not a well-formed day), found with
+ * one delimiter listing per level, so nothing an attacker writes beside the day folders escapes the
+ * commands that read the trail. Well-formed days outside `days` are not listed. In a walk's order.
+ */
+export async function* listRegionScope(s3: S3Client, bucket: string, root: string, days: ReadonlySet<string>): AsyncGenerator<ListedObject> {
+  const wanted = [...days];
+  async function* level(prefix: string, depth: number): AsyncGenerator<ListedObject> {
+    const { objects, folders } = await listLevel(s3, bucket, prefix);
+    const items: ({ object: ListedObject } | { folder: string })[] = [...objects.map((object) => ({ object })), ...folders.map((folder) => ({ folder }))];
+    items.sort((a, b) => compareKeys('object' in a ? a.object.key : a.folder.slice(0, -1), 'object' in b ? b.object.key : b.folder.slice(0, -1)));
+    for (const item of items) {
+      if ('object' in item) {
+        yield item.object;
+        continue;
+      }
+      const relative = item.folder.slice(root.length);
+      const segment = relative.slice(0, -1).split('/').pop() ?? '';
+      if (depth < 2 && /^\d+$/.test(segment) && segment.length === (depth === 0 ? 4 : 2)) {
+        if (wanted.some((day) => day.startsWith(relative))) yield* level(item.folder, depth + 1);
+        continue;
+      }
+      const day = depth === 2 ? dayOfRegionPath(relative) : undefined;
+      if (day !== undefined && !days.has(day)) continue;
+      yield* listObjects(s3, bucket, item.folder);
+    }
+  }
+  yield* level(root, 0);
 }
 
 /** Every object under `prefix`, across all pages, in key order. */

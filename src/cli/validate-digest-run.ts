@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { createLimiter, isAllValid, sumTallies, validateLocations, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
-import { parsePublicKeysJson, publicKeySet, type DigestPublicKey } from '../core/digest-public-keys.js';
+import { fileKeyProvider, missingRegionKeys, parsePublicKeysArgument, parsePublicKeysJson, type PublicKeyFile, type PublicKeyProvider } from '../core/digest-public-keys.js';
 import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';
 import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
@@ -23,7 +23,9 @@ export interface ValidateDigestInput {
   readonly accounts: readonly string[];
   /** undefined: every region found (--all-regions). */
   readonly regions: readonly string[] | undefined;
-  readonly publicKeysFile: string | undefined;
+  /** `--public-keys [REGION=]FILE`, in the order given; none: ListPublicKeys in each region. */
+  readonly publicKeyFiles: readonly { region: string | undefined; path: string }[];
+  readonly allowUnverifiable: boolean;
   readonly concurrency: number;
   readonly verbose: boolean;
   readonly json: boolean;
@@ -68,7 +70,8 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
     prefix: (flags.prefix ?? '').replace(/^\/+|\/+$/g, ''),
     accounts,
     regions,
-    publicKeysFile: flags.publicKeys,
+    publicKeyFiles: (flags.publicKeys ?? []).map(parsePublicKeysArgument),
+    allowUnverifiable: flags.allowUnverifiable === true,
     concurrency: flags.concurrency,
     verbose: flags.verbose === true,
     json: output === 'json',
@@ -102,19 +105,40 @@ function selectLocations(input: ValidateDigestInput, found: readonly DigestLocat
   return out.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || (a.orgId ?? '').localeCompare(b.orgId ?? ''));
 }
 
-async function readPublicKeysFile(file: string): Promise<DigestPublicKey[]> {
+async function readPublicKeysFile(file: { region: string | undefined; path: string }): Promise<PublicKeyFile> {
+  const source = `--public-keys ${file.region === undefined ? '' : `${file.region}=`}${file.path}`;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(file.path, 'utf8');
   } catch (error) {
-    throw new TrailkitError('input', `--public-keys ${file}: ${describeFsError(error)}`);
+    throw new TrailkitError('input', `${source}: ${describeFsError(error)}`);
   }
-  return parsePublicKeysJson(text, `--public-keys ${file}`);
+  return { region: file.region, source, keys: parsePublicKeysJson(text, source) };
+}
+
+/**
+ * With key files, a region where no digest's key was among them: the files are for another region
+ * (each region has its own key pair), a setup error rather than a wall of INVALID digests.
+ */
+function regionWithoutKeys(reports: readonly LocationReport[]): string | undefined {
+  const keyFound = new Set(['valid', 'unverifiable', 'unsigned', 'signature-failed', 'previous-hash-mismatch', 'previous-signature-mismatch', 'bad-public-key', 'bad-link']);
+  const byRegion = new Map<string, { missing: number; found: number }>();
+  for (const report of reports) {
+    const entry = byRegion.get(report.location.region) ?? { missing: 0, found: 0 };
+    byRegion.set(report.location.region, entry);
+    for (const e of [...report.events, ...report.otherTrailEvents]) {
+      if (e.type !== 'digest') continue;
+      if (e.status === 'public-key-not-found') entry.missing++;
+      else if (keyFound.has(e.status)) entry.found++;
+    }
+  }
+  for (const [region, { missing, found }] of byRegion) if (missing > 0 && found === 0) return region;
+  return undefined;
 }
 
 export async function runValidateDigest(ctx: CliContext, path: string | undefined, flags: ValidateDigestFlags, regionFlag: string | undefined): Promise<number> {
   const input = resolveValidateDigestInput(ctx, path, flags, regionFlag);
-  const needsAws = input.source.kind === 's3' || input.publicKeysFile === undefined;
+  const needsAws = input.source.kind === 's3' || input.publicKeyFiles.length === 0;
   return needsAws ? withAws(ctx, 's3:GetObject', (clients) => validate(ctx, input, clients)) : validate(ctx, input, undefined);
 }
 
@@ -137,9 +161,9 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
     // Log folders too: a region whose digest folder is gone still has log files to account for.
     const discover = { prefix: input.prefix, accounts: input.accounts, ...(input.regions === undefined ? {} : { regions: input.regions }) };
     try {
-      const folders = await discoverFolders(s3, bucket, ['CloudTrail-Digest', 'CloudTrail'], discover);
+      const folders = await discoverFolders(s3, bucket, ['CloudTrail-Digest', 'CloudTrail', 'CloudTrail-Insight'], discover);
       const of = (kind: string) => folders.filter((f) => f.kind === kind).map((f) => f.location);
-      found = mergeLocations(of('CloudTrail-Digest'), of('CloudTrail'));
+      found = mergeLocations(of('CloudTrail-Digest'), of('CloudTrail'), of('CloudTrail-Insight'));
     } catch (error) {
       throw mapAwsError(error, { action: 's3:ListBucket', resource: `s3://${bucket}` });
     }
@@ -154,22 +178,36 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
     }
     if (!info.isDirectory()) throw new TrailkitError('input', `${root}: not a folder (give the folder that mirrors the trail bucket)`);
     const { LocalDigestStore, discoverLocalLocations } = await import('../sources/digest-local-store.js');
-    found = mergeLocations(await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail-Digest' }), await discoverLocalLocations(root, { prefix: input.prefix, kind: 'CloudTrail' }));
+    found = mergeLocations(...(await Promise.all((['CloudTrail-Digest', 'CloudTrail', 'CloudTrail-Insight'] as const).map((kind) => discoverLocalLocations(root, { prefix: input.prefix, kind })))));
     store = new LocalDigestStore(root);
   }
   const locations = selectLocations(input, found, warn);
   if (locations.length === 0) return [];
-  const keys = input.publicKeysFile !== undefined
-    ? await readPublicKeysFile(input.publicKeysFile)
-    : await (async () => {
-        const { listPublicKeys } = await import('../aws/cloudtrail-public-keys.js');
-        return listPublicKeys(await (clients as AwsClients).cloudTrail(home), input.startMs, input.endMs + 2 * HOUR_MS);
-      })();
-  if (keys.length === 0) warn(`no public keys for ${new Date(input.startMs).toISOString()} to ${new Date(input.endMs + 2 * HOUR_MS).toISOString()}: every digest will fail with "public key not found"`);
+  let keys: PublicKeyProvider;
+  if (input.publicKeyFiles.length > 0) {
+    keys = fileKeyProvider(await Promise.all(input.publicKeyFiles.map(readPublicKeysFile)));
+  } else {
+    const { awsKeyProvider } = await import('../aws/cloudtrail-public-keys.js');
+    const aws = clients as AwsClients;
+    keys = awsKeyProvider((region) => aws.cloudTrail(region), input.startMs, input.endMs);
+  }
   // One limiter for every account-region: --concurrency bounds the whole run.
   const limit = createLimiter(input.concurrency);
-  const options = { trail: { name: input.trail.name, homeRegion: home }, startMs: input.startMs, endMs: input.endMs, publicKeys: publicKeySet(keys), limit, nowMs: input.nowMs ?? Date.now() };
-  return validateLocations(store, locations, options);
+  const options = {
+    trail: { name: input.trail.name, homeRegion: home },
+    startMs: input.startMs,
+    endMs: input.endMs,
+    keys,
+    limit,
+    nowMs: input.nowMs ?? Date.now(),
+    allowUnverifiable: input.allowUnverifiable,
+  };
+  const reports = await validateLocations(store, locations, options);
+  if (input.publicKeyFiles.length > 0) {
+    const region = regionWithoutKeys(reports);
+    if (region !== undefined) throw missingRegionKeys(region, 'none of the keys given with --public-keys signed its digests');
+  }
+  return reports;
 }
 
 async function validate(ctx: CliContext, input: ValidateDigestInput, clients: AwsClients | undefined): Promise<number> {
@@ -177,7 +215,7 @@ async function validate(ctx: CliContext, input: ValidateDigestInput, clients: Aw
   const reports = await collectDigestReports(input, clients, (m) => ctx.warn(m));
   const locations = reports.map((r) => r.location);
 
-  const run = { trailArn: input.trailArn, startMs: input.startMs, endMs: input.endMs };
+  const run = { trailArn: input.trailArn, startMs: input.startMs, endMs: input.endMs, allowUnverifiable: input.allowUnverifiable, offline: input.source.kind === 'local' };
   if (input.json) {
     await ctx.write(`${JSON.stringify(digestJson(run, reports))}\n`);
   } else {
@@ -186,9 +224,7 @@ async function validate(ctx: CliContext, input: ValidateDigestInput, clients: Aw
       else ctx.stderr.write(piece.text);
     }
   }
-  const skipped = reports.reduce((n, r) => n + r.backfillSkipped, 0);
-  if (skipped > 0) ctx.warn(`${skipped} backfill digest file${skipped === 1 ? ' was' : 's were'} not validated (backfill digests are not supported yet)`);
   const totals = sumTallies(reports.map((r) => r.tally));
   ctx.debug(`validate-digest: ${locations.length} account-regions, ${totals.validDigests + totals.invalidDigests + totals.unverifiableDigests} digests, ${totals.validLogs + totals.invalidLogs} log files in ${Math.round(performance.now() - started)} ms`);
-  return isAllValid(totals) ? EXIT_OK : EXIT_NEGATIVE;
+  return isAllValid(totals, input.allowUnverifiable) ? EXIT_OK : EXIT_NEGATIVE;
 }

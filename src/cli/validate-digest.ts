@@ -10,7 +10,8 @@ export interface ValidateDigestFlags {
   prefix?: string;
   accountId?: string[];
   allRegions?: boolean;
-  publicKeys?: string;
+  publicKeys?: string[];
+  allowUnverifiable?: boolean;
   concurrency: number;
   verbose?: boolean;
 }
@@ -25,19 +26,28 @@ Examples:
 Source: --bucket reads digests and log files from S3 (each digest's signature is in its object
 metadata); PATH is a folder mirroring the bucket (keys relative to it), e.g. made by trailkit
 download. Offline, each digest's signature is the previousDigestSignature of its successor; the
-newest needs the KEY.meta.json that download keeps beside it, else it is reported as "signature
-unverifiable" (a warning, and so are the log files it lists). Any other digest that cannot be
-verified is INVALID.
-Missing digests: CloudTrail delivers one every hour, so newest digests that are due but absent
-are INVALID, and log files that no digest lists (none at all in the range) are INVALID.
-Public keys: ListPublicKeys in the trail's home region, or --public-keys FILE with what
-'aws cloudtrail list-public-keys' prints.
+newest needs the KEY.meta.json that download keeps beside it, else it is "signature
+unverifiable": INVALID, unless --allow-unverifiable makes it a warning.
+Files judged: every file grep, tail and download read in the trail's log and Insights folders for
+the range (any name, any depth). Each is listed by a valid digest, belongs to another trail writing
+to the same folders, or is INVALID. Backfill digests are validated as their own chain.
+Missing digests: CloudTrail delivers one every hour, so digests that were due and are absent are
+INVALID, however old the range.
+Public keys: ListPublicKeys in each source region (CloudTrail signs each region's digests with that
+region's key), or --public-keys [REGION=]FILE (repeatable) with what 'aws cloudtrail
+list-public-keys --region REGION' prints; a FILE without REGION serves every region.
 Regions: the trail's home region, --region R[,R...] (given on the command line), or --all-regions.
 Accounts: the trail's account, or --account-id A[,A...]; an organization's o-... folder is found.
 
 Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
-does), one block per account-region; --verbose adds the valid lines; --output json one document.
-Exit status: 0 all valid, 1 anything invalid, missing or unreferenced, 2 a usage, input or AWS error.`;
+does), one block per account-region; --verbose adds the valid lines and a fourth field with the
+precise reason of each INVALID line; --output json one document.
+Exit status: 0 all valid, 1 anything invalid, missing, unreferenced or unverifiable, 2 a usage,
+input or AWS error (also: no public key at all for a region).`;
+
+function collectOne(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
@@ -62,7 +72,8 @@ export function makeValidateDigestCommand(): Command {
     .addOption(new Option('--prefix <prefix>', 'the S3 key prefix of the trail, before AWSLogs/'))
     .addOption(new Option('--account-id <ids>', 'accounts to validate (repeat or comma-separate); default: the trail\'s account').argParser(collect))
     .addOption(new Option('--all-regions', 'validate every region found under the trail\'s prefix'))
-    .addOption(new Option('--public-keys <file>', 'JSON printed by aws cloudtrail list-public-keys, instead of calling ListPublicKeys'))
+    .addOption(new Option('--public-keys <[region=]file>', 'JSON printed by aws cloudtrail list-public-keys --region REGION, instead of calling ListPublicKeys (repeatable; a file without REGION= serves every region)').argParser(collectOne))
+    .addOption(new Option('--allow-unverifiable', 'accept digests whose signature cannot be checked (offline, without their .meta.json): warnings instead of failures'))
     .addOption(new Option('--concurrency <n>', 'downloads and hashes at once').argParser(concurrency).default(16))
     .addOption(new Option('--verbose', 'also print the valid digest and log files'))
     .addHelpText('after', EXAMPLES)

@@ -3,6 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { gatherTrailEvidence } from '../aws/trail-evidence.js';
 import { sumTallies } from '../core/digest-chain.js';
 import { parseTrailArn } from '../core/s3-layout.js';
+import { parsePublicKeysArgument } from '../core/digest-public-keys.js';
 import { renderDigestText } from '../output/digest-report.js';
 import { collectDigestReports } from './validate-digest-run.js';
 import { EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
@@ -34,7 +35,7 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
       trail,
       integrityHours: flags.integrityHours,
       now: ctx.now().getTime(),
-      integrity: (info, since, until) => integrityOf(clients, info, since, until),
+      integrity: (info, since, until) => integrityOf(clients, info, since, until, flags.publicKeys ?? []),
     }),
   );
   if (!evidence.trail.ok && evidence.trail.denied === undefined && /credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(evidence.trail.error)) {
@@ -55,7 +56,7 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
 }
 
 /** validate-digest over the window, in every region and account folder of the trail's bucket. */
-async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number, until: number): Promise<IntegrityInfo | undefined> {
+async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number, until: number, publicKeys: readonly string[]): Promise<IntegrityInfo | undefined> {
   const arn = parseTrailArn(trail.arn);
   if (arn === undefined || trail.s3BucketName === undefined) return undefined;
   const notes: string[] = [];
@@ -69,7 +70,8 @@ async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number,
       prefix: (trail.s3KeyPrefix ?? '').replace(/^\/+|\/+$/g, ''),
       accounts: [arn.account],
       regions: undefined,
-      publicKeysFile: undefined,
+      publicKeyFiles: publicKeys.map(parsePublicKeysArgument),
+      allowUnverifiable: false,
       concurrency: 16,
       verbose: false,
       json: false,
@@ -80,17 +82,17 @@ async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number,
   const tally = sumTallies(reports.map((r) => r.tally));
   // Neither digests nor log files in the window: nothing to vouch for (a warning). Log files
   // without digests are unreferenced, and fail the check.
-  const seen = Object.values(tally).reduce((n: number, v: number) => n + v, 0);
+  const seen = Object.entries(tally).reduce((n: number, [k, v]) => (k === 'outsideRange' ? n : n + v), 0);
   if (seen === 0) return undefined;
   const problems = renderDigestText({ trailArn: trail.arn, startMs: since, endMs: until }, reports, false)
     .flatMap((piece) => piece.text.split('\n'))
     .filter((line) => line.includes('INVALID'))
     .slice(0, 3);
   return {
-    digestsValid: tally.validDigests,
-    digestsInvalid: tally.invalidDigests,
+    digestsValid: tally.validDigests + tally.validBackfillDigests,
+    digestsInvalid: tally.invalidDigests + tally.invalidBackfillDigests + tally.unverifiableDigests + tally.unverifiableBackfillDigests,
     logsValid: tally.validLogs,
-    logsInvalid: tally.invalidLogs,
+    logsInvalid: tally.invalidLogs + tally.unverifiableLogs + tally.listedByInvalidLogs + tally.misplacedFiles + tally.otherTrailInvalid,
     unreferenced: tally.unreferencedLogs,
     problems,
   };

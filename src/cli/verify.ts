@@ -9,6 +9,7 @@ export interface VerifyFlags {
   skip: string[];
   strict?: boolean;
   integrityHours: number;
+  publicKeys?: string[];
 }
 
 const EXAMPLES = `
@@ -37,6 +38,7 @@ export function makeVerifyCommand(): Command {
     .addOption(new Option('--skip <ids>', 'leave out these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--strict', 'a warning fails the run too'))
     .addOption(new Option('--integrity-hours <n>', 'how many hours of digests the integrity check validates').argParser(wholeNumber(1, 24 * 90)).default(24))
+    .addOption(new Option('--public-keys <[region=]file>', 'for the integrity check: JSON printed by aws cloudtrail list-public-keys --region REGION, instead of calling ListPublicKeys in each region (repeatable)').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: VerifyFlags, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags));

@@ -1,12 +1,24 @@
 /**
- * The digest chain walk of `trailkit validate-digest` (SPEC section 6): start at the newest digest of
- * an account-region in range, follow `previousDigestS3Object` to older digests, and give every digest
- * and log file a verdict. It reaches at least the verdicts of `aws cloudtrail validate-logs` on the
- * same objects, and adds: the previous digest's hash and signature as recorded by its successor,
- * runs of deleted digests, digests outside the chain, log files that no digest lists, offline
- * validation (a successor carries its predecessor's signature) and the signature algorithm.
+ * The integrity validation of `trailkit validate-digest` (SPEC section 6). For one account-region:
  *
- * I/O goes through `DigestStore` (S3 or a local folder); this module decides.
+ * 1. The digest folder's day folders of the range are listed. Every object there is a digest of
+ *    this trail (regular or backfill), a digest of another trail writing to the same folders, or
+ *    INVALID (not a digest file of this account-region).
+ * 2. Each chain is walked from its newest digest along `previousDigestS3Object`, with at least the
+ *    verdicts of `aws cloudtrail validate-logs`, and more: the previous digest's hash and signature
+ *    as its successor recorded them, runs of deleted digests, digests outside the chain, offline
+ *    signatures carried by successors. The trail's regular chain starts at the first digest after
+ *    the range when there is one (the anchor): a deleted newest digest is then a link that finds
+ *    nothing, however old the range; without an anchor, digests that were due and are absent are
+ *    INVALID. Backfill digests form their own chain, as aws-cli walks them.
+ * 3. The files that `grep`, `tail` and `download` read for the range (core/trail-files.ts) are
+ *    judged: each is listed by a valid digest of this trail (its line is under that digest), by a
+ *    valid digest of another trail, or it is INVALID (not CloudTrail's name or place; delivered
+ *    where a valid digest covers its minute but does not list it; listed only by an invalid
+ *    digest; in a gap or where digests are missing). A log file too recent for its digest to be
+ *    due, and an Insights file (digests list log files only), are warnings.
+ *
+ * I/O goes through `DigestStore` (S3 or a local folder) and `PublicKeyProvider`; this module decides.
  */
 import {
   digestStringToSign,
@@ -17,8 +29,9 @@ import {
   type DigestDocument,
 } from './digest.js';
 import { gunzipSingleMember } from './digest-gzip.js';
-import { verifyRsaSha256, type PublicKeySet } from './digest-public-keys.js';
-import { parseDigestFileName, parseLogFileName } from './s3-layout.js';
+import { choosePublicKey, verifyRsaSha256, type PublicKeyProvider } from './digest-public-keys.js';
+import { parseDigestFileName, type DigestFileName, type TrailFileKind } from './s3-layout.js';
+import { checkLogFilePlace, dayOfRegionPath, type FileWindow } from './trail-files.js';
 
 /** One account-region folder of a trail. */
 export interface DigestLocation {
@@ -40,9 +53,13 @@ export type FetchedDigest =
   | { readonly found: false }
   | {
       readonly found: true;
-      /** The object's bytes as stored (gzip). */
+      /** The object's bytes as stored (gzip); empty when `tooLarge`. */
       readonly bytes: Uint8Array;
+      /** The object is larger than a digest can be: why it was not read. */
+      readonly tooLarge?: string;
       readonly signature: DigestSignatureInfo | undefined;
+      /** Every user metadata entry (`x-amz-meta-*`), from S3 or from the sidecar. */
+      readonly metadata?: Readonly<Record<string, string>>;
       /** The bucket the sidecar names, offline. */
       readonly sidecarBucket?: string;
       /** A sidecar that exists but cannot be used. */
@@ -52,18 +69,34 @@ export type FetchedDigest =
 export type LogCheck =
   | { readonly kind: 'hashed'; readonly sha256: string }
   | { readonly kind: 'not-found' }
-  | { readonly kind: 'invalid-format'; readonly problem: string };
+  | { readonly kind: 'invalid-format'; readonly problem: string; readonly reason?: 'truncated' | 'trailing-data' | 'corrupt' };
+
+/** A file found under a region folder, with the kind of folder it is in. */
+export interface ScopedFile {
+  readonly key: string;
+  readonly kind: TrailFileKind;
+  /** The key below the region folder (`YYYY/MM/DD/NAME` when well placed). */
+  readonly relative: string;
+  /** Its size in bytes, when the listing says. */
+  readonly size?: number;
+}
 
 /** Where digests and log files are read from. Errors other than "not found" are thrown. */
 export interface DigestStore {
-  /** Offline: a signature may come from the successor digest; a missing one is a warning. */
+  /** Offline: a signature may come from the successor digest, or be missing. */
   readonly offline: boolean;
   /** The bucket when it is known up front (S3), else undefined (a local folder). */
   readonly bucket: string | undefined;
-  /** Keys in the location's CloudTrail-Digest day folders that can hold [fromMs, toMs]. */
-  listDigestKeys(location: DigestLocation, fromMs: number, toMs: number): Promise<string[]>;
-  /** Keys in the location's CloudTrail (log) day folders that can hold [fromMs, toMs]. */
-  listLogKeys(location: DigestLocation, fromMs: number, toMs: number): Promise<string[]>;
+  /** Every object in the location's CloudTrail-Digest day folders of [fromMs, toMs] (any name; not sidecars). */
+  listDigestFolder(location: DigestLocation, fromMs: number, toMs: number): Promise<ScopedFile[]>;
+  /**
+   * The first object after the day folder `afterDay` (`YYYY/MM/DD`) of the location's digest folder
+   * whose name `accept` takes, searching forward in key order, a bounded number of keys; undefined
+   * when there is none.
+   */
+  findDigestAfter(location: DigestLocation, afterDay: string, accept: (name: string) => boolean): Promise<string | undefined>;
+  /** The files `grep`/`tail`/`download` read for `window` in the location's log and Insights folders. */
+  listEventFiles(location: DigestLocation, window: FileWindow): Promise<ScopedFile[]>;
   fetchDigest(bucket: string, key: string): Promise<FetchedDigest>;
   hashLog(bucket: string, key: string): Promise<LogCheck>;
 }
@@ -82,30 +115,64 @@ export type DigestStatus =
   | 'previous-signature-mismatch'
   | 'not-in-chain'
   | 'deleted-between'
+  /** Deleted digests older than the oldest one a link led to: from the range's start to it. */
+  | 'deleted-before'
   /** Offline, not the newest, and no signature anywhere (no sidecar, no successor carrying it). */
   | 'unsigned'
   /** previousDigestS3Object names itself, a newer digest, or one the walk has already checked. */
   | 'bad-link'
   /** The newest digests are gone: none after the newest one found, though they are due. */
-  | 'missing-after';
+  | 'missing-after'
+  /** No digest at all in the range, but a later digest shows the chain went through it. */
+  | 'missing-range'
+  /** An object in the digest folder that is not a digest file of this account-region. */
+  | 'misplaced';
 
-/** `unverifiable`: the hash matches, but only the newest digest, whose signature is unverifiable, lists it. */
-export type LogStatus = 'valid' | 'unverifiable' | 'hash-mismatch' | 'not-found' | 'invalid-format' | 'unreferenced';
+/**
+ * Verdicts of files in scope:
+ * - `valid`, `hash-mismatch`, `not-found`, `invalid-format`: a digest lists it (as aws-cli);
+ * - `unverifiable`: the hash matches, but the digest listing it has no signature to check;
+ * - `unreferenced`: no valid digest lists it, though one covers the minute it was delivered, or
+ *   none does where one should (a gap, missing or invalid digests);
+ * - `listed-by-invalid`: only digests that failed validation list it;
+ * - `misplaced`: not a name or place CloudTrail delivers a log file under;
+ * - `other-trail`: a valid digest of another trail writing to these folders lists it, and its hash matches;
+ * - `uncovered`: delivered after the newest digest, before the next one is due (a warning);
+ * - `insight`: an Insights file; digests list log files only (a warning);
+ * - `outside`: a well-formed file of the read's margin days, delivered outside the range (not judged).
+ */
+export type LogStatus =
+  | 'valid'
+  | 'unverifiable'
+  | 'hash-mismatch'
+  | 'not-found'
+  | 'invalid-format'
+  | 'unreferenced'
+  | 'listed-by-invalid'
+  | 'misplaced'
+  | 'other-trail'
+  | 'uncovered'
+  | 'insight'
+  | 'outside';
 
 export interface LogVerdict {
   readonly type: 'log';
   readonly bucket: string;
   readonly key: string;
   readonly status: LogStatus;
-  /** The third field of the text line: `valid` or `INVALID: ...`. */
-  readonly verdict: string;
+  /** The third field of the text line: `valid` or `INVALID: ...` (aws-cli's words where it has them). */
+  verdict: string;
   readonly detail?: string;
+  /** For `other-trail`: the trail whose digest lists it. */
+  readonly trail?: string;
 }
 
 export interface DigestVerdict {
   readonly type: 'digest';
+  /** Backfill digests are their own chain, and their lines start with `(backfill) `. */
+  readonly backfill: boolean;
   readonly bucket: string;
-  /** The digest's key; for `deleted-between` and `missing-after`, undefined (the deleted digests' keys are unknown). */
+  /** The digest's key; undefined for counted runs of missing digests (their keys are unknown). */
   readonly key: string | undefined;
   /** What the text line shows in place of `s3://bucket/key`. */
   readonly location: string;
@@ -114,15 +181,18 @@ export interface DigestVerdict {
   readonly detail?: string;
   readonly startTime?: string;
   readonly endTime?: string;
-  /** For `deleted-between` and `missing-after`: how many digests are missing. */
+  /** For counted runs of missing digests: how many. */
   readonly count?: number;
   readonly logFiles: LogVerdict[];
 }
 
 export interface GapEvent {
   readonly type: 'gap';
+  readonly backfill: boolean;
   readonly fromMs: number;
   readonly toMs: number;
+  /** Log files in scope delivered inside the gap: then the gap line must not say none were. */
+  logFilesInside: number;
 }
 
 export type ChainEvent = DigestVerdict | GapEvent;
@@ -131,28 +201,51 @@ export interface Tally {
   validDigests: number;
   invalidDigests: number;
   unverifiableDigests: number;
+  validBackfillDigests: number;
+  invalidBackfillDigests: number;
+  unverifiableBackfillDigests: number;
   validLogs: number;
   invalidLogs: number;
-  /** Log files whose hash matches the newest digest, whose signature is unverifiable (a warning). */
+  /** Log files whose hash matches a digest whose signature is unverifiable. */
   unverifiableLogs: number;
+  /** Well-formed log files in scope that no valid digest lists (INVALID). */
   unreferencedLogs: number;
+  /** Log files that only digests which failed validation list (INVALID). */
+  listedByInvalidLogs: number;
+  /** Files in scope (log, Insights or digest folders) whose name or place is not CloudTrail's (INVALID). */
+  misplacedFiles: number;
+  /** Log files of other trails writing to the same folders, listed by their valid digests. */
+  otherTrailLogs: number;
+  /** Digests and log files of other trails that failed validation (INVALID). */
+  otherTrailInvalid: number;
+  /** Digests of other trails whose signature is unverifiable offline. */
+  otherTrailUnverifiable: number;
+  /** Log files delivered after the newest digest, before the next is due (a warning). */
+  uncoveredLogs: number;
+  /** Insights files: not listed by digest files (a warning). */
+  insightFiles: number;
+  /** Well-formed files of the margin days delivered outside the range (not judged). */
+  outsideRange: number;
 }
 
 export interface LocationReport {
   readonly location: DigestLocation;
   readonly bucket: string | undefined;
+  /** The trail's regular chain, then its backfill chain. */
   readonly events: ChainEvent[];
-  readonly unreferenced: LogVerdict[];
+  /** Digests of other trails in the same folders that failed validation. */
+  readonly otherTrailEvents: DigestVerdict[];
+  /** Other trails found writing to the same folders. */
+  readonly otherTrails: string[];
+  /** Judged files in scope that no digest line of the trail covers, in key order. */
+  readonly files: LogVerdict[];
   readonly foundStartMs: number | undefined;
   readonly foundEndMs: number | undefined;
   readonly tally: Tally;
-  /** Backfill digests found and not validated. */
-  readonly backfillSkipped: number;
-  /**
-   * No digest file in the range: `unreferenced` then holds every log file delivered in the range
-   * (nothing vouches for them), and the text output says so on one line.
-   */
+  /** No digest of the trail in the range, and nothing after it shows one was due. */
   readonly noDigests: boolean;
+  /** The first digest after the range, when one was found, and what became of it. */
+  readonly anchor?: { readonly key: string; readonly status: DigestStatus; readonly detail?: string };
 }
 
 export interface TrailIdentity {
@@ -164,13 +257,15 @@ export interface ValidateOptions {
   readonly trail: TrailIdentity;
   readonly startMs: number;
   readonly endMs: number;
-  readonly publicKeys: PublicKeySet;
+  readonly keys: PublicKeyProvider;
   /** Downloads and hashes at once, shared by every account-region of the run. */
   readonly limit: Limiter;
   /** The current time (epoch ms): digests due before it must exist. Default: Date.now(). */
   readonly nowMs?: number;
   /** How many older digests are fetched ahead of the walk (default 4); bytes are dropped once checked. */
   readonly prefetch?: number;
+  /** Accept digests whose signature cannot be checked (offline, without metadata): warnings, not failures. */
+  readonly allowUnverifiable?: boolean;
 }
 
 /** Runs at most `n` tasks at once, first come first served. */
@@ -200,7 +295,17 @@ export function createLimiter(n: number): Limiter {
   };
 }
 
+const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/** How late a digest may be delivered after its hour before it counts as missing. */
+export const DIGEST_GRACE_MS = 30 * MINUTE_MS;
+/** Digests are small (a line per log file of one hour): a bigger object is not read whole. */
+export const MAX_DIGEST_BYTES = 16 * 1024 * 1024;
+/** Digests listed bigger than this are not fetched ahead of the walk (memory stays bounded). */
+const PREFETCH_MAX_BYTES = 1024 * 1024;
+const DEFAULT_PREFETCH = 4;
+/** Account-regions validated at once; each holds at most `prefetch` + 1 digests' bytes. */
+export const LOCATION_PARALLELISM = 4;
 
 export const DIGEST_MESSAGES = {
   valid: 'valid',
@@ -209,12 +314,21 @@ export const DIGEST_MESSAGES = {
   signatureFailed: 'INVALID: signature verification failed',
   moved: 'INVALID: has been moved from its original location',
   hashMismatch: "INVALID: hash value doesn't match",
+  trailingData: 'INVALID: unexpected data after end of compressed stream',
   unreferenced: 'INVALID: not referenced by any digest',
+  listedByInvalid: 'INVALID: listed only by an INVALID digest',
+  misplacedLog: 'INVALID: not a CloudTrail log file name or location',
+  misplacedDigest: 'INVALID: not a digest file of this account and region',
   notInChain: 'INVALID: not in the digest chain (no digest links to it)',
-  unverifiable: 'WARNING: signature unverifiable (no signature metadata)',
+  unverifiable: 'INVALID: signature unverifiable (no signature metadata)',
+  unverifiableAccepted: 'WARNING: signature unverifiable (no signature metadata)',
   cannotVerify: 'INVALID: signature cannot be verified (no signature metadata, and no newer digest carries its signature)',
   badLink: 'INVALID: previousDigestS3Object does not link to an older digest',
-  logUnverifiable: 'WARNING: hash matches, but the digest that lists it is unverifiable',
+  logUnverifiable: 'INVALID: hash matches, but the digest that lists it is unverifiable',
+  logUnverifiableAccepted: 'WARNING: hash matches, but the digest that lists it is unverifiable',
+  otherTrail: (trail: string) => `valid (listed by trail ${trail})`,
+  uncovered: 'WARNING: not yet covered by a digest file (the next one is not due yet)',
+  insight: 'WARNING: not covered by integrity validation (digest files list log files, not Insights files)',
 } as const;
 
 const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
@@ -231,13 +345,9 @@ export function isTrailDigestKey(key: string, location: DigestLocation, trail: T
   return name !== undefined && name.account === location.account && name.region === location.region && name.trailName === trail.name && name.homeRegion === trail.homeRegion;
 }
 
-const isBackfill = (key: string) => key.endsWith('_backfill.json.gz');
-
 interface Evaluated {
   verdict: DigestVerdict;
   digest: DigestDocument | undefined;
-  signature: string | undefined;
-  rawSha256: string | undefined;
   /**
    * Whether the walk follows this digest's previousDigestS3Object: when its signature verified, or
    * it cannot be verified at all (its successor's previousDigestSignature may still prove the
@@ -252,33 +362,52 @@ interface Successor {
   key: string;
 }
 
-function digestVerdict(bucket: string, key: string, status: DigestStatus, verdict: string, extra: Partial<DigestVerdict> = {}): DigestVerdict {
-  return { type: 'digest', bucket, key, location: s3Url(bucket, key), status, verdict, logFiles: [], ...extra };
+function digestVerdict(backfill: boolean, bucket: string, key: string, status: DigestStatus, verdict: string, extra: Partial<DigestVerdict> = {}): DigestVerdict {
+  return { type: 'digest', backfill, bucket, key, location: s3Url(bucket, key), status, verdict, logFiles: [], ...extra };
+}
+
+/** What a walk is walking: whose chain, and how strictly. */
+interface ChainSpec {
+  readonly trail: TrailIdentity;
+  readonly backfill: boolean;
+  /** The trail being validated (its digests are counted and its completeness checked). */
+  readonly primary: boolean;
 }
 
 /**
- * Checks one digest. `newest`: the first digest of the account-region's walk, the only one whose
- * signature may be missing offline (the successor of every other digest carries its signature).
+ * Checks one digest. `newest`: the first digest of a walk, the only one whose signature may be
+ * missing offline (the successor of every other digest carries its signature).
  */
-function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket: string, key: string, successor: Successor | undefined, offline: boolean, newest: boolean, options: ValidateOptions): Evaluated {
-  const fail = (status: DigestStatus, verdict: string, detail?: string, digest?: DigestDocument, rawSha256?: string): Evaluated => ({
-    verdict: digestVerdict(bucket, key, status, verdict, {
+async function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket: string, key: string, successor: Successor | undefined, store: DigestStore, newest: boolean, chain: ChainSpec, location: DigestLocation, options: ValidateOptions): Promise<Evaluated> {
+  const backfill = chain.backfill;
+  const fail = (status: DigestStatus, verdict: string, detail?: string, digest?: DigestDocument): Evaluated => ({
+    verdict: digestVerdict(backfill, bucket, key, status, verdict, {
       ...(detail === undefined ? {} : { detail }),
       ...(digest === undefined ? {} : { startTime: digest.digestStartTime, endTime: digest.digestEndTime }),
     }),
     digest,
-    signature: undefined,
-    rawSha256,
     followable: false,
   });
-  const gunzipped = gunzipSingleMember(fetched.bytes);
+  if (fetched.tooLarge !== undefined) return fail('invalid-format', DIGEST_MESSAGES.invalidFormat, fetched.tooLarge);
+  const gunzipped = gunzipSingleMember(fetched.bytes, MAX_DIGEST_BYTES);
   if (!gunzipped.ok) return fail('invalid-format', DIGEST_MESSAGES.invalidFormat, gunzipped.problem);
   const parsed = parseDigest(gunzipped.data);
   if (!parsed.ok) return fail('invalid-format', DIGEST_MESSAGES.invalidFormat, parsed.problem);
   const digest = parsed.digest;
   const rawSha256 = sha256Hex(gunzipped.data);
   if (digest.digestS3Bucket !== bucket || digest.digestS3Object !== key) {
-    return fail('moved', DIGEST_MESSAGES.moved, `it names s3://${digest.digestS3Bucket}/${digest.digestS3Object}`, digest, rawSha256);
+    return fail('moved', DIGEST_MESSAGES.moved, `it names s3://${digest.digestS3Bucket}/${digest.digestS3Object}`, digest);
+  }
+
+  // A backfill digest is signed when it is generated, with the key in use then (aws-cli reads the
+  // time from its metadata and fails the digest without it).
+  let generatedAt: number | undefined;
+  if (backfill && fetched.metadata !== undefined) {
+    const stamp = fetched.metadata['backfill-generation-timestamp'];
+    generatedAt = stamp === undefined ? undefined : Date.parse(stamp);
+    if (generatedAt === undefined || !Number.isFinite(generatedAt)) {
+      return fail('invalid-format', DIGEST_MESSAGES.invalidFormat, stamp === undefined ? 'no backfill-generation-timestamp metadata' : `backfill-generation-timestamp ${stamp} is not a time`, digest);
+    }
   }
 
   // Where the signature comes from: the object's metadata (S3), the sidecar, or offline the
@@ -286,74 +415,77 @@ function evaluateDigest(fetched: Extract<FetchedDigest, { found: true }>, bucket
   let signature = fetched.signature?.signature;
   let algorithm = fetched.signature?.algorithm;
   let fromSuccessor = false;
-  if (signature === undefined && offline && successor?.digest.previousDigestSignature != null) {
+  if (signature === undefined && store.offline && successor?.digest.previousDigestSignature != null) {
     signature = successor.digest.previousDigestSignature;
     algorithm = digest.digestSignatureAlgorithm ?? successor.digest.digestSignatureAlgorithm;
     fromSuccessor = true;
   }
-  if (signature === undefined && !offline) return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, 'the object has no signature metadata', digest, rawSha256);
-  if (signature !== undefined && algorithm === undefined && !fromSuccessor) return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, 'the object has no signature-algorithm metadata', digest, rawSha256);
+  if (signature === undefined && !store.offline) return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, 'the object has no signature metadata', digest);
+  if (signature !== undefined && algorithm === undefined && !fromSuccessor) return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, 'the object has no signature-algorithm metadata', digest);
   for (const named of [algorithm, digest.digestSignatureAlgorithm]) {
     if (named !== undefined && named !== SIGNATURE_ALGORITHM) {
-      return fail('unsupported-algorithm', `INVALID: unsupported signature algorithm ${named} (expected ${SIGNATURE_ALGORITHM})`, undefined, digest, rawSha256);
+      return fail('unsupported-algorithm', `INVALID: unsupported signature algorithm ${named} (expected ${SIGNATURE_ALGORITHM})`, undefined, digest);
     }
   }
+
   const fingerprint = digest.digestPublicKeyFingerprint;
-  const publicKey = options.publicKeys.get(fingerprint.toLowerCase());
-  if (publicKey === undefined) {
-    return fail('public-key-not-found', `INVALID: public key not found in region ${options.trail.homeRegion} for fingerprint ${fingerprint}`, undefined, digest, rawSha256);
-  }
-  if ('problem' in publicKey.key) return fail('bad-public-key', `INVALID: Unable to load PKCS #1 key with fingerprint ${fingerprint}`, publicKey.key.problem, digest, rawSha256);
+  const region = location.region;
+  const at = backfill ? generatedAt : digest.endMs;
+  let choice = choosePublicKey(await options.keys.keys(region), fingerprint, at, digest.endMs);
+  if (!choice.found && backfill && generatedAt !== undefined) choice = choosePublicKey(await options.keys.keysAround(region, generatedAt), fingerprint, generatedAt);
+  if (!choice.found) return fail('public-key-not-found', `INVALID: public key not found in region ${region} for fingerprint ${fingerprint}`, choice.detail, digest);
+  const publicKey = choice.key;
+  if ('problem' in publicKey.key) return fail('bad-public-key', `INVALID: Unable to load PKCS #1 key with fingerprint ${fingerprint}`, publicKey.key.problem, digest);
 
   const times = { startTime: digest.digestStartTime, endTime: digest.digestEndTime };
   if (signature === undefined) {
     const detail = fetched.sidecarProblem === undefined ? `no ${lastSegment(key)}.meta.json beside it (trailkit download keeps one)` : `its .meta.json is unusable: ${fetched.sidecarProblem}`;
-    if (newest) return { verdict: digestVerdict(bucket, key, 'unverifiable', DIGEST_MESSAGES.unverifiable, { ...times, detail }), digest, signature: undefined, rawSha256, followable: true };
+    if (newest) {
+      const words = options.allowUnverifiable === true ? DIGEST_MESSAGES.unverifiableAccepted : DIGEST_MESSAGES.unverifiable;
+      return { verdict: digestVerdict(backfill, bucket, key, 'unverifiable', words, { ...times, detail }), digest, followable: true };
+    }
     // Only the newest digest may lack a signature: every other one is signed inside its successor.
     // One that is not (its successor does not link to it, or is missing) proves nothing: a forger
-    // who drops the sidecars and the previous* links must not get "unverifiable" warnings only.
+    // who drops the sidecars and the previous* links must not get off with "unverifiable".
     const why = successor === undefined ? 'no newer digest links to it' : `the previousDigestSignature of ${s3Url(successor.bucket, successor.key)} is null`;
-    return { verdict: digestVerdict(bucket, key, 'unsigned', DIGEST_MESSAGES.cannotVerify, { ...times, detail: `${detail}, and ${why}` }), digest, signature: undefined, rawSha256, followable: true };
+    return { verdict: digestVerdict(backfill, bucket, key, 'unsigned', DIGEST_MESSAGES.cannotVerify, { ...times, detail: `${detail}, and ${why}` }), digest, followable: true };
   }
   if (!verifyRsaSha256(publicKey.key, digestStringToSign(digest, rawSha256), signature)) {
     const detail = fromSuccessor ? `against the previousDigestSignature of s3://${successor?.bucket}/${successor?.key}` : undefined;
-    return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, detail, digest, rawSha256);
+    return fail('signature-failed', DIGEST_MESSAGES.signatureFailed, detail, digest);
   }
   if (successor !== undefined) {
     const recordedHash = successor.digest.previousDigestHashValue;
     if (recordedHash !== null && recordedHash.toLowerCase() !== rawSha256) {
-      return fail('previous-hash-mismatch', `INVALID: hash value doesn't match the previousDigestHashValue of ${s3Url(successor.bucket, successor.key)}`, undefined, digest, rawSha256);
+      return fail('previous-hash-mismatch', `INVALID: hash value doesn't match the previousDigestHashValue of ${s3Url(successor.bucket, successor.key)}`, undefined, digest);
     }
     const recordedSignature = successor.digest.previousDigestSignature;
     if (recordedSignature !== null && recordedSignature.toLowerCase() !== signature.toLowerCase()) {
-      return fail('previous-signature-mismatch', `INVALID: signature doesn't match the previousDigestSignature of ${s3Url(successor.bucket, successor.key)}`, undefined, digest, rawSha256);
+      return fail('previous-signature-mismatch', `INVALID: signature doesn't match the previousDigestSignature of ${s3Url(successor.bucket, successor.key)}`, undefined, digest);
     }
   }
-  return { verdict: digestVerdict(bucket, key, 'valid', DIGEST_MESSAGES.valid, times), digest, signature, rawSha256, followable: true };
+  return { verdict: digestVerdict(backfill, bucket, key, 'valid', DIGEST_MESSAGES.valid, times), digest, followable: true };
 }
 
-/** `unverifiable`: the digest listing the log file is the newest one, and its signature is unverifiable. */
-function logVerdict(bucket: string, key: string, expected: string, check: LogCheck, unverifiable: boolean): LogVerdict {
+/** A digest's verdict on one listed log file. aws-cli's words; the precise problem is the detail. */
+function logVerdict(bucket: string, key: string, expected: string, check: LogCheck, unverifiable: boolean, accepted: boolean): LogVerdict {
   const base = { type: 'log' as const, bucket, key };
   switch (check.kind) {
     case 'not-found':
       return { ...base, status: 'not-found', verdict: DIGEST_MESSAGES.notFound };
     case 'invalid-format':
+      // aws-cli inflates what is there and compares: a file cut short is a hash mismatch, bytes
+      // after the member are "unexpected data", anything else fails to inflate: "invalid format".
+      if (check.reason === 'truncated') return { ...base, status: 'hash-mismatch', verdict: DIGEST_MESSAGES.hashMismatch, detail: check.problem };
+      if (check.reason === 'trailing-data') return { ...base, status: 'invalid-format', verdict: DIGEST_MESSAGES.trailingData, detail: check.problem };
       return { ...base, status: 'invalid-format', verdict: DIGEST_MESSAGES.invalidFormat, detail: check.problem };
     case 'hashed':
       if (check.sha256 !== expected) return { ...base, status: 'hash-mismatch', verdict: DIGEST_MESSAGES.hashMismatch, detail: `sha256 ${check.sha256}, digest says ${expected}` };
       return unverifiable
-        ? { ...base, status: 'unverifiable', verdict: DIGEST_MESSAGES.logUnverifiable, detail: 'the newest digest lists it, and that digest has no signature to verify' }
+        ? { ...base, status: 'unverifiable', verdict: accepted ? DIGEST_MESSAGES.logUnverifiableAccepted : DIGEST_MESSAGES.logUnverifiable, detail: 'the newest digest lists it, and that digest has no signature to verify' }
         : { ...base, status: 'valid', verdict: DIGEST_MESSAGES.valid };
   }
 }
-
-const MINUTE_MS = 60_000;
-/** How late a digest may be delivered after its hour before it counts as missing. */
-export const DIGEST_GRACE_MS = 30 * MINUTE_MS;
-const DEFAULT_PREFETCH = 4;
-/** Account-regions validated at once; each holds at most `prefetch` + 1 digests' bytes. */
-export const LOCATION_PARALLELISM = 4;
 
 /**
  * The first error of a run. Once set, queued downloads and hashes of every account-region are
@@ -363,11 +495,9 @@ interface RunControl {
   failure: { error: unknown } | undefined;
 }
 
-/** A window of log delivery times in which every log file must be listed by some digest. */
-interface CoveredWindow {
+interface Interval {
   readonly startMs: number;
   readonly endMs: number;
-  readonly detail?: string;
 }
 
 /** Validates one account-region of a trail. */
@@ -387,16 +517,295 @@ export function validateLocations(store: DigestStore, locations: readonly Digest
 
 async function walkLocation(store: DigestStore, location: DigestLocation, options: ValidateOptions, control: RunControl): Promise<LocationReport> {
   try {
-    return await walk(store, location, options, control);
+    return await validate(store, location, options, control);
   } catch (error) {
     control.failure ??= { error };
     throw error;
   }
 }
 
-async function walk(store: DigestStore, location: DigestLocation, options: ValidateOptions, control: RunControl): Promise<LocationReport> {
-  const { startMs, endMs, trail, limit } = options;
+/** The digests found in a location's digest folder, sorted out. */
+interface DigestFolderContents {
+  /** Per trail (`name home`), its regular and backfill digests named in the range, oldest first. */
+  readonly chains: Map<string, { trail: TrailIdentity; regular: string[]; backfill: string[] }>;
+  /** This trail's regular digests named after the range, oldest first (the anchor candidates). */
+  readonly after: string[];
+  /** Objects that are not digest files of this account-region. */
+  readonly misplaced: { key: string; problem: string }[];
+}
+
+const trailId = (t: TrailIdentity) => `${t.name} ${t.homeRegion}`;
+
+function sortDigestFolder(listed: readonly ScopedFile[], location: DigestLocation, trail: TrailIdentity, fromMs: number, toMs: number): DigestFolderContents {
+  const chains = new Map<string, { trail: TrailIdentity; regular: string[]; backfill: string[] }>();
+  chains.set(trailId(trail), { trail, regular: [], backfill: [] });
+  const after: string[] = [];
+  const misplaced: { key: string; problem: string }[] = [];
+  const names = new Map<string, DigestFileName>();
+  for (const file of listed) {
+    const name = parseDigestFileName(lastSegment(file.key));
+    const day = dayOfRegionPath(file.relative);
+    let problem: string | undefined;
+    if (name === undefined) problem = 'the name is not ACCOUNT_CloudTrail-Digest_REGION_TRAIL_HOMEREGION_YYYYMMDDTHHMMSSZ.json.gz';
+    else if (name.account !== location.account) problem = `the name says account ${name.account}, the folder ${location.account}`;
+    else if (name.region !== location.region) problem = `the name says region ${name.region}, the folder ${location.region}`;
+    else if (day === undefined || file.relative !== `${day}/${lastSegment(file.key)}`) problem = 'not directly in a YYYY/MM/DD day folder';
+    else if (displayTime(name.endTime).slice(0, 10).replaceAll('-', '/') !== day) problem = `ends on ${displayTime(name.endTime).slice(0, 10)} by its name, in the day folder ${day}`;
+    if (problem !== undefined || name === undefined) {
+      misplaced.push({ key: file.key, problem: problem as string });
+      continue;
+    }
+    names.set(file.key, name);
+    const id = trailId({ name: name.trailName, homeRegion: name.homeRegion });
+    if (id === trailId(trail) && !name.backfill && name.endTime > toMs) {
+      after.push(file.key);
+      continue;
+    }
+    if (name.endTime < Math.floor(fromMs / 1000) * 1000 || name.endTime > toMs) continue;
+    let chain = chains.get(id);
+    if (chain === undefined) {
+      chain = { trail: { name: name.trailName, homeRegion: name.homeRegion }, regular: [], backfill: [] };
+      chains.set(id, chain);
+    }
+    (name.backfill ? chain.backfill : chain.regular).push(file.key);
+  }
+  const byTime = (a: string, b: string) => (names.get(a)?.endTime as number) - (names.get(b)?.endTime as number) || (a < b ? -1 : a > b ? 1 : 0);
+  for (const chain of chains.values()) {
+    chain.regular.sort(byTime);
+    chain.backfill.sort(byTime);
+  }
+  after.sort(byTime);
+  return { chains, after, misplaced };
+}
+
+/** What one walk of a chain found. */
+interface ChainResult {
+  readonly events: ChainEvent[];
+  /** Log files listed by digests that verified (or the newest, unverifiable): key -> verdict slot. */
+  readonly listed: Map<string, LogVerdict[]>;
+  /** Log files listed only by digests that failed. */
+  readonly listedByInvalid: Map<string, string>;
+  /** Periods of the digests that verified. */
+  readonly covered: Interval[];
+  readonly foundStartMs: number | undefined;
+  readonly foundEndMs: number | undefined;
+  /** The end time of the newest digest named in the range (or the anchor's). */
+  readonly newestNamedMs: number | undefined;
+  readonly tasks: Promise<void>[];
+  /** The anchor, when the walk started at it. */
+  readonly anchor?: { key: string; status: DigestStatus; detail?: string; followed: boolean; restarts: boolean };
+}
+
+async function validate(store: DigestStore, location: DigestLocation, options: ValidateOptions, control: RunControl): Promise<LocationReport> {
+  const { startMs, endMs, trail } = options;
   const nowMs = options.nowMs ?? Date.now();
+  // As aws-cli: digests named from the start to an hour after the end (log files delivered late).
+  const listEnd = endMs + HOUR_MS;
+  const listed = await store.listDigestFolder(location, startMs, listEnd);
+  const folder = sortDigestFolder(listed, location, trail, startMs, listEnd);
+  const sizes = new Map(listed.map((f) => [f.key, f.size]));
+
+  // The bucket the digests are in: known for S3; offline, what the digests themselves say.
+  let bucket = store.bucket;
+  if (bucket === undefined) {
+    const candidates = [...folder.chains.values()].flatMap((c) => [...c.regular, ...c.backfill]).concat(folder.after);
+    for (const key of candidates.reverse()) {
+      const f = await options.limit.run(() => store.fetchDigest('', key));
+      if (!f.found || f.tooLarge !== undefined) continue;
+      if (f.sidecarBucket !== undefined) {
+        bucket = f.sidecarBucket;
+        break;
+      }
+      const g = gunzipSingleMember(f.bytes, MAX_DIGEST_BYTES);
+      const p = g.ok ? parseDigest(g.data) : undefined;
+      if (p?.ok === true) {
+        bucket = p.digest.digestS3Bucket;
+        break;
+      }
+    }
+    bucket ??= '';
+  }
+  const home = bucket;
+
+  // The anchor: the trail's first regular digest after the range. Its previous link says whether
+  // the chain went through the range (a deleted newest digest is then a link to nothing).
+  const ours = folder.chains.get(trailId(trail)) as { trail: TrailIdentity; regular: string[]; backfill: string[] };
+  let anchorKey = folder.after[0];
+  if (anchorKey === undefined && listEnd < nowMs) {
+    const lastDay = displayTime(listEnd).slice(0, 10).replaceAll('-', '/');
+    anchorKey = await store.findDigestAfter(location, lastDay, (name) => {
+      const n = parseDigestFileName(name);
+      return n !== undefined && !n.backfill && n.account === location.account && n.region === location.region && n.trailName === trail.name && n.homeRegion === trail.homeRegion;
+    });
+  }
+
+  const walkOptions = { store, location, options, control, home, nowMs, sizes };
+  const primary = await walkChain(ours.regular, { trail, backfill: false, primary: true }, walkOptions, anchorKey);
+  const backfillChain = await walkChain(ours.backfill, { trail, backfill: true, primary: true }, walkOptions, undefined);
+  const others: { trail: TrailIdentity; result: ChainResult }[] = [];
+  for (const chain of folder.chains.values()) {
+    if (chain.trail === trail || trailId(chain.trail) === trailId(trail)) continue;
+    others.push({ trail: chain.trail, result: await walkChain(chain.regular, { trail: chain.trail, backfill: false, primary: false }, walkOptions, undefined) });
+    if (chain.backfill.length > 0) others.push({ trail: chain.trail, result: await walkChain(chain.backfill, { trail: chain.trail, backfill: true, primary: false }, walkOptions, undefined) });
+  }
+  // The files the other commands read for this range.
+  const scope = await store.listEventFiles(location, { since: startMs, until: endMs });
+  await Promise.all([primary, backfillChain, ...others.map((o) => o.result)].flatMap((r) => r.tasks));
+  if (control.failure !== undefined) throw control.failure.error;
+
+  const events: ChainEvent[] = [...primary.events, ...backfillChain.events];
+  const noDigests = ours.regular.length === 0 && ours.backfill.length === 0 && !events.some((e) => e.type === 'digest');
+
+  // Completeness without an anchor to follow: CloudTrail delivers a digest every hour, with or
+  // without log files, so a digest that was due and is absent was deleted (or logging stopped).
+  const anchorUsed = primary.anchor?.followed === true || primary.anchor?.restarts === true;
+  const newestListed = ours.regular[ours.regular.length - 1];
+  if (!anchorUsed && newestListed !== undefined) {
+    const newestMs = digestKeyTime(newestListed) as number;
+    let count = 0;
+    while (newestMs + count * HOUR_MS < endMs && newestMs + (count + 1) * HOUR_MS + DIGEST_GRACE_MS <= nowMs) count++;
+    if (count > 0) {
+      const untilMs = newestMs + count * HOUR_MS;
+      events.unshift({
+        type: 'digest',
+        backfill: false,
+        bucket: home,
+        key: undefined,
+        location: `${count} digest file${count === 1 ? '' : 's'} after ${s3Url(home, newestListed)}`,
+        status: 'missing-after',
+        verdict: DIGEST_MESSAGES.notFound,
+        detail: `CloudTrail delivers a digest file every hour, even without log files; none covers ${displayTime(newestMs)} to ${displayTime(untilMs)} (deleted, or logging or log file validation was off)`,
+        startTime: displayTime(newestMs),
+        endTime: displayTime(untilMs),
+        count,
+        logFiles: [],
+      });
+    }
+  }
+
+  // The files in scope: each valid through a digest line above, or judged here.
+  const listedByUs = new Set([...primary.listed.keys(), ...backfillChain.listed.keys()]);
+  const listedByInvalid = new Map([...primary.listedByInvalid, ...backfillChain.listedByInvalid]);
+  const otherListed = new Map<string, { trail: string; verdicts: LogVerdict[] }>();
+  for (const o of others) {
+    for (const [key, verdicts] of o.result.listed) otherListed.set(key, { trail: o.trail.name, verdicts });
+    for (const [key, by] of o.result.listedByInvalid) if (!listedByInvalid.has(key)) listedByInvalid.set(key, by);
+  }
+  const covered = mergeIntervals(primary.covered);
+  const gaps = primary.events.filter((e): e is GapEvent => e.type === 'gap');
+  const newestNamedMs = primary.newestNamedMs;
+  const files: LogVerdict[] = [];
+  const judge = (file: ScopedFile): LogVerdict | undefined => {
+    const base = { type: 'log' as const, bucket: home, key: file.key };
+    if (listedByUs.has(file.key)) return undefined;
+    const other = otherListed.get(file.key);
+    if (other !== undefined) {
+      const bad = other.verdicts.find((v) => v.status !== 'valid');
+      if (bad !== undefined) return undefined; // reported with the other trail's digest
+      return { ...base, status: 'other-trail', verdict: DIGEST_MESSAGES.otherTrail(other.trail), trail: other.trail };
+    }
+    const by = listedByInvalid.get(file.key);
+    if (by !== undefined) return { ...base, status: 'listed-by-invalid', verdict: DIGEST_MESSAGES.listedByInvalid, detail: `listed by ${by}` };
+    const place = checkLogFilePlace(file.relative, { account: location.account, region: location.region, kind: file.kind });
+    if (!place.ok) return { ...base, status: 'misplaced', verdict: DIGEST_MESSAGES.misplacedLog, detail: place.problem };
+    const m = place.name.deliveredAt;
+    if (file.kind === 'CloudTrail-Insight') return { ...base, status: 'insight', verdict: DIGEST_MESSAGES.insight };
+    const inside = covered.find((c) => c.startMs <= m && m + MINUTE_MS <= c.endMs);
+    if (inside !== undefined) return { ...base, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, detail: `delivered between ${displayTime(inside.startMs)} and ${displayTime(inside.endMs)}, which valid digests cover, and none lists it` };
+    if (m + MINUTE_MS <= startMs || m > endMs) return { ...base, status: 'outside', verdict: 'outside the range' };
+    const gap = gaps.find((g) => m + MINUTE_MS > g.fromMs && m < g.toMs);
+    if (gap !== undefined) {
+      gap.logFilesInside++;
+      return { ...base, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, detail: `delivered in a gap of the digest chain (${displayTime(gap.fromMs)} to ${displayTime(gap.toMs)})` };
+    }
+    // After the newest digest, before the next one is due: nothing can vouch for it yet.
+    if (!anchorUsed && (newestNamedMs === undefined || m + MINUTE_MS > newestNamedMs) && m + MINUTE_MS + HOUR_MS + DIGEST_GRACE_MS > nowMs) {
+      return { ...base, status: 'uncovered', verdict: DIGEST_MESSAGES.uncovered, detail: 'delivered after the newest digest file; validate again once the next one is delivered' };
+    }
+    return { ...base, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, detail: noDigests ? 'no digest file of the range lists it: there is none' : 'no valid digest file covers the minute it was delivered' };
+  };
+  for (const file of scope) {
+    const verdict = judge(file);
+    if (verdict !== undefined) files.push(verdict);
+  }
+  for (const m of folder.misplaced) files.push({ type: 'log', bucket: home, key: m.key, status: 'misplaced', verdict: DIGEST_MESSAGES.misplacedDigest, detail: m.problem });
+  files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  // Other trails: their failures are INVALID lines of this run; their valid files are reported as theirs.
+  const otherTrailEvents: DigestVerdict[] = [];
+  for (const o of others) {
+    for (const e of o.result.events) {
+      if (e.type !== 'digest') continue;
+      const badLogs = e.logFiles.filter((l) => l.status !== 'valid');
+      if (e.status !== 'valid' || badLogs.length > 0) otherTrailEvents.push({ ...e, logFiles: badLogs });
+    }
+  }
+
+  const tally = emptyTally();
+  for (const event of events) {
+    if (event.type !== 'digest') continue;
+    const n = event.count ?? 1;
+    if (event.backfill) {
+      if (event.status === 'valid') tally.validBackfillDigests++;
+      else if (event.status === 'unverifiable') tally.unverifiableBackfillDigests++;
+      else tally.invalidBackfillDigests += n;
+    } else if (event.status === 'valid') tally.validDigests++;
+    else if (event.status === 'unverifiable') tally.unverifiableDigests++;
+    else tally.invalidDigests += n;
+    for (const log of event.logFiles) {
+      if (log.status === 'valid') tally.validLogs++;
+      else if (log.status === 'unverifiable') tally.unverifiableLogs++;
+      else tally.invalidLogs++;
+    }
+  }
+  for (const e of otherTrailEvents) {
+    if (e.status === 'unverifiable') tally.otherTrailUnverifiable++;
+    else if (e.status !== 'valid') tally.otherTrailInvalid += e.count ?? 1;
+    tally.otherTrailInvalid += e.logFiles.filter((l) => l.status !== 'unverifiable').length;
+  }
+  for (const f of files) {
+    if (f.status === 'unreferenced') tally.unreferencedLogs++;
+    else if (f.status === 'listed-by-invalid') tally.listedByInvalidLogs++;
+    else if (f.status === 'misplaced') tally.misplacedFiles++;
+    else if (f.status === 'other-trail') tally.otherTrailLogs++;
+    else if (f.status === 'uncovered') tally.uncoveredLogs++;
+    else if (f.status === 'insight') tally.insightFiles++;
+    else if (f.status === 'outside') tally.outsideRange++;
+  }
+  const foundStart = [primary.foundStartMs, backfillChain.foundStartMs].filter((x): x is number => x !== undefined);
+  const foundEnd = [primary.foundEndMs, backfillChain.foundEndMs].filter((x): x is number => x !== undefined);
+  return {
+    location,
+    bucket: home,
+    events,
+    otherTrailEvents,
+    otherTrails: [...new Set(others.map((o) => o.trail.name))],
+    files: files.filter((f) => f.status !== 'outside'),
+    foundStartMs: foundStart.length === 0 ? undefined : Math.min(...foundStart),
+    foundEndMs: foundEnd.length === 0 ? undefined : Math.max(...foundEnd),
+    tally,
+    noDigests,
+    ...(primary.anchor === undefined ? {} : { anchor: { key: primary.anchor.key, status: primary.anchor.status, ...(primary.anchor.detail === undefined ? {} : { detail: primary.anchor.detail }) } }),
+  };
+}
+
+interface WalkContext {
+  readonly store: DigestStore;
+  readonly location: DigestLocation;
+  readonly options: ValidateOptions;
+  readonly control: RunControl;
+  readonly home: string;
+  readonly nowMs: number;
+  readonly sizes: ReadonlyMap<string, number | undefined>;
+}
+
+/**
+ * Walks one chain from its newest digest (or from `anchorKey`, a digest after the range that is
+ * checked but not reported when it verifies) back to the range's start.
+ */
+async function walkChain(listed: readonly string[], chain: ChainSpec, ctx: WalkContext, anchorKey: string | undefined): Promise<ChainResult> {
+  const { store, options, control, home } = ctx;
+  const { startMs, limit } = options;
   const window = Math.max(0, options.prefetch ?? DEFAULT_PREFETCH);
   const stopIfFailed = () => {
     if (control.failure !== undefined) throw control.failure.error;
@@ -404,26 +813,30 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
   /** A download or hash in the shared limiter; skipped once the run has failed. */
   const queued = <T>(task: () => Promise<T>): Promise<T> => limit.run(() => (control.failure === undefined ? task() : Promise.reject(control.failure.error)));
 
-  // As aws-cli: digests named from the start to an hour after the end (logs delivered late).
-  const listedAll = (await store.listDigestKeys(location, startMs, endMs + HOUR_MS)).filter((key) => {
-    if (!isTrailDigestKey(key, location, trail)) return false;
-    const at = digestKeyTime(key) as number;
-    return at >= Math.floor(startMs / 1000) * 1000 && at <= endMs + HOUR_MS;
+  const events: ChainEvent[] = [];
+  const listedLogs = new Map<string, LogVerdict[]>();
+  const listedByInvalid = new Map<string, string>();
+  const covered: Interval[] = [];
+  const tasks: Promise<void>[] = [];
+  let foundStartMs: number | undefined;
+  let foundEndMs: number | undefined;
+  let anchor: ChainResult['anchor'];
+  const result = (): ChainResult => ({
+    events,
+    listed: listedLogs,
+    listedByInvalid,
+    covered,
+    foundStartMs,
+    foundEndMs,
+    newestNamedMs: listed.length === 0 ? undefined : digestKeyTime(listed[listed.length - 1] as string),
+    tasks,
+    ...(anchor === undefined ? {} : { anchor }),
   });
-  const backfillSkipped = listedAll.filter(isBackfill).length;
-  const listed = listedAll.filter((k) => !isBackfill(k)).sort((a, b) => (digestKeyTime(a) as number) - (digestKeyTime(b) as number) || (a < b ? -1 : a > b ? 1 : 0));
+  if (listed.length === 0 && anchorKey === undefined) return result();
 
-  if (listed.length === 0) {
-    // Nothing vouches for the log files of the range: say so rather than "all valid".
-    const unreferenced = await findUnreferencedLogs(store, location, store.bucket ?? '', [{ startMs, endMs, detail: 'no digest file of the range lists it: there is none' }], new Set(), true);
-    const tally = emptyTally();
-    tally.unreferencedLogs = unreferenced.length;
-    return { location, bucket: store.bucket, events: [], unreferenced, foundStartMs: undefined, foundEndMs: undefined, tally, backfillSkipped, noDigests: true };
-  }
-
-  // Digests fetched ahead of the walk: at most `window` of them, the next older ones listed. Each
-  // has a handler from the start (an error surfaces where the walk awaits it, or never when the
-  // walk does not need that digest), and leaves the cache when the walk takes it.
+  // Digests fetched ahead of the walk: at most `window` of them, the next older ones listed and
+  // small. Each has a handler from the start (an error surfaces where the walk awaits it, or never
+  // when the walk does not need that digest), and leaves the cache when the walk takes it.
   const cache = new Map<string, Promise<FetchedDigest>>();
   const idOf = (bucket: string, key: string) => (store.bucket === undefined ? key : `${bucket}\u0000${key}`);
   const take = (bucket: string, key: string): Promise<FetchedDigest> => {
@@ -432,36 +845,7 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
     cache.delete(id);
     return hit ?? queued(() => store.fetchDigest(bucket, key));
   };
-
-  // The bucket the listed digests are in: known for S3; offline, what the digests themselves say
-  // (read one at a time from the newest, as the walk will).
-  let bucket = store.bucket;
-  if (bucket === undefined) {
-    for (let i = listed.length - 1; i >= 0 && bucket === undefined; i--) {
-      const key = listed[i] as string;
-      const f = await queued(() => store.fetchDigest('', key));
-      if (i === listed.length - 1) cache.set(idOf('', key), Promise.resolve(f));
-      if (!f.found) continue;
-      if (f.sidecarBucket !== undefined) {
-        bucket = f.sidecarBucket;
-        break;
-      }
-      const g = gunzipSingleMember(f.bytes);
-      const p = g.ok ? parseDigest(g.data) : undefined;
-      if (p?.ok === true) bucket = p.digest.digestS3Bucket;
-    }
-    bucket ??= '';
-  }
-  const home = bucket;
-
-  const events: ChainEvent[] = [];
   const visited = new Set<string>();
-  const referenced = new Set<string>();
-  const covered: CoveredWindow[] = [];
-  const logTasks: Promise<void>[] = [];
-  let foundStartMs: number | undefined;
-  let foundEndMs: number | undefined;
-
   const pending = [...listed];
   const popOlderThan = (ms: number): string | undefined => {
     while (pending.length > 0) {
@@ -475,7 +859,8 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
     const wanted = new Map<string, string>();
     for (let i = pending.length - 1; i >= 0 && wanted.size < window; i--) {
       const key = pending[i] as string;
-      if (!visited.has(key) && (digestKeyTime(key) as number) < belowMs) wanted.set(idOf(home, key), key);
+      const size = ctx.sizes.get(key);
+      if (!visited.has(key) && (digestKeyTime(key) as number) < belowMs && (size === undefined || size <= PREFETCH_MAX_BYTES)) wanted.set(idOf(home, key), key);
     }
     for (const id of [...cache.keys()]) if (!wanted.has(id)) cache.delete(id);
     for (const [id, key] of wanted) {
@@ -486,7 +871,8 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
     }
   };
 
-  let key = pending.pop();
+  let key = anchorKey ?? pending.pop();
+  let silent = anchorKey !== undefined;
   let currentBucket = home;
   let lastStart = key === undefined ? -Infinity : (digestKeyTime(key) as number);
   let successor: Successor | undefined;
@@ -494,15 +880,40 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
   // A linked digest that was not found: the next one found shows how many more are gone.
   let missing: { key: string; endMs: number; periodMs: number } | undefined;
 
-  while (key !== undefined && startMs <= lastStart) {
+  while (key !== undefined && (silent || startMs <= lastStart)) {
     stopIfFailed();
     const keyTime = digestKeyTime(key) ?? successor?.digest.startMs ?? lastStart;
     visited.add(key);
     const fetching = take(currentBucket, key);
     prefetch(keyTime);
     const fetched = await fetching;
+    if (silent) {
+      // The anchor: after the range, so it is neither reported nor counted. It is followed when it
+      // verifies (or cannot be verified offline: a successor's signature is checked as any other).
+      silent = false;
+      const evaluated = fetched.found ? await evaluateDigest(fetched, currentBucket, key, undefined, store, true, chain, ctx.location, options) : undefined;
+      const digest = evaluated?.digest;
+      const status: DigestStatus = evaluated?.verdict.status ?? 'not-found';
+      const linked = evaluated?.followable === true && digest !== undefined && digest.previousDigestS3Object !== null && digest.previousDigestS3Bucket !== null;
+      const restarts = evaluated?.verdict.status === 'valid' && digest !== undefined && (digest.previousDigestS3Object === null || digest.previousDigestS3Bucket === null);
+      anchor = { key, status, ...(evaluated?.verdict.detail === undefined ? {} : { detail: evaluated.verdict.detail }), followed: linked, restarts };
+      if (evaluated?.verdict.status === 'valid' && digest !== undefined) covered.push({ startMs: digest.startMs, endMs: digest.endMs });
+      if (linked && digest !== undefined) {
+        for (const log of digest.logFiles) if (log.s3Bucket === home || store.bucket === undefined) listedLogs.set(log.s3Object, []);
+        successor = { digest, bucket: currentBucket, key };
+        newest = false;
+        lastStart = digest.startMs;
+        key = digest.previousDigestS3Object as string;
+        currentBucket = digest.previousDigestS3Bucket as string;
+      } else {
+        key = pending.pop();
+        lastStart = key === undefined ? -Infinity : (digestKeyTime(key) as number);
+        currentBucket = home;
+      }
+      continue;
+    }
     if (!fetched.found) {
-      events.push(digestVerdict(currentBucket, key, 'not-found', DIGEST_MESSAGES.notFound));
+      events.push(digestVerdict(chain.backfill, currentBucket, key, 'not-found', DIGEST_MESSAGES.notFound));
       missing = { key, endMs: keyTime, periodMs: successor === undefined ? HOUR_MS : successor.digest.endMs - successor.digest.startMs || HOUR_MS };
       successor = undefined;
       newest = false;
@@ -510,7 +921,7 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
       currentBucket = home;
       continue;
     }
-    const evaluated = evaluateDigest(fetched, currentBucket, key, successor, store.offline, newest, options);
+    const evaluated = await evaluateDigest(fetched, currentBucket, key, successor, store, newest, chain, ctx.location, options);
     newest = false;
     const digest = evaluated.digest;
     if (missing !== undefined && digest !== undefined) {
@@ -522,6 +933,7 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
         const before = s3Url(home, missing.key);
         events.push({
           type: 'digest',
+          backfill: chain.backfill,
           bucket: currentBucket,
           key: undefined,
           location: `${more} digest file${more === 1 ? '' : 's'} between ${after} and ${before}`,
@@ -534,17 +946,20 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
       }
     }
     missing = undefined;
-    if (digest !== undefined) for (const log of digest.logFiles) referenced.add(log.s3Object);
     let verdict = evaluated.verdict;
     let followable = evaluated.followable && digest !== undefined;
     if (followable && digest !== undefined && digest.previousDigestS3Object !== null && digest.previousDigestS3Bucket !== null) {
       const problem = linkProblem(digest.previousDigestS3Bucket, digest.previousDigestS3Object, key, keyTime, visited);
       if (problem !== undefined) {
-        verdict = digestVerdict(currentBucket, key, 'bad-link', DIGEST_MESSAGES.badLink, { detail: problem, startTime: digest.digestStartTime, endTime: digest.digestEndTime });
+        verdict = digestVerdict(chain.backfill, currentBucket, key, 'bad-link', DIGEST_MESSAGES.badLink, { detail: problem, startTime: digest.digestStartTime, endTime: digest.digestEndTime });
         followable = false;
       }
     }
     events.push(verdict);
+    const vouches = verdict.status === 'valid' || verdict.status === 'unverifiable';
+    if (digest !== undefined && !vouches) {
+      for (const log of digest.logFiles) if (!listedByInvalid.has(log.s3Object)) listedByInvalid.set(log.s3Object, s3Url(currentBucket, key));
+    }
     if (!followable || digest === undefined) {
       successor = undefined;
       key = popOlderThan(keyTime);
@@ -552,29 +967,46 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
       continue;
     }
     // Log files count only under a digest whose signature verified, or under the newest one
-    // when its signature is unverifiable (a warning, and so are they).
-    if (verdict.status === 'valid' || verdict.status === 'unverifiable') {
-      covered.push({ startMs: digest.startMs, endMs: digest.endMs });
+    // when its signature is unverifiable (and so are they).
+    if (vouches) {
+      if (verdict.status === 'valid' && !chain.backfill) covered.push({ startMs: digest.startMs, endMs: digest.endMs });
       const unverifiable = verdict.status === 'unverifiable';
       for (const log of digest.logFiles) {
         const slot = verdict.logFiles.length;
         verdict.logFiles.push(undefined as unknown as LogVerdict);
         const logs = verdict.logFiles;
-        logTasks.push(
-          queued(() => store.hashLog(log.s3Bucket, log.s3Object)).then(
-            (check) => {
-              logs[slot] = logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check, unverifiable);
-            },
-            (error: unknown) => {
-              control.failure ??= { error };
-            },
-          ),
-        );
+        if (log.s3Bucket === home || store.bucket === undefined) {
+          const seen = listedLogs.get(log.s3Object) ?? [];
+          listedLogs.set(log.s3Object, seen);
+          tasks.push(
+            queued(() => store.hashLog(log.s3Bucket, log.s3Object)).then(
+              (check) => {
+                const v = logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check, unverifiable, options.allowUnverifiable === true);
+                logs[slot] = v;
+                seen.push(v);
+              },
+              (error: unknown) => {
+                control.failure ??= { error };
+              },
+            ),
+          );
+        } else {
+          tasks.push(
+            queued(() => store.hashLog(log.s3Bucket, log.s3Object)).then(
+              (check) => {
+                logs[slot] = logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check, unverifiable, options.allowUnverifiable === true);
+              },
+              (error: unknown) => {
+                control.failure ??= { error };
+              },
+            ),
+          );
+        }
       }
     }
     if (verdict.status === 'valid') {
       const s = Math.max(digest.startMs, startMs);
-      const e = Math.min(digest.endMs, endMs);
+      const e = Math.min(digest.endMs, options.endMs);
       if (foundStartMs === undefined || s < foundStartMs) foundStartMs = s;
       if (foundEndMs === undefined || e > foundEndMs) foundEndMs = e;
     }
@@ -582,7 +1014,7 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
     if (digest.previousDigestS3Bucket === null || digest.previousDigestS3Object === null) {
       successor = undefined;
       const next = popOlderThan(keyTime);
-      if (next !== undefined) events.push({ type: 'gap', fromMs: digestKeyTime(next) as number, toMs: digest.startMs });
+      if (next !== undefined) events.push({ type: 'gap', backfill: chain.backfill, fromMs: digestKeyTime(next) as number, toMs: digest.startMs, logFilesInside: 0 });
       key = next;
       currentBucket = home;
     } else {
@@ -592,54 +1024,30 @@ async function walk(store: DigestStore, location: DigestLocation, options: Valid
     }
   }
   cache.clear();
-  // Listed digests the walk never reached: nothing links to them.
-  for (const k of listed) {
-    if (!visited.has(k)) events.push(digestVerdict(home, k, 'not-in-chain', DIGEST_MESSAGES.notInChain));
-  }
-  await Promise.all(logTasks);
-  stopIfFailed();
-
-  // CloudTrail delivers a digest every hour, with or without log files, so the newest digests
-  // cannot simply vanish: when the newest one found ends well before the range does (an hour and
-  // a grace, for a digest still on its way), the later ones were deleted, and the log files
-  // delivered after it are vouched for by nothing.
-  const newestKey = listed[listed.length - 1] as string;
-  const newestMs = digestKeyTime(newestKey) as number;
-  if (newestMs < Math.min(endMs, nowMs) - HOUR_MS - DIGEST_GRACE_MS) {
-    let count = 0;
-    while (newestMs + count * HOUR_MS < endMs && newestMs + (count + 1) * HOUR_MS + DIGEST_GRACE_MS <= nowMs) count++;
-    const untilMs = newestMs + count * HOUR_MS;
-    events.unshift({
-      type: 'digest',
-      bucket: home,
-      key: undefined,
-      location: `${count} digest file${count === 1 ? '' : 's'} after ${s3Url(home, newestKey)}`,
-      status: 'missing-after',
-      verdict: DIGEST_MESSAGES.notFound,
-      detail: `CloudTrail delivers a digest file every hour, even without log files; none covers ${displayTime(newestMs)} to ${displayTime(untilMs)} (deleted, or logging or log file validation was off)`,
-      startTime: displayTime(newestMs),
-      endTime: displayTime(untilMs),
-      count,
-      logFiles: [],
-    });
-    covered.push({ startMs: newestMs, endMs: Math.min(endMs, untilMs), detail: `delivered after the newest digest file, ${s3Url(home, newestKey)}` });
-  }
-
-  const unreferenced = await findUnreferencedLogs(store, location, home, covered, referenced, false);
-  const tally: Tally = emptyTally();
-  tally.unreferencedLogs = unreferenced.length;
-  for (const event of events) {
-    if (event.type !== 'digest') continue;
-    if (event.status === 'valid') tally.validDigests++;
-    else if (event.status === 'unverifiable') tally.unverifiableDigests++;
-    else tally.invalidDigests += event.count ?? 1;
-    for (const log of event.logFiles) {
-      if (log.status === 'valid') tally.validLogs++;
-      else if (log.status === 'unverifiable') tally.unverifiableLogs++;
-      else tally.invalidLogs++;
+  // A link that found nothing, and no older digest after it: were the range's older digests
+  // deleted too? CloudTrail's are hourly and contiguous, so the time down to the start says.
+  if (missing !== undefined && chain.primary && !chain.backfill) {
+    const more = Math.floor((missing.endMs - startMs) / missing.periodMs);
+    if (more >= 1) {
+      events.push({
+        type: 'digest',
+        backfill: false,
+        bucket: home,
+        key: undefined,
+        location: `${more} digest file${more === 1 ? '' : 's'} before ${s3Url(home, missing.key)}`,
+        status: 'deleted-before',
+        verdict: DIGEST_MESSAGES.notFound,
+        detail: `no digest covers ${displayTime(startMs)} to about ${displayTime(missing.endMs - missing.periodMs)}, and the chain links through it`,
+        count: more,
+        logFiles: [],
+      });
     }
   }
-  return { location, bucket: home, events, unreferenced, foundStartMs, foundEndMs, tally, backfillSkipped, noDigests: false };
+  // Listed digests the walk never reached: nothing links to them.
+  for (const k of listed) {
+    if (!visited.has(k)) events.push(digestVerdict(chain.backfill, home, k, 'not-in-chain', DIGEST_MESSAGES.notInChain));
+  }
+  return result();
 }
 
 /**
@@ -655,32 +1063,39 @@ function linkProblem(linkBucket: string, linkKey: string, key: string, keyTime: 
   return undefined;
 }
 
-function emptyTally(): Tally {
-  return { validDigests: 0, invalidDigests: 0, unverifiableDigests: 0, validLogs: 0, invalidLogs: 0, unverifiableLogs: 0, unreferencedLogs: 0 };
-}
-
-/**
- * Log files in the location's folders, delivered inside one of the windows (the periods of the
- * digests that were read, and the hours of missing newest digests), that no digest lists: injected.
- * A log file's name carries its delivery minute only, so the minutes in which a window starts or
- * ends are not judged, unless `wholeMinutes` (no digest at all: every file of the range counts).
- */
-async function findUnreferencedLogs(store: DigestStore, location: DigestLocation, bucket: string, windows: readonly CoveredWindow[], referenced: ReadonlySet<string>, wholeMinutes: boolean): Promise<LogVerdict[]> {
-  if (windows.length === 0) return [];
-  const from = Math.min(...windows.map((w) => w.startMs));
-  const to = Math.max(...windows.map((w) => w.endMs));
-  const out: LogVerdict[] = [];
-  for (const key of await store.listLogKeys(location, from, to)) {
-    if (referenced.has(key)) continue;
-    const name = parseLogFileName(lastSegment(key));
-    if (name === undefined || name.account !== location.account || name.region !== location.region) continue;
-    const m = name.deliveredAt;
-    const inside = windows.find((w) => (wholeMinutes
-      ? m >= Math.floor(w.startMs / MINUTE_MS) * MINUTE_MS && m <= w.endMs
-      : m >= Math.floor(w.startMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS && m + MINUTE_MS <= w.endMs));
-    if (inside !== undefined) out.push({ type: 'log', bucket, key, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, ...(inside.detail === undefined ? {} : { detail: inside.detail }) });
+/** Periods merged where one starts within a second of the previous one's end. */
+function mergeIntervals(intervals: readonly Interval[]): Interval[] {
+  const sorted = [...intervals].sort((a, b) => a.startMs - b.startMs);
+  const out: { startMs: number; endMs: number }[] = [];
+  for (const i of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && i.startMs <= last.endMs + 1000) last.endMs = Math.max(last.endMs, i.endMs);
+    else out.push({ startMs: i.startMs, endMs: i.endMs });
   }
   return out;
+}
+
+export function emptyTally(): Tally {
+  return {
+    validDigests: 0,
+    invalidDigests: 0,
+    unverifiableDigests: 0,
+    validBackfillDigests: 0,
+    invalidBackfillDigests: 0,
+    unverifiableBackfillDigests: 0,
+    validLogs: 0,
+    invalidLogs: 0,
+    unverifiableLogs: 0,
+    unreferencedLogs: 0,
+    listedByInvalidLogs: 0,
+    misplacedFiles: 0,
+    otherTrailLogs: 0,
+    otherTrailInvalid: 0,
+    otherTrailUnverifiable: 0,
+    uncoveredLogs: 0,
+    insightFiles: 0,
+    outsideRange: 0,
+  };
 }
 
 /** Sums tallies of several locations. */
@@ -690,6 +1105,9 @@ export function sumTallies(tallies: readonly Tally[]): Tally {
   return total;
 }
 
-export function isAllValid(tally: Tally): boolean {
-  return tally.invalidDigests === 0 && tally.invalidLogs === 0 && tally.unreferencedLogs === 0;
+/** Whether nothing failed. Unverifiable signatures fail too, unless the user accepts them. */
+export function isAllValid(tally: Tally, allowUnverifiable = false): boolean {
+  const failed = tally.invalidDigests + tally.invalidBackfillDigests + tally.invalidLogs + tally.unreferencedLogs + tally.listedByInvalidLogs + tally.misplacedFiles + tally.otherTrailInvalid;
+  const unverifiable = tally.unverifiableDigests + tally.unverifiableBackfillDigests + tally.unverifiableLogs + tally.otherTrailUnverifiable;
+  return failed === 0 && (allowUnverifiable || unverifiable === 0);
 }

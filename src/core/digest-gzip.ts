@@ -54,15 +54,20 @@ export function checkGzipTrailer(trailer: Uint8Array, crc: number | undefined, s
   return undefined;
 }
 
-/** Decompresses a whole single-member gzip buffer (digest files, which are small). */
-export function gunzipSingleMember(bytes: Uint8Array): { ok: true; data: Buffer } | { ok: false; problem: string } {
+/**
+ * Decompresses a whole single-member gzip buffer (digest files, which are small). Inflating stops
+ * at `maxOutput` bytes: a few kilobytes of deflate data can expand to gigabytes.
+ */
+export function gunzipSingleMember(bytes: Uint8Array, maxOutput = Number.MAX_SAFE_INTEGER): { ok: true; data: Buffer } | { ok: false; problem: string } {
   const header = gzipHeaderLength(bytes);
   if (header.ok === 'more') return { ok: false, problem: 'truncated gzip header' };
   if (!header.ok) return header;
   let result: { buffer: Buffer; engine: zlib.InflateRaw };
   try {
-    result = zlib.inflateRawSync(Buffer.from(bytes.buffer, bytes.byteOffset + header.length, bytes.length - header.length), { info: true }) as unknown as { buffer: Buffer; engine: zlib.InflateRaw };
+    const options = { info: true, ...(maxOutput < Number.MAX_SAFE_INTEGER ? { maxOutputLength: maxOutput } : {}) };
+    result = zlib.inflateRawSync(Buffer.from(bytes.buffer, bytes.byteOffset + header.length, bytes.length - header.length), options) as unknown as { buffer: Buffer; engine: zlib.InflateRaw };
   } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return { ok: false, problem: `inflates past ${formatMiB(maxOutput)}` };
     return { ok: false, problem: `corrupt gzip data (${(error as Error).message})` };
   }
   const consumed = header.length + result.engine.bytesWritten;
@@ -71,4 +76,8 @@ export function gunzipSingleMember(bytes: Uint8Array): { ok: true; data: Buffer 
   if (rest > 8) return { ok: false, problem: 'data after the first gzip member' };
   const problem = checkGzipTrailer(bytes.subarray(consumed), crc32Update(result.buffer, 0), result.buffer.length);
   return problem === undefined ? { ok: true, data: result.buffer } : { ok: false, problem };
+}
+
+function formatMiB(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }

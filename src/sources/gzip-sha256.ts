@@ -5,7 +5,14 @@ import { checkGzipTrailer, crc32Update, gzipHeaderLength } from '../core/digest-
 /** Compressed bytes queued for inflation before the reader waits (per stream). */
 const QUEUE_LIMIT = 1024 * 1024;
 
-export type GzipHashResult = { ok: true; sha256: string; size: number } | { ok: false; problem: string };
+/**
+ * Why a stream is not one well-formed gzip member: cut short (`truncated`), followed by more bytes
+ * (`trailing-data`), or anything else (`corrupt`: not gzip, bad deflate data, CRC or length).
+ * aws-cli words these differently (hash mismatch, trailing data, invalid format), so callers do too.
+ */
+export type GzipProblemKind = 'truncated' | 'trailing-data' | 'corrupt';
+
+export type GzipHashResult = { ok: true; sha256: string; size: number } | { ok: false; problem: string; reason: GzipProblemKind };
 
 /**
  * SHA-256 of the uncompressed bytes of a single-member gzip stream, streamed: memory stays at a
@@ -49,7 +56,7 @@ export async function gzipSha256(source: AsyncIterable<Uint8Array | string>): Pr
       if (header.ok === 'more') continue;
       if (!header.ok) {
         inflate.destroy();
-        return { ok: false, problem: header.problem };
+        return { ok: false, problem: header.problem, reason: 'corrupt' };
       }
       headerLength = header.length;
       body = head.subarray(header.length);
@@ -71,15 +78,18 @@ export async function gzipSha256(source: AsyncIterable<Uint8Array | string>): Pr
   }
   if (head !== undefined) {
     inflate.destroy();
-    return { ok: false, problem: total === 0 ? 'empty file' : 'truncated gzip header' };
+    return { ok: false, problem: total === 0 ? 'empty file' : 'truncated gzip header', reason: 'truncated' };
   }
   inflate.end();
   await ended;
-  if (inflateError !== undefined) return { ok: false, problem: `corrupt gzip data (${inflateError.message})` };
+  if (inflateError !== undefined) {
+    const cut = (inflateError as { code?: string }).code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(inflateError.message);
+    return { ok: false, problem: cut ? 'truncated gzip data' : `corrupt gzip data (${inflateError.message})`, reason: cut ? 'truncated' : 'corrupt' };
+  }
   const rest = total - headerLength - inflate.bytesWritten;
-  if (rest < 8) return { ok: false, problem: 'truncated gzip trailer' };
-  if (rest > 8) return { ok: false, problem: 'data after the first gzip member' };
+  if (rest < 8) return { ok: false, problem: 'truncated gzip trailer', reason: 'truncated' };
+  if (rest > 8) return { ok: false, problem: 'data after the first gzip member', reason: 'trailing-data' };
   const problem = checkGzipTrailer(tail, crc, size);
-  if (problem !== undefined) return { ok: false, problem };
+  if (problem !== undefined) return { ok: false, problem, reason: 'corrupt' };
   return { ok: true, sha256: hash.digest('hex'), size };
 }

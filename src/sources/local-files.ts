@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { isEventFileName } from '../core/trail-files.js';
 
 /** One input to search: a file on disk, or standard input. */
 export interface InputFile {
@@ -10,19 +11,14 @@ export interface InputFile {
 
 export const STDIN_PATH = '-';
 
-/** Names a folder walk reads; files named on the command line are read whatever their name. */
-const LOG_FILE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
-
 /**
- * Whether a file met in a folder walk holds events. Digest files hold none, and neither do the
- * signature-metadata files `download` keeps beside them (`*.meta.json`) or hidden files.
+ * Whether a file met in a folder walk holds events (core/trail-files.ts: the rule a bucket listing
+ * applies too). Digest files hold none, and neither do the signature-metadata files `download`
+ * keeps beside them (`*.meta.json`) or hidden files. Files named on the command line are read
+ * whatever their name.
  */
 export function isLogFileName(path: string): boolean {
-  const name = basename(path);
-  if (name.startsWith('.')) return false;
-  if (!LOG_FILE_NAME.test(name)) return false;
-  if (name.includes('_CloudTrail-Digest_') || name.endsWith('.meta.json')) return false;
-  return true;
+  return isEventFileName(basename(path));
 }
 
 export interface ExpandedInputs {
@@ -73,6 +69,16 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
     }
   }
   return { files, problems };
+}
+
+/**
+ * The files a folder walk reads under `dir`, sorted as the walk meets them: what `grep` and `tail`
+ * read of a folder, and what `validate-digest` judges of a downloaded trail's region folders.
+ */
+export async function walkEventFiles(dir: string): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  await walk(dir, out);
+  return out;
 }
 
 async function walk(dir: string, out: InputFile[]): Promise<void> {

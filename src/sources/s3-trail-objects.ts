@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsErrorCode, isAccessDenied, mapAwsError } from '../aws/errors.js';
-import { discoverFolders, listFolders, listObjects, listWindow, type ListedObject, type TrailLocation } from '../aws/s3-trail-listing.js';
+import { discoverFolders, listFolders, listObjects, listRegionScope, listWindow, type ListedObject, type TrailLocation } from '../aws/s3-trail-listing.js';
 import { TrailkitError } from '../core/errors.js';
 import { awsLogsRoot, regionRoot, type TrailFileKind } from '../core/s3-layout.js';
-import { compareKeys, mayHoldEventsSince } from '../core/trail-window.js';
+import { compareKeys } from '../core/trail-window.js';
+import { inWindow, isEventFileName, windowDays } from '../core/trail-files.js';
 import { readAhead } from './read-ahead.js';
 
 /** Which part of a trail's bucket to read (`--bucket`, `--prefix`, `--account`, `--region`, `--organization-id`). */
@@ -94,10 +95,12 @@ export async function noTrailError(s3: S3Client, query: S3TrailQuery): Promise<T
 const LISTING_READ_AHEAD = 1000;
 
 /**
- * The objects of `folders` that can hold events in [since, until], folder by folder, each in key
- * order: only the day prefixes of the window are listed (one day of margin either side), and log
- * files delivered before `since` are dropped by name. With no `since`, whole folders are listed
- * (`download` of everything).
+ * The objects of `folders` that can hold events in [since, until], folder by folder, each in a
+ * walk's order: the one set of core/trail-files.ts, which `validate-digest` judges too. In the
+ * log and Insights folders: files with an event-file name in the day folders of the window (one
+ * day of margin either side; well-named log files delivered before `since` are dropped) and every
+ * undated file. In digest folders: every object of the window's day folders. With no `since`,
+ * whole folders are listed (`download` of everything).
  */
 export async function* windowObjects(
   s3: S3Client,
@@ -106,10 +109,14 @@ export async function* windowObjects(
   window: { since?: number; until?: number },
   onListed?: (object: TrailObject) => void,
 ): AsyncGenerator<TrailObject> {
+  const range = window.since === undefined ? undefined : { since: window.since, until: window.until ?? Date.now() };
+  const days = range === undefined ? undefined : windowDays(range);
   const list = (folder: TrailFolder) => readAhead(
-    window.since === undefined
+    range === undefined || days === undefined
       ? listObjects(s3, bucket, folder.root)
-      : listWindow(s3, bucket, folder.location, folder.kind, window.since, window.until ?? Date.now()),
+      : folder.kind === 'CloudTrail-Digest'
+        ? listWindow(s3, bucket, folder.location, folder.kind, range.since, range.until)
+        : listRegionScope(s3, bucket, folder.root, days),
     LISTING_READ_AHEAD,
   );
   // The next folder is listed while this one's objects are read, so the reads never wait for a listing.
@@ -122,9 +129,12 @@ export async function* windowObjects(
       for await (const object of listing) {
         const item: TrailObject = { ...object, kind: folder.kind, folder };
         onListed?.(item);
-        const name = object.key.slice(object.key.lastIndexOf('/') + 1);
-        if (window.since !== undefined && folder.kind !== 'CloudTrail-Digest' && !mayHoldEventsSince(name, window.since)) continue;
-        if (window.since === undefined && window.until !== undefined && !dayAtMost(object.key, folder.root, window.until)) continue;
+        if (folder.kind !== 'CloudTrail-Digest') {
+          const relative = object.key.slice(folder.root.length);
+          if (!isEventFileName(relative.slice(relative.lastIndexOf('/') + 1))) continue;
+          if (!inWindow(relative, range, days)) continue;
+        }
+        if (range === undefined && window.until !== undefined && !dayAtMost(object.key, folder.root, window.until)) continue;
         yield item;
       }
     } catch (error) {

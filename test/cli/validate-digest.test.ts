@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { BUCKET, buildArchive, copyArchive, END, errorLines, forgeDigest, RANGE, removeSidecars, START, TRAIL_ARN, url, walkFiles, type SignedArchive } from '../helpers/digest-archive.js';
-import { ALL_VALID, CASES } from '../helpers/digest-cases.js';
+import { ALL_VALID, CASES, UNVERIFIABLE_HINT } from '../helpers/digest-cases.js';
 import { generateArchive } from '../../fixtures/generate.mjs';
 import { signArchive } from '../../fixtures/digest-signer.mjs';
 
@@ -40,15 +40,19 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
     });
   }
 
-  it('without any sidecar, only the newest digest is unverifiable: the others are signed inside their successors', () => {
+  it('without any sidecar, only the newest digest is unverifiable (the others are signed inside their successors): INVALID, unless --allow-unverifiable', () => {
     const archive = copyArchive(base, 'no-sidecars');
     made.push(archive.dir);
     for (const f of walkFiles(archive.dir)) if (f.endsWith('.meta.json')) rmSync(join(archive.dir, f));
-    const r = runCli(['validate-digest', archive.dir, ...RANGE, '--public-keys', archive.keysFile, '--verbose']);
+    const strict = runCli(['validate-digest', archive.dir, ...RANGE, '--public-keys', archive.keysFile]);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toBe(`Digest file\t${url(archive.d[5] as string)}\tINVALID: signature unverifiable (no signature metadata)\n\n`);
+    expectSummary(strict.stdout, ['5/6 digest files valid, 1/6 digest files signature unverifiable', '6/6 log files valid', UNVERIFIABLE_HINT]);
+    const r = runCli(['validate-digest', archive.dir, ...RANGE, '--public-keys', archive.keysFile, '--verbose', '--allow-unverifiable']);
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe(`Digest file\t${url(archive.d[5] as string)}\tWARNING: signature unverifiable (no signature metadata)\n\n`);
+    expect(r.stderr).toBe(`Digest file\t${url(archive.d[5] as string)}\tWARNING: signature unverifiable (no signature metadata)\tno ${(archive.d[5] as string).split('/').pop()}.meta.json beside it (trailkit download keeps one)\n\n`);
     expect(r.stdout).toContain(`Digest file\t${url(archive.d[4] as string)}\tvalid\n`);
-    expectSummary(r.stdout, ['5/6 digest files valid, 1/6 digest files signature unverifiable', '6/6 log files valid']);
+    expectSummary(r.stdout, ['5/6 digest files valid, 1/6 digest files signature unverifiable', '6/6 log files valid', UNVERIFIABLE_HINT.replace('; --allow-unverifiable accepts them as warnings', ' (accepted: --allow-unverifiable)')]);
   });
 
   it('--verbose prints every valid digest newest first, each followed by its log files', () => {
@@ -69,7 +73,11 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout) as { valid: boolean; totals: Record<string, number>; locations: { digests: { key: string; status: string; logFiles: { key: string; status: string; verdict: string }[] }[] }[] };
     expect(doc.valid).toBe(false);
-    expect(doc.totals).toEqual({ validDigests: 6, invalidDigests: 0, unverifiableDigests: 0, validLogs: 5, invalidLogs: 1, unverifiableLogs: 0, unreferencedLogs: 0 });
+    expect(doc.totals).toEqual({
+      validDigests: 6, invalidDigests: 0, unverifiableDigests: 0, validBackfillDigests: 0, invalidBackfillDigests: 0, unverifiableBackfillDigests: 0,
+      validLogs: 5, invalidLogs: 1, unverifiableLogs: 0, unreferencedLogs: 0, listedByInvalidLogs: 0, misplacedFiles: 0,
+      otherTrailLogs: 0, otherTrailInvalid: 0, otherTrailUnverifiable: 0, uncoveredLogs: 0, insightFiles: 0, outsideRange: 0,
+    });
     const logs = doc.locations[0]?.digests.flatMap((d) => d.logFiles) ?? [];
     expect(logs.find((l) => l.key === archive.logs[1])).toMatchObject({ status: 'not-found', verdict: 'INVALID: not found' });
     expect(doc.locations[0]?.digests.map((d) => d.status)).toEqual(['valid', 'valid', 'valid', 'valid', 'valid', 'valid']);
@@ -108,7 +116,7 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
       [['validate-digest', base.dir, '--trail-arn', 'nope', '--public-keys', base.keysFile], /^trailkit: --trail-arn: 'nope' is not a trail ARN/],
       [['validate-digest', base.dir, ...RANGE, '--bucket', 'b-u-c', '--public-keys', base.keysFile], /either --bucket BUCKET or a PATH/],
       [['validate-digest', join(base.dir, 'missing'), ...RANGE, '--public-keys', base.keysFile], /missing: no such file or folder\n$/],
-      [['validate-digest', base.dir, ...RANGE, '--start-time', 'yesterday', '--public-keys', base.keysFile], /^trailkit: --start-time: /],
+      [['validate-digest', base.dir, ...RANGE, '--start-time', 'tomorrow', '--public-keys', base.keysFile], /^trailkit: --start-time: 'tomorrow' is not a valid time/],
       [['validate-digest', base.dir, ...RANGE, '--concurrency', '0', '--public-keys', base.keysFile], /--concurrency/],
     ];
     for (const [args, pattern] of cases) {
@@ -138,7 +146,7 @@ describe('validate-digest: what a forger or a broken archive must not get past',
   };
   const D = (a: SignedArchive, i: number) => a.d[i] as string;
   const CANNOT_VERIFY = 'INVALID: signature cannot be verified (no signature metadata, and no newer digest carries its signature)';
-  const UNVERIFIABLE = 'WARNING: signature unverifiable (no signature metadata)';
+  const UNVERIFIABLE = 'INVALID: signature unverifiable (no signature metadata)';
   const BAD_LINK = 'INVALID: previousDigestS3Object does not link to an older digest';
 
   it('a forged archive (no sidecars, every previous* link null, a log file and its hash changed) is INVALID: only the newest digest may be unverifiable', () => {
@@ -158,40 +166,56 @@ describe('validate-digest: what a forger or a broken archive must not get past',
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`Digest file\t${url(D(a, 5))}\t${UNVERIFIABLE}\n`);
     for (const i of [0, 1, 2, 3, 4]) expect(r.stderr).toContain(`Digest file\t${url(D(a, i))}\t${CANNOT_VERIFY}\n`);
+    // Their log files, the forged one among them, are vouched for by nothing.
+    for (const log of a.logs) expect(r.stderr).toContain(`Log file\t${url(log)}\tINVALID: listed only by an INVALID digest\n`);
     expect(r.stdout).not.toContain('log files valid');
-    expectSummary(r.stdout, ['0/6 digest files valid, 5/6 digest files INVALID, 1/6 digest files signature unverifiable']);
+    expectSummary(r.stdout, ['0/6 digest files valid, 5/6 digest files INVALID, 1/6 digest files signature unverifiable', '6 log files INVALID: listed only by an INVALID digest', UNVERIFIABLE_HINT]);
   });
 
   it('log files of the newest digest, when its signature is unverifiable, are counted unverifiable, not valid', () => {
     const a = copy('newest-unverifiable-logs');
     rmSync(join(a.dir, `${D(a, 3)}.meta.json`));
-    // A range that ends at 02:00: D3 (01:04:04 to 02:04:04, two log files) is the newest digest.
+    // A range that ends at 02:00: D3 (01:04:04 to 02:04:04, two log files) is the newest digest of
+    // the range. D4, after the range, carries D3's signature: the walk starts there, so D3 verifies.
+    const args = ['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile];
+    const anchored = runCli(args);
+    expect(anchored.stderr).toBe('');
+    expect(anchored.stdout.endsWith('\n\n4/4 digest files valid\n6/6 log files valid\n')).toBe(true);
+    expect(anchored.status).toBe(0);
+    // Without the digests after it, D3 is the newest: nothing but S3 holds its signature.
+    for (const i of [4, 5]) rmSync(join(a.dir, D(a, i)), { force: true });
     const r = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile, '--output', 'json']);
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout) as { valid: boolean; totals: Record<string, number>; locations: { digests: { key: string; status: string; logFiles: { status: string }[] }[] }[] };
     const d3 = doc.locations[0]?.digests.find((d) => d.key === D(a, 3));
     expect(d3?.status).toBe('unverifiable');
     expect(d3?.logFiles.map((l) => l.status)).toEqual(['unverifiable', 'unverifiable']);
     expect(doc.totals).toMatchObject({ validDigests: 3, unverifiableDigests: 1, invalidDigests: 0, validLogs: 4, unverifiableLogs: 2, invalidLogs: 0 });
     const text = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile]);
-    expect(text.status).toBe(0);
-    expect(text.stderr.split('\n').filter((l) => l.endsWith("\tWARNING: hash matches, but the digest that lists it is unverifiable"))).toHaveLength(2);
-    expect(text.stdout.endsWith('\n\n3/4 digest files valid, 1/4 digest files signature unverifiable\n4/6 log files valid, 2/6 log files unverifiable\n')).toBe(true);
+    expect(text.status).toBe(1);
+    expect(text.stderr.split('\n').filter((l) => l.endsWith("\tINVALID: hash matches, but the digest that lists it is unverifiable"))).toHaveLength(2);
+    expect(text.stdout.endsWith(`\n\n3/4 digest files valid, 1/4 digest files signature unverifiable\n4/6 log files valid, 2/6 log files unverifiable\n${UNVERIFIABLE_HINT}\n`)).toBe(true);
+    const accepted = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--public-keys', a.keysFile, '--allow-unverifiable']);
+    expect(accepted.status).toBe(0);
+    expect(accepted.stderr.split('\n').filter((l) => l.endsWith("\tWARNING: hash matches, but the digest that lists it is unverifiable"))).toHaveLength(2);
   });
 
   it('a real gap (null previous link) without sidecars: the chain head before the gap cannot be verified; the digests it links to still are', () => {
     const a = buildArchive({ label: 'gap-no-sidecars', skipHours: [3] });
     made.push(a.dir);
     removeSidecars(a);
+    // Logging was off in the gap hour: no log files then.
+    for (const i of [4, 5]) rmSync(join(a.dir, a.logs[i] as string));
     // a.d: D0, D1, D2, then the new chain D4, D5.
     const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
     expect(r.stderr).toBe(errorLines(
       `Digest file\t${url(D(a, 4))}\t${UNVERIFIABLE}`,
       'No log files were delivered by CloudTrail between 2026-11-20T01:04:04Z and 2026-11-20T02:04:04Z',
       `Digest file\t${url(D(a, 2))}\t${CANNOT_VERIFY}`,
+      ...[2, 3].map((i) => `Log file\t${url(a.logs[i] as string)}\tINVALID: listed only by an INVALID digest`),
     ));
-    expectSummary(r.stdout, ['3/5 digest files valid, 1/5 digest files INVALID, 1/5 digest files signature unverifiable', `${a.digests[1]?.logFiles}/${a.digests[1]?.logFiles} log files valid`]);
+    expectSummary(r.stdout, ['3/5 digest files valid, 1/5 digest files INVALID, 1/5 digest files signature unverifiable', `${a.digests[1]?.logFiles}/${a.digests[1]?.logFiles} log files valid`, `${a.digests[2]?.logFiles} log files INVALID: listed only by an INVALID digest`, UNVERIFIABLE_HINT]);
     expect(r.status).toBe(1);
   });
 
@@ -250,15 +274,11 @@ describe('validate-digest: what a forger or a broken archive must not get past',
     expect(r.status).toBe(0);
   });
 
-  it('deleting only the newest digest of a range that ended long ago is tolerated within an hour and a grace', () => {
+  it('deleting only the newest digest of a range is INVALID once it was due, however old the range', () => {
     const a = copy('newest-deleted');
     rmSync(join(a.dir, D(a, 5)));
     const r = runCli(['validate-digest', a.dir, ...RANGE, '--public-keys', a.keysFile]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    // The same archive, asked about a range that ends at 05:00: D5 (03:04:04 to 04:04:04) is due.
-    const later = runCli(['validate-digest', a.dir, '--trail-arn', TRAIL_ARN, '--start-time', START, '--end-time', '2026-11-20T05:00:00Z', '--public-keys', a.keysFile]);
-    expect(later.stderr).toBe(errorLines(`Digest file\t2 digest files after ${url(D(a, 4))}\tINVALID: not found`));
-    expect(later.status).toBe(1);
+    expect(r.stderr).toBe(errorLines(`Digest file\t1 digest file after ${url(D(a, 4))}\tINVALID: not found`));
+    expect(r.status).toBe(1);
   });
 });

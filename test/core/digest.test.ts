@@ -18,7 +18,7 @@ import { makeSigningKey, signString } from '../../fixtures/digest-signer.mjs';
 import { SHARED_DATA } from '../helpers/cli.js';
 import { TrailkitError } from '../../src/core/errors.js';
 import { createLimiter, LOCATION_PARALLELISM, validateLocation, validateLocations, type DigestLocation, type DigestStore, type ValidateOptions } from '../../src/core/digest-chain.js';
-import { publicKeySet } from '../../src/core/digest-public-keys.js';
+import { fileKeyProvider } from '../../src/core/digest-public-keys.js';
 import { LocalDigestStore } from '../../src/sources/digest-local-store.js';
 import { BUCKET, buildArchive, START } from '../helpers/digest-archive.js';
 
@@ -82,6 +82,9 @@ describe('single-member gzip', () => {
   it('decompresses one member and refuses a second one, trailing bytes, truncation and non-gzip', () => {
     expect(gunzipSingleMember(member)).toMatchObject({ ok: true });
     expect(gunzipSingleMember(Buffer.concat([member, member]))).toEqual({ ok: false, problem: 'data after the first gzip member' });
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(gunzipSingleMember(bomb, 16 * 1024 * 1024)).toEqual({ ok: false, problem: 'inflates past 16 MiB' });
     expect(gunzipSingleMember(Buffer.concat([member, Buffer.from([0])]))).toEqual({ ok: false, problem: 'data after the first gzip member' });
     expect(gunzipSingleMember(member.subarray(0, member.length - 3))).toMatchObject({ ok: false });
     expect(gunzipSingleMember(Buffer.from('{"Records":[]}'))).toEqual({ ok: false, problem: 'not gzip' });
@@ -95,11 +98,16 @@ describe('single-member gzip', () => {
     const gz = gzipSync(big);
     for (const size of [1, 7, 1000, 1 << 20]) {
       expect(await gzipSha256(chunks(gz, size))).toEqual({ ok: true, sha256: sha256Hex(big), size: big.length });
-      expect(await gzipSha256(chunks(Buffer.concat([gz, member]), size))).toEqual({ ok: false, problem: 'data after the first gzip member' });
+      expect(await gzipSha256(chunks(Buffer.concat([gz, member]), size))).toEqual({ ok: false, problem: 'data after the first gzip member', reason: 'trailing-data' });
     }
-    expect(await gzipSha256(chunks(Buffer.from('plain'), 2))).toEqual({ ok: false, problem: 'not gzip' });
-    expect(await gzipSha256(chunks(Buffer.alloc(0), 2))).toEqual({ ok: false, problem: 'empty file' });
-    expect((await gzipSha256(chunks(gz.subarray(0, 100), 10))).ok).toBe(false);
+    expect(await gzipSha256(chunks(Buffer.from('plain'), 2))).toEqual({ ok: false, problem: 'not gzip', reason: 'corrupt' });
+    expect(await gzipSha256(chunks(Buffer.alloc(0), 2))).toEqual({ ok: false, problem: 'empty file', reason: 'truncated' });
+    expect(await gzipSha256(chunks(gz.subarray(0, 100), 10))).toEqual({ ok: false, problem: 'truncated gzip data', reason: 'truncated' });
+    expect(await gzipSha256(chunks(gz.subarray(0, 5), 10))).toEqual({ ok: false, problem: 'truncated gzip header', reason: 'truncated' });
+    expect(await gzipSha256(chunks(gz.subarray(0, gz.length - 3), 10))).toEqual({ ok: false, problem: 'truncated gzip trailer', reason: 'truncated' });
+    const badCrc = Buffer.from(gz);
+    badCrc[badCrc.length - 8] = (badCrc[badCrc.length - 8] as number) ^ 0xff;
+    expect(await gzipSha256(chunks(badCrc, 1000))).toEqual({ ok: false, problem: 'gzip CRC-32 mismatch', reason: 'corrupt' });
   });
 });
 
@@ -176,7 +184,7 @@ describe('digest chain walk: bounded memory and errors', () => {
     trail: { name: 'main', homeRegion: 'us-east-1' },
     startMs: Date.parse(START),
     endMs: Date.parse(endIso),
-    publicKeys: publicKeySet(parsePublicKeysJson(keys, 'test keys')),
+    keys: fileKeyProvider([{ region: undefined, source: 'test keys', keys: parsePublicKeysJson(keys, 'test keys') }]),
     limit: createLimiter(16),
     nowMs: Date.parse('2026-11-23T00:00:00Z'),
   });
@@ -196,8 +204,9 @@ describe('digest chain walk: bounded memory and errors', () => {
       const store: DigestStore = {
         offline,
         bucket: offline ? undefined : BUCKET,
-        listDigestKeys: (l, from, to) => local.listDigestKeys(l, from, to),
-        listLogKeys: (l, from, to) => local.listLogKeys(l, from, to),
+        listDigestFolder: (l, from, to) => local.listDigestFolder(l, from, to),
+        findDigestAfter: (l, day, accept) => local.findDigestAfter(l, day, accept),
+        listEventFiles: (l, w) => local.listEventFiles(l, w),
         fetchDigest: async (b, k) => {
           requested.push(k);
           if (k === newest) await held;
@@ -211,7 +220,7 @@ describe('digest chain walk: bounded memory and errors', () => {
       expect(requested.length).toBeLessThanOrEqual(5);
       release();
       const report = await running;
-      expect(report.tally).toEqual({ validDigests: 30, invalidDigests: 0, unverifiableDigests: 0, validLogs: 6, invalidLogs: 0, unverifiableLogs: 0, unreferencedLogs: 0 });
+      expect(report.tally).toMatchObject({ validDigests: 30, invalidDigests: 0, unverifiableDigests: 0, validLogs: 6, invalidLogs: 0, unverifiableLogs: 0, unreferencedLogs: 0, misplacedFiles: 0, uncoveredLogs: 0 });
       // Each digest is read once (offline, the newest twice at most: once to learn the bucket).
       expect(new Set(requested).size).toBe(30);
       expect(requested.length).toBeLessThanOrEqual(31);
@@ -229,13 +238,14 @@ describe('digest chain walk: bounded memory and errors', () => {
     const store = (fail?: string): DigestStore => ({
       offline: false,
       bucket: BUCKET,
-      listDigestKeys: async (l) => {
+      listDigestFolder: async (l) => {
         started.push(l.region);
         await held;
         if (l.region === fail) throw new TrailkitError('aws', `s3:ListBucket on s3://${BUCKET}: SlowDown`);
         return [];
       },
-      listLogKeys: async () => [],
+      findDigestAfter: async () => undefined,
+      listEventFiles: async () => [],
       fetchDigest: async () => ({ found: false }),
       hashLog: async () => ({ kind: 'not-found' }),
     });
