@@ -26,6 +26,8 @@ export interface ValidateDigestInput {
   /** `--public-keys [REGION=]FILE`, in the order given; none: ListPublicKeys in each region. */
   readonly publicKeyFiles: readonly { region: string | undefined; path: string }[];
   readonly allowUnverifiable: boolean;
+  /** Warnings (Insights files, log files not yet covered) fail the run too. */
+  readonly strict: boolean;
   readonly concurrency: number;
   readonly verbose: boolean;
   readonly json: boolean;
@@ -72,6 +74,7 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
     regions,
     publicKeyFiles: (flags.publicKeys ?? []).map(parsePublicKeysArgument),
     allowUnverifiable: flags.allowUnverifiable === true,
+    strict: flags.strict === true,
     concurrency: flags.concurrency,
     verbose: flags.verbose === true,
     json: output === 'json',
@@ -205,7 +208,7 @@ export async function collectDigestReports(input: ValidateDigestInput, clients: 
   const reports = await validateLocations(store, locations, options);
   if (input.publicKeyFiles.length > 0) {
     const region = regionWithoutKeys(reports);
-    if (region !== undefined) throw missingRegionKeys(region, 'none of the keys given with --public-keys signed its digests');
+    if (region !== undefined) throw missingRegionKeys(region, 'none of the keys given with --public-keys verifies its digests (keys of another region, or outside their validity dates)');
   }
   return reports;
 }
@@ -226,5 +229,6 @@ async function validate(ctx: CliContext, input: ValidateDigestInput, clients: Aw
   }
   const totals = sumTallies(reports.map((r) => r.tally));
   ctx.debug(`validate-digest: ${locations.length} account-regions, ${totals.validDigests + totals.invalidDigests + totals.unverifiableDigests} digests, ${totals.validLogs + totals.invalidLogs} log files in ${Math.round(performance.now() - started)} ms`);
-  return isAllValid(totals, input.allowUnverifiable) ? EXIT_OK : EXIT_NEGATIVE;
+  const warned = totals.insightFiles + totals.uncoveredLogs > 0;
+  return isAllValid(totals, input.allowUnverifiable) && !(input.strict && warned) ? EXIT_OK : EXIT_NEGATIVE;
 }

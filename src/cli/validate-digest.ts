@@ -12,6 +12,7 @@ export interface ValidateDigestFlags {
   allRegions?: boolean;
   publicKeys?: string[];
   allowUnverifiable?: boolean;
+  strict?: boolean;
   concurrency: number;
   verbose?: boolean;
 }
@@ -42,8 +43,9 @@ Accounts: the trail's account, or --account-id A[,A...]; an organization's o-...
 Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
 does), one block per account-region; --verbose adds the valid lines and a fourth field with the
 precise reason of each INVALID line; --output json one document.
-Exit status: 0 all valid, 1 anything invalid, missing, unreferenced or unverifiable, 2 a usage,
-input or AWS error (also: no public key at all for a region).`;
+Exit status: 0 all valid (warnings included; --strict: no warnings either), 1 anything invalid,
+missing, unreferenced or unverifiable, 2 a usage, input or AWS error (also: no public key at all
+for a region).`;
 
 function collectOne(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -74,6 +76,7 @@ export function makeValidateDigestCommand(): Command {
     .addOption(new Option('--all-regions', 'validate every region found under the trail\'s prefix'))
     .addOption(new Option('--public-keys <[region=]file>', 'JSON printed by aws cloudtrail list-public-keys --region REGION, instead of calling ListPublicKeys (repeatable; a file without REGION= serves every region)').argParser(collectOne))
     .addOption(new Option('--allow-unverifiable', 'accept digests whose signature cannot be checked (offline, without their .meta.json): warnings instead of failures'))
+    .addOption(new Option('--strict', 'warnings fail the run too: Insights files (outside integrity validation) and log files not yet covered by a digest').conflicts('allowUnverifiable'))
     .addOption(new Option('--concurrency <n>', 'downloads and hashes at once').argParser(concurrency).default(16))
     .addOption(new Option('--verbose', 'also print the valid digest and log files'))
     .addHelpText('after', EXAMPLES)

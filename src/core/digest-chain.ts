@@ -165,6 +165,8 @@ export interface LogVerdict {
   readonly detail?: string;
   /** For `other-trail`: the trail whose digest lists it. */
   readonly trail?: string;
+  /** An object in a digest folder (its line says `Digest file`). */
+  readonly inDigestFolder?: boolean;
 }
 
 export interface DigestVerdict {
@@ -608,7 +610,8 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
   // The bucket the digests are in: known for S3; offline, what the digests themselves say.
   let bucket = store.bucket;
   if (bucket === undefined) {
-    const candidates = [...folder.chains.values()].flatMap((c) => [...c.regular, ...c.backfill]).concat(folder.after);
+    // The trail's own digests first; then any other digest there (they name the bucket they were written to).
+    const candidates = [...folder.misplaced.map((m) => m.key), ...[...folder.chains.values()].flatMap((c) => [...c.regular, ...c.backfill]).concat(folder.after)];
     for (const key of candidates.reverse()) {
       const f = await options.limit.run(() => store.fetchDigest('', key));
       if (!f.found || f.tooLarge !== undefined) continue;
@@ -728,7 +731,7 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
     const verdict = judge(file);
     if (verdict !== undefined) files.push(verdict);
   }
-  for (const m of folder.misplaced) files.push({ type: 'log', bucket: home, key: m.key, status: 'misplaced', verdict: DIGEST_MESSAGES.misplacedDigest, detail: m.problem });
+  for (const m of folder.misplaced) files.push({ type: 'log', bucket: home, key: m.key, status: 'misplaced', verdict: DIGEST_MESSAGES.misplacedDigest, detail: m.problem, inDigestFolder: true });
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
   // Other trails: their failures are INVALID lines of this run; their valid files are reported as theirs.

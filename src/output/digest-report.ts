@@ -75,7 +75,7 @@ export function renderDigestText(run: RunDescription, reports: readonly Location
       out.push({ stream: 'stdout', text: `${line}\n` });
     }
   };
-  const logLine = (log: LogVerdict, prefix = '') => status([`${prefix}Log file`, `s3://${log.bucket}/${log.key}`, log.verdict], log.status !== 'valid' && log.status !== 'other-trail', log.detail);
+  const logLine = (log: LogVerdict) => status([log.inDigestFolder === true ? 'Digest file' : 'Log file', `s3://${log.bucket}/${log.key}`, log.verdict], log.status !== 'valid' && log.status !== 'other-trail', log.detail);
   const several = reports.length > 1;
   for (const report of reports) {
     const where = several ? ` (account ${report.location.account}, region ${report.location.region})` : '';
