@@ -30,7 +30,7 @@ import {
 } from './digest.js';
 import { gunzipSingleMember } from './digest-gzip.js';
 import { choosePublicKey, verifyRsaSha256, type PublicKeyProvider } from './digest-public-keys.js';
-import { parseDigestFileName, type DigestFileName, type TrailFileKind } from './s3-layout.js';
+import { parseDigestFileName, parseLogFileName, type DigestFileName, type TrailFileKind } from './s3-layout.js';
 import { checkLogFilePlace, dayOfRegionPath, type FileWindow } from './trail-files.js';
 
 /** One account-region folder of a trail. */
@@ -585,6 +585,8 @@ interface ChainResult {
   readonly events: ChainEvent[];
   /** Log files listed by digests that verified (or the newest, unverifiable): key -> verdict slot. */
   readonly listed: Map<string, LogVerdict[]>;
+  /** Listed log files whose lines are not under a digest line (the anchor's): reported only when they fail. */
+  readonly silentLogs: ReadonlySet<string>;
   /** Log files listed only by digests that failed. */
   readonly listedByInvalid: Map<string, string>;
   /** Periods of the digests that verified. */
@@ -687,7 +689,7 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
   }
 
   // The files in scope: each valid through a digest line above, or judged here.
-  const listedByUs = new Set([...primary.listed.keys(), ...backfillChain.listed.keys()]);
+  const listedByUs = new Set([...primary.listed.keys(), ...backfillChain.listed.keys()].filter((k) => !primary.silentLogs.has(k)));
   const listedByInvalid = new Map([...primary.listedByInvalid, ...backfillChain.listedByInvalid]);
   const otherListed = new Map<string, { trail: string; verdicts: LogVerdict[] }>();
   for (const o of others) {
@@ -701,6 +703,7 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
   const judge = (file: ScopedFile): LogVerdict | undefined => {
     const base = { type: 'log' as const, bucket: home, key: file.key };
     if (listedByUs.has(file.key)) return undefined;
+    if (primary.silentLogs.has(file.key)) return primary.listed.get(file.key)?.find((v) => v.status !== 'valid');
     const other = otherListed.get(file.key);
     if (other !== undefined) {
       const bad = other.verdicts.find((v) => v.status !== 'valid');
@@ -727,9 +730,17 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
     }
     return { ...base, status: 'unreferenced', verdict: DIGEST_MESSAGES.unreferenced, detail: noDigests ? 'no digest file of the range lists it: there is none' : 'no valid digest file covers the minute it was delivered' };
   };
+  const judged = new Set<string>();
   for (const file of scope) {
+    judged.add(file.key);
     const verdict = judge(file);
     if (verdict !== undefined) files.push(verdict);
+  }
+  // The anchor's late log files that are not there (deleted): the listing could not show them.
+  for (const key of primary.silentLogs) {
+    if (judged.has(key)) continue;
+    const bad = primary.listed.get(key)?.find((v) => v.status !== 'valid');
+    if (bad !== undefined) files.push(bad);
   }
   for (const m of folder.misplaced) files.push({ type: 'log', bucket: home, key: m.key, status: 'misplaced', verdict: DIGEST_MESSAGES.misplacedDigest, detail: m.problem, inDigestFolder: true });
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -774,6 +785,8 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
     else if (f.status === 'uncovered') tally.uncoveredLogs++;
     else if (f.status === 'insight') tally.insightFiles++;
     else if (f.status === 'outside') tally.outsideRange++;
+    else if (f.status === 'unverifiable') tally.unverifiableLogs++;
+    else if (f.status !== 'valid') tally.invalidLogs++;
   }
   const foundStart = [primary.foundStartMs, backfillChain.foundStartMs].filter((x): x is number => x !== undefined);
   const foundEnd = [primary.foundEndMs, backfillChain.foundEndMs].filter((x): x is number => x !== undefined);
@@ -818,6 +831,7 @@ async function walkChain(listed: readonly string[], chain: ChainSpec, ctx: WalkC
 
   const events: ChainEvent[] = [];
   const listedLogs = new Map<string, LogVerdict[]>();
+  const silentLogs = new Set<string>();
   const listedByInvalid = new Map<string, string>();
   const covered: Interval[] = [];
   const tasks: Promise<void>[] = [];
@@ -827,6 +841,7 @@ async function walkChain(listed: readonly string[], chain: ChainSpec, ctx: WalkC
   const result = (): ChainResult => ({
     events,
     listed: listedLogs,
+    silentLogs,
     listedByInvalid,
     covered,
     foundStartMs,
@@ -902,7 +917,27 @@ async function walkChain(listed: readonly string[], chain: ChainSpec, ctx: WalkC
       anchor = { key, status, ...(evaluated?.verdict.detail === undefined ? {} : { detail: evaluated.verdict.detail }), followed: linked, restarts };
       if (evaluated?.verdict.status === 'valid' && digest !== undefined) covered.push({ startMs: digest.startMs, endMs: digest.endMs });
       if (linked && digest !== undefined) {
-        for (const log of digest.logFiles) if (log.s3Bucket === home || store.bucket === undefined) listedLogs.set(log.s3Object, []);
+        // Its log files delivered up to an hour after the range are read for the range (late
+        // deliveries): they are checked, and reported only when they fail.
+        const unverifiable = evaluated?.verdict.status === 'unverifiable';
+        for (const log of digest.logFiles) {
+          if (!(log.s3Bucket === home || store.bucket === undefined)) continue;
+          const delivered = parseLogFileName(lastSegment(log.s3Object))?.deliveredAt;
+          if (delivered !== undefined && delivered > options.endMs + HOUR_MS) continue;
+          const verdicts: LogVerdict[] = [];
+          listedLogs.set(log.s3Object, verdicts);
+          silentLogs.add(log.s3Object);
+          tasks.push(
+            queued(() => store.hashLog(log.s3Bucket, log.s3Object)).then(
+              (check) => {
+                verdicts.push(logVerdict(log.s3Bucket, log.s3Object, log.hashValue, check, unverifiable, options.allowUnverifiable === true));
+              },
+              (error: unknown) => {
+                control.failure ??= { error };
+              },
+            ),
+          );
+        }
         successor = { digest, bucket: currentBucket, key };
         newest = false;
         lastStart = digest.startMs;

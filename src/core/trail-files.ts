@@ -59,13 +59,20 @@ export function windowDays(window: FileWindow): Set<string> {
 }
 
 /**
+ * How long after the end of a window a log file is still read for it: events reach a log file
+ * within minutes of the call, and aws-cli validates the digests of an hour past the end of a range
+ * for the same reason ("log files that spilled over").
+ */
+export const LATE_DELIVERY_MS = 3_600_000;
+
+/**
  * Whether a file at `relative` (below a region folder, any depth) is read for `window`. The walk of
  * a bucket lists the region folder, the year and month folders on the way to the window's days
  * (those that can hold them), and those days in full; anything it meets that is not a well-formed
  * day folder is listed whole. So a file belongs when every well-formed date folder on its path is
  * on the way to one of the window's days, and, in a real day folder, that day is one of them and
- * a well-named log file there was not delivered before `since` (it holds no event at or after it).
- * With no window, every file belongs.
+ * a well-named log file there was delivered from `since` (it holds no event at or after it if it
+ * was delivered before) to an hour after `until`. With no window, every file belongs.
  */
 export function inWindow(relative: string, window: FileWindow | undefined, days: ReadonlySet<string> | undefined): boolean {
   if (window === undefined) return true;
@@ -82,7 +89,7 @@ export function inWindow(relative: string, window: FileWindow | undefined, days:
   if (day === undefined) return true;
   if (!wanted.has(day)) return false;
   const delivered = strictLogName(relative.slice(relative.lastIndexOf('/') + 1))?.deliveredAt;
-  return delivered === undefined || delivered + 60_000 > window.since;
+  return delivered === undefined || (delivered + 60_000 > window.since && delivered <= window.until + LATE_DELIVERY_MS);
 }
 
 export interface StrictLogName {

@@ -218,7 +218,7 @@ describe('trailkit grep on bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--pattern', '{ $.eventName = }'], /^trailkit: --pattern: .*column \d+/],
       [['--source-ip', '10.0.0.0/33'], /^trailkit: --source-ip '10\.0\.0\.0\/33'/],
-      [['--since', 'yesterday'], /^trailkit: --since .*yesterday/],
+      [['--since', 'last tuesday'], /^trailkit: --since .*last tuesday/],
       [['--until', '2026-02-30'], /^trailkit: --until .*2026-02-30/],
       [['--since', '2026-11-21', '--until', '2026-11-20'], /^trailkit: --since 2026-11-21 is after --until 2026-11-20/],
       [['--account', '12345'], /^trailkit: --account '12345' is not an AWS account id/],
