@@ -43,7 +43,7 @@ describeWithMoto('validate-digest text against aws cloudtrail validate-logs', ()
     for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function compare(a: SignedArchive, publicKeys: Parameters<typeof startProxy>[1]['publicKeys'], verbose: boolean) {
+  async function compare(a: SignedArchive, publicKeys: NonNullable<Parameters<typeof startProxy>[1]>['publicKeys'], verbose: boolean) {
     await moto.reset();
     await uploadArchive(s3, BUCKET, a.dir);
     const proxy = await startProxy(moto.endpoint, { publicKeys });
