@@ -132,10 +132,11 @@ try {
     const a = counts(aws.stdout);
     const t = counts(tk.stdout);
     const same = a.digests !== undefined && a.digests === t.digests && a.logs === t.logs && aws.status === 0 && tk.status === 0;
-    console.log(`  counts: aws-cli digests ${a.digests}, logs ${a.logs}; trailkit digests ${t.digests}, logs ${t.logs}: ${same ? 'same' : 'DIFFERENT'}`);
+    const identical = aws.stdout === tk.stdout && aws.stderr === tk.stderr;
+    console.log(`  counts: aws-cli digests ${a.digests}, logs ${a.logs}; trailkit digests ${t.digests}, logs ${t.logs}: ${same ? 'same' : 'DIFFERENT'}; text ${identical ? 'byte for byte the same' : 'DIFFERENT'}`);
     const speedup = aws.seconds / tk.seconds;
     console.log(`  trailkit is ${speedup.toFixed(1)}x faster than aws cloudtrail validate-logs${where} (target >= 4x: ${speedup >= 4 ? 'met' : 'MISSED'})`);
-    return { same, logs: t.logs };
+    return { same: same && identical, logs: t.logs };
   }
 
   console.log('S3 (moto_server, same bucket, same run):');

@@ -1,5 +1,7 @@
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startKeyProxy } from '../../bench/lib/digest-key-proxy.mjs';
@@ -19,6 +21,7 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
   let logs: string[];
   let digests: string[];
   let proxy: Awaited<ReturnType<typeof startKeyProxy>>;
+  let keysJson: ReturnType<ReturnType<typeof makeSigningKey>['publicKeysJson']>;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -46,7 +49,8 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
     await cloudTrail.send(new StartLoggingCommand({ Name: 'signed' }));
     cloudTrail.destroy();
     // moto has no ListPublicKeys: a loopback proxy in front of it answers with the test key.
-    proxy = await startKeyProxy(moto.endpoint, key.publicKeysJson(new Date(Date.now() - 48 * HOUR).toISOString(), new Date(Date.now() + 48 * HOUR).toISOString()));
+    keysJson = key.publicKeysJson(new Date(Date.now() - 48 * HOUR).toISOString(), new Date(Date.now() + 48 * HOUR).toISOString());
+    proxy = await startKeyProxy(moto.endpoint, keysJson);
   }, 120_000);
 
   afterAll(async () => {
@@ -66,6 +70,21 @@ describeWithMoto('trailkit verify integrity check against moto_server', () => {
     const check = await integrity();
     expect(check?.status).toBe('pass');
     expect(check?.message).toMatch(new RegExp(`^\\d+ digest and ${logs.length} log files valid in the last 8 hours$`));
+  });
+
+  it('takes the public keys from --public-keys [REGION=]FILE instead of ListPublicKeys', async () => {
+    const file = join(tempDir('verify-keys'), 'keys.json');
+    writeFileSync(file, JSON.stringify(keysJson));
+    // Straight to moto, which has no ListPublicKeys: the keys can only come from the file.
+    const run = startCli(['verify', '--trail-name', 'signed', '--only', 'integrity', '--integrity-hours', '8', '--output', 'json', '--public-keys', `us-east-1=${file}`], motoEnv(moto));
+    await run.exited;
+    const check = (JSON.parse(run.output.stdout) as { checks: { status: string; message: string }[] }).checks[0];
+    expect(check?.status).toBe('pass');
+    const wrongRegion = startCli(['verify', '--trail-name', 'signed', '--only', 'integrity', '--integrity-hours', '8', '--output', 'json', '--public-keys', `eu-west-1=${file}`], motoEnv(moto));
+    await wrongRegion.exited;
+    const failed = (JSON.parse(wrongRegion.output.stdout) as { checks: { status: string; message: string }[] }).checks[0];
+    expect(failed?.status).not.toBe('pass');
+    expect(failed?.message).toContain('no CloudTrail public keys for region us-east-1');
   });
 
   it('fails, naming the file, when a log file is changed after delivery', async () => {
