@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { BUCKET, buildArchive, copyArchive, END, errorLines, forgeDigest, RANGE, removeSidecars, START, TRAIL_ARN, url, walkFiles, type SignedArchive } from '../helpers/digest-archive.js';
 import { ALL_VALID, CASES, UNVERIFIABLE_HINT } from '../helpers/digest-cases.js';
 import { generateArchive } from '../../fixtures/generate.mjs';
-import { signArchive } from '../../fixtures/digest-signer.mjs';
+import { makeSigningKey, signArchive } from '../../fixtures/digest-signer.mjs';
 
 let base: SignedArchive;
 const made: string[] = [];
@@ -87,8 +87,16 @@ describe('trailkit validate-digest on a downloaded folder (offline)', () => {
     const dir = join(base.dir, '..', `${base.dir.split('/').pop()}-org`);
     made.push(dir);
     generateArchive({ out: dir, accounts: ['111111111111', '222222222222'], regions: ['us-east-1', 'eu-west-1'], start: START, hours: 2, filesPerHour: 2, eventsPerFile: 3, prefix: 'org/logs', orgId: 'o-abcdefghij', duplicates: 0, marker: false });
-    signArchive({ dir, bucket: BUCKET, trailName: 'org-trail', homeRegion: 'us-east-1', key: base.key, start: START, end: '2026-11-20T02:00:00Z', extraLocations: [{ prefix: 'org/logs', orgId: 'o-abcdefghij', account: '222222222222', region: 'ap-south-1' }] });
-    const args = ['validate-digest', dir, '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail', '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--prefix', 'org/logs', '--public-keys', base.keysFile];
+    // Each region signed with its own key, as CloudTrail does; one key file per region.
+    const keys = { 'us-east-1': base.key, 'eu-west-1': makeSigningKey(), 'ap-south-1': makeSigningKey() };
+    signArchive({ dir, bucket: BUCKET, trailName: 'org-trail', homeRegion: 'us-east-1', keys, start: START, end: '2026-11-20T02:00:00Z', extraLocations: [{ prefix: 'org/logs', orgId: 'o-abcdefghij', account: '222222222222', region: 'ap-south-1' }] });
+    const keyArgs = Object.entries(keys).flatMap(([region, key]) => {
+      const file = `${dir}-${region}-keys.json`;
+      made.push(file);
+      writeFileSync(file, JSON.stringify(key.publicKeysJson()));
+      return ['--public-keys', `${region}=${file}`];
+    });
+    const args = ['validate-digest', dir, '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail', '--start-time', START, '--end-time', '2026-11-20T02:00:00Z', '--prefix', 'org/logs', ...keyArgs];
     const r = runCli([...args, '--all-regions', '--account-id', '111111111111,222222222222']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
