@@ -605,6 +605,18 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
   const nowMs = options.nowMs ?? Date.now();
   // As aws-cli: digests named from the start to an hour after the end (log files delivered late).
   const listEnd = endMs + HOUR_MS;
+  // Three independent listings at once: the range's digest folders, the first digest after them
+  // (used when the listing holds none after the range), and the files the other commands read.
+  const isOurRegular = (name: string) => {
+    const n = parseDigestFileName(name);
+    return n !== undefined && !n.backfill && n.account === location.account && n.region === location.region && n.trailName === trail.name && n.homeRegion === trail.homeRegion;
+  };
+  const settle = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const laterDigest = listEnd < nowMs ? settle(store.findDigestAfter(location, displayTime(listEnd).slice(0, 10).replaceAll('-', '/'), isOurRegular)) : Promise.resolve(undefined);
+  const scopeListing = settle(store.listEventFiles(location, { since: startMs, until: endMs }));
   const listed = await store.listDigestFolder(location, startMs, listEnd);
   const folder = sortDigestFolder(listed, location, trail, startMs, listEnd);
   const sizes = new Map(listed.map((f) => [f.key, f.size]));
@@ -635,14 +647,7 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
   // The anchor: the trail's first regular digest after the range. Its previous link says whether
   // the chain went through the range (a deleted newest digest is then a link to nothing).
   const ours = folder.chains.get(trailId(trail)) as { trail: TrailIdentity; regular: string[]; backfill: string[] };
-  let anchorKey = folder.after[0];
-  if (anchorKey === undefined && listEnd < nowMs) {
-    const lastDay = displayTime(listEnd).slice(0, 10).replaceAll('-', '/');
-    anchorKey = await store.findDigestAfter(location, lastDay, (name) => {
-      const n = parseDigestFileName(name);
-      return n !== undefined && !n.backfill && n.account === location.account && n.region === location.region && n.trailName === trail.name && n.homeRegion === trail.homeRegion;
-    });
-  }
+  const anchorKey = folder.after[0] ?? (await laterDigest);
 
   const walkOptions = { store, location, options, control, home, nowMs, sizes };
   const primary = await walkChain(ours.regular, { trail, backfill: false, primary: true }, walkOptions, anchorKey);
@@ -654,7 +659,7 @@ async function validate(store: DigestStore, location: DigestLocation, options: V
     if (chain.backfill.length > 0) others.push({ trail: chain.trail, result: await walkChain(chain.backfill, { trail: chain.trail, backfill: true, primary: false }, walkOptions, undefined) });
   }
   // The files the other commands read for this range.
-  const scope = await store.listEventFiles(location, { since: startMs, until: endMs });
+  const scope = await scopeListing;
   await Promise.all([primary, backfillChain, ...others.map((o) => o.result)].flatMap((r) => r.tasks));
   if (control.failure !== undefined) throw control.failure.error;
 
