@@ -8,11 +8,11 @@
 // where overlapping requests pays off as it does against S3.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProxy } from './lib/digest-key-proxy.mjs';
+import { startMotoServer } from './lib/moto.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(root, 'bin', 'trailkit.js');
@@ -40,34 +40,6 @@ function walk(dir) {
     else out.push(full);
   }
   return out;
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  // Its request log goes nowhere: a pipe nobody drains would stall the server.
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { endpoint, child };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('moto_server did not start');
 }
 
 const env = {
@@ -122,7 +94,7 @@ if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status !== 0 || sp
   console.log('skipped: needs moto_server and the aws CLI (pip install "moto[server]" awscli)');
   process.exit(0);
 }
-const moto = await startMoto();
+const moto = await startMotoServer();
 const scratch = mkdtempSync(join(tmpdir(), 'trailkit-bench-dl-'));
 try {
   const { S3Client, CreateBucketCommand, PutObjectCommand } = await import(join(root, 'node_modules', '@aws-sdk', 'client-s3', 'dist-cjs', 'index.js'));
@@ -176,6 +148,6 @@ try {
   console.log(`  ratio (download+grep / grep --bucket): ${(viaDisk / direct).toFixed(2)}x (target >= 1.0x)`);
   process.exitCode = counts[0] === counts[1] ? 0 : 1;
 } finally {
-  moto.child.kill('SIGTERM');
+  moto.stop();
   rmSync(scratch, { recursive: true, force: true });
 }

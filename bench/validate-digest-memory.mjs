@@ -7,10 +7,9 @@
 //  - one digest of 15 MiB of JSON listing 60,000 log files (parsed, then failing its signature),
 //  - a listed log file that inflates to 2 GB (hashing streams).
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -18,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { generateArchive } from '../fixtures/generate.mjs';
 import { makeSigningKey, signArchive } from '../fixtures/digest-signer.mjs';
+import { startMotoServer } from './lib/moto.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const data = join(root, 'bench', '.data', 'digest-memory');
@@ -104,24 +104,9 @@ for (const c of cases) {
 }
 
 // The same hostile objects in a moto bucket.
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address();
-    s.close(() => resolve(p));
-  });
-});
-const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-const endpoint = `http://127.0.0.1:${port}`;
+const moto = await startMotoServer();
+const endpoint = moto.endpoint;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {
-      if (i > 300) throw new Error('moto_server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const env = { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
   const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const metadata = new Map(digests.map((d) => [d.key, d.metadata]));
@@ -147,6 +132,6 @@ try {
   }
   s3.destroy();
 } finally {
-  moto.kill('SIGTERM');
+  moto.stop();
 }
 process.exitCode = ok ? 0 : 1;

@@ -12,12 +12,12 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateArchive } from '../fixtures/generate.mjs';
 import { makeSigningKey, signArchive } from '../fixtures/digest-signer.mjs';
 import { startProxy } from './lib/digest-key-proxy.mjs';
+import { startMotoServer } from './lib/moto.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = join(root, 'bench', '.data', 'digest-archive');
@@ -59,16 +59,6 @@ const counts = (stdout) => ({
   logs: /(\d+\/\d+) log files valid/.exec(stdout)?.[1],
 });
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 // 1. The archive: 1 account-region, 6 hours x 60 log files, 400-600 records each (about the bench
 //    archive of bench/grep.mjs), signed digests.
 rmSync(dir, { recursive: true, force: true });
@@ -89,20 +79,11 @@ logFiles.sort();
 console.log(`archive: ${summary.logFiles} log files (${(summary.bytesUncompressed / 1e6).toFixed(1)} MB uncompressed), ${digests.length} digests`);
 
 // 2. moto_server with the bucket, and the ListPublicKeys proxy in front of it.
-const port = await freePort();
-const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-const motoEndpoint = `http://127.0.0.1:${port}`;
+const moto = await startMotoServer();
+const motoEndpoint = moto.endpoint;
 let proxy;
 let slowProxy;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${motoEndpoint}/moto-api/`)).ok) break;
-    } catch {
-      if (i > 300) throw new Error('moto_server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const s3 = new S3Client({ endpoint: motoEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   for (let i = 0; i < objects.length; i += 32) {
@@ -160,6 +141,6 @@ try {
 } finally {
   await proxy?.close();
   await slowProxy?.close();
-  moto.kill('SIGTERM');
+  moto.stop();
   if (existsSync(keysFile)) rmSync(keysFile);
 }

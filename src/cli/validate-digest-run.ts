@@ -59,7 +59,7 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
   for (const account of accounts) if (!/^\d{12}$/.test(account)) throw usageError(`--account-id: '${account}' is not a 12-digit account id`);
   if (flags.allRegions === true && regionFlag !== undefined) throw usageError('give --region or --all-regions, not both');
   const regions = flags.allRegions === true ? undefined : (regionFlag ?? trail.region).split(',').map((r) => r.trim()).filter((r) => r !== '');
-  for (const region of regions ?? []) if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--region: '${region}' is not a region name`);
+  for (const region of regions ?? []) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--region: '${region}' is not a region name`);
   const output = ctx.globals.output ?? 'text';
   if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output: '${output}' is not one of text, json`);
   if (flags.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(flags.bucket)) throw usageError(`--bucket: '${flags.bucket}' is not an S3 bucket name`);

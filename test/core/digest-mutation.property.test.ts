@@ -131,6 +131,18 @@ function apply(dir: string, m: Mutation, pick: (i: number) => string): boolean {
     mkdirSync(dirname(at(key)), { recursive: true });
     writeFileSync(at(key), bytes);
   };
+  /** One byte of the deflate data changed; a no-op when it still inflates to the same bytes. */
+  const flip = (key: string, bytes: Buffer, at: number): boolean => {
+    const copy = Buffer.from(bytes);
+    const i = 10 + (at % (copy.length - 19));
+    copy[i] = (copy[i] as number) ^ (1 + (at % 255));
+    put(key, copy);
+    try {
+      return !gunzipSync(copy).equals(gunzipSync(bytes));
+    } catch {
+      return true; // corrupt: a real change
+    }
+  };
   switch (m.kind) {
     case 'alter-log': {
       const key = logs[m.i % logs.length] as string;
@@ -138,17 +150,7 @@ function apply(dir: string, m: Mutation, pick: (i: number) => string): boolean {
       if (m.mode === 'rewrite') put(key, gzipSync(Buffer.from(gunzipSync(bytes).toString('utf8').replace('"Records":[', '"Records":[{"eventName":"Forged"},'))));
       else if (m.mode === 'truncate') put(key, bytes.subarray(0, m.at % bytes.length));
       else if (m.mode === 'append') put(key, Buffer.concat([bytes, Buffer.from([m.at % 256])]));
-      else {
-        const copy = Buffer.from(bytes);
-        const i = 10 + (m.at % (copy.length - 19));
-        copy[i] = (copy[i] as number) ^ (1 + (m.at % 255));
-        put(key, copy);
-        try {
-          if (gunzipSync(copy).equals(gunzipSync(bytes))) return false;
-        } catch {
-          // corrupt: a real change
-        }
-      }
+      else return flip(key, bytes, m.at);
       return true;
     }
     case 'alter-digest': {
@@ -156,17 +158,7 @@ function apply(dir: string, m: Mutation, pick: (i: number) => string): boolean {
       const bytes = readFileSync(at(key));
       if (m.mode === 'field') put(key, gzipSync(Buffer.from(gunzipSync(bytes).toString('utf8').replace(/"awsAccountId":"\d+"/, '"awsAccountId":"999999999999"'))));
       else if (m.mode === 'truncate') put(key, bytes.subarray(0, m.at % bytes.length));
-      else {
-        const copy = Buffer.from(bytes);
-        const i = 10 + (m.at % (copy.length - 19));
-        copy[i] = (copy[i] as number) ^ (1 + (m.at % 255));
-        put(key, copy);
-        try {
-          if (gunzipSync(copy).equals(gunzipSync(bytes))) return false;
-        } catch {
-          // corrupt: a real change
-        }
-      }
+      else return flip(key, bytes, m.at);
       return true;
     }
     case 'delete-log':
