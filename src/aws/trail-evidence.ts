@@ -3,9 +3,10 @@ import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwa
 import { DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, type ListAttachedRolePoliciesCommandOutput, type ListRolePoliciesCommandOutput } from '@aws-sdk/client-iam';
 import { GetBucketAclCommand, GetBucketLoggingCommand, GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand, type ListSubscriptionsByTopicCommandOutput } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { parseTrailArn } from '../core/s3-layout.js';
-import type { AlarmInfo, IntegrityInfo, MetricFilterInfo, Probe, RoleInfo, SelectorsInfo, TrailEvidence, TrailInfo, TrailStatusInfo } from '../core/verify-checks.js';
+import type { AlarmInfo, IntegrityInfo, MetricFilterInfo, Probe, RoleInfo, SelectorsInfo, SubscriptionInfo, TrailEvidence, TrailInfo, TrailStatusInfo } from '../core/verify-checks.js';
 import type { AwsClients } from './clients.js';
 import { awsErrorCode, isAccessDenied, isNotFound } from './errors.js';
 
@@ -163,7 +164,13 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
         do {
           const page = await cloudWatch.send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'] }));
           for (const a of (page.MetricAlarms ?? []) as MetricAlarm[]) {
-            out.push({ name: a.AlarmName ?? '', ...(a.MetricName === undefined ? {} : { metricName: a.MetricName }), ...(a.Namespace === undefined ? {} : { namespace: a.Namespace }), actions: a.AlarmActions ?? [] });
+            out.push({
+              name: a.AlarmName ?? '',
+              ...(a.MetricName === undefined ? {} : { metricName: a.MetricName }),
+              ...(a.Namespace === undefined ? {} : { namespace: a.Namespace }),
+              actions: a.AlarmActions ?? [],
+              ...(a.ActionsEnabled === undefined ? {} : { actionsEnabled: a.ActionsEnabled }),
+            });
           }
           token = page.NextToken;
         } while (token !== undefined);
@@ -178,6 +185,10 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     ? probe('s3:ListBucket, s3:GetObject and cloudtrail:ListPublicKeys', () => (options.integrity as NonNullable<GatherOptions['integrity']>)(t, options.now - options.integrityHours * 3_600_000, options.now))
     : undefined;
 
+  const filtersRead = metricFilters === undefined ? undefined : await metricFilters;
+  const alarmsRead = alarms === undefined ? undefined : await alarms;
+  const topicSubscriptions = filtersRead?.ok === true && alarmsRead?.ok === true ? await readSubscriptions(clients, filtersRead.value, alarmsRead.value) : undefined;
+
   const account = accountId.ok ? accountId.value : undefined;
   return {
     ...base,
@@ -191,11 +202,37 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     bucketAclPublicGrants: await bucketAclPublicGrants,
     bucketLogging: await bucketLogging,
     ...(logGroupExists === undefined ? {} : { logGroupExists: await logGroupExists }),
-    ...(metricFilters === undefined ? {} : { metricFilters: await metricFilters }),
-    ...(alarms === undefined ? {} : { alarms: await alarms }),
+    ...(filtersRead === undefined ? {} : { metricFilters: filtersRead }),
+    ...(alarmsRead === undefined ? {} : { alarms: alarmsRead }),
+    ...(topicSubscriptions === undefined ? {} : { topicSubscriptions }),
     ...(role === undefined ? {} : { role: await role }),
     ...(integrity === undefined ? {} : { integrity: await integrity }),
   };
+}
+
+/** The subscriptions of every SNS topic that an alarm on one of the log group's filter metrics notifies. */
+async function readSubscriptions(clients: AwsClients, filters: readonly MetricFilterInfo[], alarms: readonly AlarmInfo[]): Promise<Record<string, Probe<SubscriptionInfo[]>>> {
+  const metrics = new Set(filters.map((f) => `${f.metricNamespace ?? ''}\u0000${f.metricName ?? ''}`));
+  const topics = new Set<string>();
+  for (const a of alarms) {
+    if (!metrics.has(`${a.namespace ?? ''}\u0000${a.metricName ?? ''}`)) continue;
+    for (const action of a.actions) if (/^arn:[a-z-]+:sns:/.test(action)) topics.add(action);
+  }
+  const out: Record<string, Probe<SubscriptionInfo[]>> = {};
+  await Promise.all([...topics].map(async (topic) => {
+    out[topic] = await probe('sns:ListSubscriptionsByTopic', async () => {
+      const sns = await clients.sns(topic.split(':')[3]);
+      const subscriptions: SubscriptionInfo[] = [];
+      let token: string | undefined;
+      do {
+        const page: ListSubscriptionsByTopicCommandOutput = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: token }));
+        for (const s of page.Subscriptions ?? []) subscriptions.push({ arn: s.SubscriptionArn ?? '', ...(s.Protocol === undefined ? {} : { protocol: s.Protocol }) });
+        token = page.NextToken;
+      } while (token !== undefined);
+      return subscriptions;
+    });
+  }));
+  return out;
 }
 
 async function readRole(clients: AwsClients, roleArn: string): Promise<RoleInfo | undefined> {

@@ -1,4 +1,6 @@
+import { CIS_METRIC_FILTER_VARIANTS } from './cis-metric-filter-variants.js';
 import { CIS_PRESETS } from './cis-presets.js';
+import { formDifference, normalizePattern, sameNormalForm, type NormalForm } from './filter-pattern-equivalence.js';
 import {
   allowingStatements,
   conditionKeys,
@@ -116,6 +118,14 @@ export interface AlarmInfo {
   metricName?: string;
   namespace?: string;
   actions: string[];
+  /** ActionsEnabled: false means the alarm changes state but runs none of its actions. */
+  actionsEnabled?: boolean;
+}
+
+/** One subscription of an SNS topic; a pending one has `PendingConfirmation` for its ARN. */
+export interface SubscriptionInfo {
+  arn: string;
+  protocol?: string;
 }
 
 export interface IntegrityInfo {
@@ -145,6 +155,8 @@ export interface TrailEvidence {
   readonly role?: Probe<RoleInfo | undefined>;
   readonly metricFilters?: Probe<MetricFilterInfo[]>;
   readonly alarms?: Probe<AlarmInfo[]>;
+  /** The subscriptions of each SNS topic an alarm on a metric filter's metric notifies. */
+  readonly topicSubscriptions?: Readonly<Record<string, Probe<SubscriptionInfo[]>>>;
   readonly integrity?: Probe<IntegrityInfo | undefined>;
   readonly integrityHours: number;
 }
@@ -449,35 +461,156 @@ function integrityCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult 
   return result(id, 'pass', `${info.digestsValid} digest and ${info.logsValid} log files valid in the last ${hours} hours`, ev);
 }
 
-/** Filter patterns compared without white space, so formatting differences do not matter. */
-const squash = (pattern: string) => pattern.replace(/\s+/g, '');
+/** How one CIS monitoring control stands: the first thing missing, or pass. */
+export type CisControlStatus = 'pass' | 'no-filter' | 'no-alarm' | 'no-sns-action' | 'actions-disabled' | 'no-subscriber' | 'subscribers-unknown';
+
+export interface CisControlResult {
+  id: string;
+  status: CisControlStatus;
+  /** The metric filter that means the same as a published pattern, and which one. */
+  filter?: string;
+  variant?: string;
+  alarm?: string;
+  topic?: string;
+  /** What is missing, in words. */
+  detail: string;
+}
+
+const SNS_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
+const RANK: Record<CisControlStatus, number> = { 'no-filter': 0, 'no-alarm': 1, 'actions-disabled': 2, 'no-sns-action': 2, 'no-subscriber': 3, 'subscribers-unknown': 4, pass: 5 };
+
+interface ParsedFilter {
+  info: MetricFilterInfo;
+  form?: NormalForm;
+  error?: string;
+}
+
+let variantForms: Map<string, { source: string; form: NormalForm }[]> | undefined;
+
+function publishedForms(id: string): { source: string; form: NormalForm }[] {
+  variantForms ??= new Map(Object.entries(CIS_METRIC_FILTER_VARIANTS).map(([key, variants]) => [key, variants.flatMap((v) => {
+    const n = normalizePattern(v.pattern);
+    return n.ok ? [{ source: v.source, form: n.form }] : [];
+  })]));
+  return variantForms.get(id) ?? [];
+}
+
+/** A subscription that delivers: confirmed (it has an ARN, not `PendingConfirmation`). */
+const confirmed = (s: SubscriptionInfo) => s.arn.startsWith('arn:');
+
+/**
+ * One control: a metric filter whose pattern means a published pattern, an alarm on that filter's
+ * metric (name and namespace), an alarm action that is an SNS topic (with actions enabled), and
+ * a topic with at least one confirmed subscription, as the CIS audit steps ask.
+ */
+export function evaluateCisControl(
+  id: string,
+  filters: readonly ParsedFilter[],
+  alarms: readonly AlarmInfo[],
+  subscriptions: Readonly<Record<string, Probe<SubscriptionInfo[]>>>,
+): CisControlResult {
+  const published = publishedForms(id);
+  const candidates = filters.flatMap((f) => {
+    const match = f.form === undefined ? undefined : published.find((p) => sameNormalForm(p.form, f.form as NormalForm));
+    return match === undefined ? [] : [{ filter: f.info, variant: match.source }];
+  });
+  if (candidates.length === 0) return { id, status: 'no-filter', detail: nearestFilter(id, filters) };
+  let best: CisControlResult | undefined;
+  const consider = (r: CisControlResult) => {
+    if (best === undefined || RANK[r.status] > RANK[best.status]) best = r;
+  };
+  for (const { filter, variant } of candidates) {
+    const base = { id, filter: filter.name, variant };
+    const onMetric = alarms.filter((a) => a.metricName === filter.metricName && (filter.metricNamespace === undefined || a.namespace === filter.metricNamespace));
+    if (onMetric.length === 0) {
+      consider({ ...base, status: 'no-alarm', detail: `metric filter ${filter.name} has no alarm on its metric ${filter.metricNamespace ?? ''}/${filter.metricName ?? '?'}` });
+      continue;
+    }
+    for (const alarm of onMetric) {
+      const topics = alarm.actions.filter((a) => SNS_ARN.test(a));
+      const withAlarm = { ...base, alarm: alarm.name };
+      if (topics.length === 0) {
+        consider({ ...withAlarm, status: 'no-sns-action', detail: `alarm ${alarm.name} notifies no SNS topic${alarm.actions.length === 0 ? ' (it has no alarm action)' : ''}` });
+        continue;
+      }
+      if (alarm.actionsEnabled === false) {
+        consider({ ...withAlarm, status: 'actions-disabled', detail: `alarm ${alarm.name} has its actions disabled` });
+        continue;
+      }
+      for (const topic of topics) {
+        const probe = subscriptions[topic];
+        if (probe === undefined || !probe.ok) {
+          consider({ ...withAlarm, topic, status: 'subscribers-unknown', detail: `the subscriptions of ${topic} could not be read${probe !== undefined && !probe.ok && probe.denied !== undefined ? ` (needs ${probe.denied})` : ''}` });
+          continue;
+        }
+        const live = probe.value.filter(confirmed);
+        if (live.length === 0) {
+          const pending = probe.value.length - live.length;
+          consider({ ...withAlarm, topic, status: 'no-subscriber', detail: `SNS topic ${topic} has no confirmed subscription${pending > 0 ? ` (${pending} pending confirmation)` : ''}` });
+          continue;
+        }
+        consider({ ...withAlarm, topic, status: 'pass', detail: `metric filter ${filter.name} (${variant}), alarm ${alarm.name}, SNS topic ${topic} with ${live.length} subscription(s)` });
+      }
+    }
+  }
+  return best as CisControlResult;
+}
+
+/** For a control without a filter: the filter that comes closest to a published pattern, and how it differs. */
+function nearestFilter(id: string, filters: readonly ParsedFilter[]): string {
+  let best: { filter: string; missing: readonly string[]; extra: readonly string[]; shared: number } | undefined;
+  for (const f of filters) {
+    if (f.form === undefined) continue;
+    for (const p of publishedForms(id)) {
+      const d = formDifference(p.form, f.form);
+      if (d === undefined || d.shared === 0) continue;
+      if (best === undefined || d.shared - d.missing.length - d.extra.length > best.shared - best.missing.length - best.extra.length) best = { filter: f.info.name, ...d };
+    }
+  }
+  if (best === undefined) return 'no metric filter on the log group means one of the published patterns';
+  const list = (items: readonly string[]) => `${items.slice(0, 3).join('; ')}${items.length > 3 ? `; and ${items.length - 3} more` : ''}`;
+  const parts = [best.missing.length > 0 ? `lacks ${list(best.missing)}` : undefined, best.extra.length > 0 ? `adds ${list(best.extra)}` : undefined].filter(Boolean);
+  return `no metric filter means a published pattern; closest is ${best.filter}, which ${parts.join(' and ')}`;
+}
+
+const CIS_MISSING: Record<Exclude<CisControlStatus, 'pass' | 'subscribers-unknown'>, string> = {
+  'no-filter': 'no metric filter for',
+  'no-alarm': 'no alarm on the metric for',
+  'no-sns-action': 'an alarm that notifies no SNS topic for',
+  'actions-disabled': 'alarm actions disabled for',
+  'no-subscriber': 'an SNS topic without a confirmed subscription for',
+};
 
 function cisMetricFiltersCheck(evidence: TrailEvidence, trail: TrailInfo): CheckResult {
   const id: CheckId = 'cis-metric-filters';
+  const fix = `trailkit setup --trail-name ${trail.name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --cis-alarms --alarm-email ADDRESS (or --alarm-topic SNS_TOPIC_ARN)`;
   if (trail.cloudWatchLogsLogGroupArn === undefined || trail.cloudWatchLogsLogGroupArn === '') {
-    return result(id, 'fail', 'no CloudWatch Logs log group, so no CIS 4.x metric filters', {}, `trailkit setup --trail-name ${trail.name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --cis-alarms`);
+    return result(id, 'fail', 'no CloudWatch Logs log group, so no CIS 4.x metric filters', {}, fix);
   }
   const filtersSkip = skipped(id, evidence.metricFilters, 'the metric filters');
   if (filtersSkip !== undefined) return filtersSkip;
   const alarmsSkip = skipped(id, evidence.alarms, 'the CloudWatch alarms');
   if (alarmsSkip !== undefined) return alarmsSkip;
-  const filters = (evidence.metricFilters as { value: MetricFilterInfo[] }).value;
+  const filters = (evidence.metricFilters as { value: MetricFilterInfo[] }).value.map((info): ParsedFilter => {
+    const n = normalizePattern(info.pattern);
+    return n.ok ? { info, form: n.form } : { info, error: n.error };
+  });
   const alarms = (evidence.alarms as { value: AlarmInfo[] }).value;
-  const missingFilter: string[] = [];
-  const missingAlarm: string[] = [];
-  for (const preset of CIS_PRESETS) {
-    const filter = filters.find((f) => squash(f.pattern) === squash(preset.pattern));
-    if (filter === undefined) {
-      missingFilter.push(preset.id);
-      continue;
-    }
-    const alarm = alarms.find((a) => a.metricName === filter.metricName && (filter.metricNamespace === undefined || a.namespace === filter.metricNamespace));
-    if (alarm === undefined) missingAlarm.push(preset.id);
+  const controls = CIS_PRESETS.map((p) => evaluateCisControl(p.id, filters, alarms, evidence.topicSubscriptions ?? {}));
+  const unparsed = filters.filter((f) => f.error !== undefined).map((f) => ({ filter: f.info.name, error: f.error }));
+  const ev = { controls, filters: filters.length, alarms: alarms.length, ...(unparsed.length === 0 ? {} : { unparsedFilters: unparsed }) };
+  if (controls.every((c) => c.status === 'pass')) return result(id, 'pass', `all ${controls.length} CIS 4.x controls have a metric filter, an alarm and a subscribed SNS topic`, ev);
+  const parts: string[] = [];
+  for (const [status, words] of Object.entries(CIS_MISSING)) {
+    const ids = controls.filter((c) => c.status === status).map((c) => c.id);
+    if (ids.length > 0) parts.push(`${words} ${ids.join(', ')}`);
   }
-  const ev = { missingFilter, missingAlarm, filters: filters.length, alarms: alarms.length };
-  const fix = `trailkit setup --trail-name ${trail.name} --bucket ${trail.s3BucketName ?? 'BUCKET'} --cis-alarms --alarm-topic SNS_TOPIC_ARN`;
-  if (missingFilter.length === 0 && missingAlarm.length === 0) return result(id, 'pass', `all ${CIS_PRESETS.length} CIS 4.x metric filters exist with alarms`, ev);
-  const parts = [missingFilter.length > 0 ? `no metric filter for ${missingFilter.join(', ')}` : undefined, missingAlarm.length > 0 ? `no alarm for ${missingAlarm.join(', ')}` : undefined].filter(Boolean);
+  const unknown = controls.filter((c) => c.status === 'subscribers-unknown');
+  if (parts.length === 0) {
+    const denied = [...new Set(unknown.map((c) => c.topic).filter((t): t is string => t !== undefined))];
+    return result(id, 'skip', `the filters and alarms are there, but the subscriptions of ${denied.join(', ')} could not be read: needs sns:ListSubscriptionsByTopic`, ev);
+  }
+  if (unknown.length > 0) parts.push(`subscriptions unreadable for ${unknown.map((c) => c.id).join(', ')}`);
   return result(id, 'warn', parts.join('; '), ev, fix);
 }
 

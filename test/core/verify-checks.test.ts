@@ -31,6 +31,8 @@ const rolePolicy = JSON.stringify({
 });
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const NOW = Date.parse('2026-11-20T12:00:00Z');
+const TOPIC = 'arn:aws:sns:us-east-1:111111111111:alerts';
+const alarmsWith = (change: Record<string, unknown>) => ok(CIS_PRESETS.map((p) => ({ name: `${p.metricName}-alarm`, metricName: p.metricName, namespace: 'CISBenchmark', actions: [TOPIC], actionsEnabled: true, ...change })));
 
 function good(): TrailEvidence {
   return {
@@ -46,7 +48,8 @@ function good(): TrailEvidence {
     logGroupExists: ok(true),
     role: ok({ arn: trail.cloudWatchLogsRoleArn as string, trustPolicy: trust, policies: [rolePolicy] }),
     metricFilters: ok(CIS_PRESETS.map((p) => ({ name: p.name, pattern: p.pattern, metricName: p.metricName, metricNamespace: 'CISBenchmark' }))),
-    alarms: ok(CIS_PRESETS.map((p) => ({ name: `${p.metricName}-alarm`, metricName: p.metricName, namespace: 'CISBenchmark', actions: ['arn:aws:sns:us-east-1:111111111111:alerts'] }))),
+    alarms: ok(CIS_PRESETS.map((p) => ({ name: `${p.metricName}-alarm`, metricName: p.metricName, namespace: 'CISBenchmark', actions: [TOPIC], actionsEnabled: true }))),
+    topicSubscriptions: { [TOPIC]: ok([{ arn: `${TOPIC}:5f1c2a`, protocol: 'email' }]) },
     integrity: ok({ digestsValid: 24, digestsInvalid: 0, logsValid: 200, logsInvalid: 0, unreferenced: 0, problems: [] }),
   };
 }
@@ -102,7 +105,16 @@ describe('evaluateChecks', () => {
     ['tampered logs', (e) => ({ ...e, integrity: ok({ digestsValid: 23, digestsInvalid: 1, logsValid: 199, logsInvalid: 1, unreferenced: 0, problems: ['Log file\ts3://b/k\tINVALID: hash value doesn\'t match'] }) }), 'integrity', 'fail', /1 digest and 1 log files invalid/],
     ['no digests yet', (e) => ({ ...e, integrity: ok(undefined) }), 'integrity', 'warn', /no digest files/],
     ['CIS filter missing', (e) => ({ ...e, metricFilters: ok([]) }), 'cis-metric-filters', 'warn', /no metric filter for cis-4.1/],
-    ['CIS alarm missing', (e) => ({ ...e, alarms: ok([]) }), 'cis-metric-filters', 'warn', /no alarm for cis-4.1/],
+    ['CIS alarm missing', (e) => ({ ...e, alarms: ok([]) }), 'cis-metric-filters', 'warn', /no alarm on the metric for cis-4.1,/],
+    ['CIS alarms without any action notify nobody', (e) => ({ ...e, alarms: alarmsWith({ actions: [] }) }), 'cis-metric-filters', 'warn', /an alarm that notifies no SNS topic for cis-4.1,/],
+    ['CIS alarms whose only action is not SNS', (e) => ({ ...e, alarms: alarmsWith({ actions: ['arn:aws:automate:us-east-1:ec2:stop'] }) }), 'cis-metric-filters', 'warn', /notifies no SNS topic/],
+    ['CIS alarms with actions disabled', (e) => ({ ...e, alarms: alarmsWith({ actionsEnabled: false }) }), 'cis-metric-filters', 'warn', /alarm actions disabled for cis-4.1,/],
+    ['CIS topic without subscribers', (e) => ({ ...e, topicSubscriptions: { [TOPIC]: ok([]) } }), 'cis-metric-filters', 'warn', /SNS topic without a confirmed subscription for cis-4.1,/],
+    ['CIS topic whose only subscription is pending confirmation', (e) => ({ ...e, topicSubscriptions: { [TOPIC]: ok([{ arn: 'PendingConfirmation', protocol: 'email' }]) } }), 'cis-metric-filters', 'warn', /without a confirmed subscription/],
+    ['CIS alarm on another namespace', (e) => ({ ...e, alarms: alarmsWith({ namespace: 'Other' }) }), 'cis-metric-filters', 'warn', /no alarm on the metric/],
+    ['CIS filters in another quoting and spacing still count', (e) => ({ ...e, metricFilters: ok(CIS_PRESETS.map((p) => ({ name: p.name, pattern: p.pattern.replace(/"([A-Za-z0-9_.*]+)"/g, '$1').replace(/\s*(&&|\|\||!=|=|\(|\))\s*/g, '$1'), metricName: p.metricName, metricNamespace: 'CISBenchmark' }))) }), 'cis-metric-filters', 'pass', /all 15/],
+    ['CIS filter one event name short', (e) => ({ ...e, metricFilters: ok(CIS_PRESETS.map((p) => ({ name: p.name, pattern: p.id === 'cis-4.5' ? '{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) }' : p.pattern, metricName: p.metricName, metricNamespace: 'CISBenchmark' }))) }), 'cis-metric-filters', 'warn', /^no metric filter for cis-4.5$/],
+    ['permission to read subscriptions denied', (e) => ({ ...e, topicSubscriptions: { [TOPIC]: denied('sns:ListSubscriptionsByTopic') } }), 'cis-metric-filters', 'skip', /needs sns:ListSubscriptionsByTopic/],
     ['permission to read the bucket policy denied', (e) => ({ ...e, bucketPolicy: denied('s3:GetBucketPolicy') }), 'bucket-policy', 'skip', /needs s3:GetBucketPolicy/],
     ['permission to read the role denied', (e) => ({ ...e, role: denied('iam:GetRole') }), 'cloudwatch-logs', 'skip', /needs iam:GetRole/],
     ['permission to read alarms denied', (e) => ({ ...e, alarms: denied('cloudwatch:DescribeAlarms') }), 'cis-metric-filters', 'skip', /needs cloudwatch:DescribeAlarms/],

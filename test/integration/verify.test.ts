@@ -3,6 +3,7 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client, type BucketCannedACL } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CIS_PRESETS } from '../../src/core/cis-presets.js';
@@ -86,9 +87,12 @@ describeWithMoto('trailkit verify against moto_server', () => {
     const logs = new CloudWatchLogsClient(config);
     await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
     const cloudWatch = new CloudWatchClient(config);
+    const sns = new SNSClient(config);
+    const topic = (await sns.send(new CreateTopicCommand({ Name: 'security-alerts' }))).TopicArn as string;
+    await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'email', Endpoint: 'security@example.com' }));
     for (const preset of CIS_PRESETS) {
       await logs.send(new PutMetricFilterCommand({ logGroupName: GROUP, filterName: preset.name, filterPattern: preset.pattern, metricTransformations: [{ metricName: preset.metricName, metricNamespace: 'CISBenchmark', metricValue: '1' }] }));
-      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: `${preset.metricName}-alarm`, MetricName: preset.metricName, Namespace: 'CISBenchmark', Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: `${preset.metricName}-alarm`, MetricName: preset.metricName, Namespace: 'CISBenchmark', Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic] }));
     }
     const iam = new IAMClient(config);
     await iam.send(new CreateRoleCommand({ RoleName: ROLE, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
