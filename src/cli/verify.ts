@@ -19,8 +19,10 @@ Examples:
   $ trailkit verify --trail-name main --only integrity --integrity-hours 6 --output json
 
 Checks (stable ids): trail-exists, logging, multi-region, global-service-events, log-file-validation,
-kms-encryption, cloudwatch-logs, management-events, s3-data-events, bucket-policy,
-bucket-public-access, bucket-access-logging, delivery-health, integrity, cis-metric-filters.
+kms-encryption, cloudwatch-logs, cloudwatch-logs-delivery, log-group-encryption, log-group-retention,
+management-events, s3-data-events, insights, bucket-policy, bucket-public-access,
+bucket-access-logging, bucket-versioning, bucket-delete-protection, delivery-health, integrity,
+cis-metric-filters. The README's verify section says what each needs to pass.
 Each is pass, warn, fail or skip (a check that lacks permission to look says which IAM action it
 needed), with the evidence it saw and the command that fixes it.
 Exit status: 0 when nothing fails, 1 when a check fails (--strict: or warns), 2 when verify itself
