@@ -148,9 +148,12 @@ export async function applyOperation(gw: TrailSetupGateway, op: SetupOperation, 
       await gw.setTopicPolicy(op.topicArn, merge.text);
       return 'topic policy written';
     }
-    case 'createLogGroup':
-      await gw.createLogGroup(op.name, { tags: op.tags });
-      return `created log group ${op.name}`;
+    case 'createLogGroup': {
+      const key = op.kmsKeyRef === undefined ? undefined : await gw.kmsKey(op.kmsKeyRef);
+      if (op.kmsKeyRef !== undefined && key === undefined) throw new TrailkitError('kms', `KMS key ${op.kmsKeyRef} not found for log group ${op.name}`, { hint: 'run the same command again' });
+      await gw.createLogGroup(op.name, { tags: op.tags, ...(key === undefined ? {} : { kmsKeyId: key.arn }) });
+      return key === undefined ? `created log group ${op.name}` : `created log group ${op.name}, encrypted with ${key.arn}`;
+    }
     case 'putRetentionPolicy':
       await gw.putRetentionPolicy(op.name, op.days);
       return `retention ${op.days} days`;

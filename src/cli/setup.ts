@@ -32,7 +32,10 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--single-region', 'record this region only (default for a new trail: all regions)'))
     .addOption(new Option('--no-log-file-validation', 'no digest files (default for a new trail: on)'))
     .addOption(new Option('--kms-key <key>', 'encrypt with this KMS key (ARN or alias); its policy is merged'))
-    .addOption(new Option('--create-kms-key', 'create a key (alias/trailkit/TRAIL) with the CloudTrail key policy'))
+    .addOption(new Option('--create-kms-key', 'create a key (alias/trailkit/TRAIL) with the CloudTrail key policy (the default for a new trail)'))
+    .addOption(new Option('--sse-s3', 'a new trail without a KMS key: SSE-S3 encryption only'))
+    .addOption(new Option('--no-block-public-access', "leave an existing bucket's Block Public Access settings as they are"))
+    .addOption(new Option('--no-deny-insecure-transport', 'no bucket policy statement denying requests without TLS'))
     .addOption(new Option('--sns-topic <name>', 'notify this SNS topic of deliveries (created when absent)'))
     .addOption(new Option('--log-group <name>', 'CloudWatch Logs group (default aws-cloudtrail-logs-TRAIL)'))
     .addOption(new Option('--no-cloudwatch', 'do not set up CloudWatch Logs'))
@@ -47,7 +50,8 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--yes', 'apply without asking'))
     .addOption(new Option('--iam-retry-seconds <seconds>', 'how long to retry while a new role propagates').default('90'))
     .addOption(new Option('--cis-alarms', 'also create the CIS 4.1-4.15 metric filters on the log group and an alarm on each metric'))
-    .addOption(new Option('--alarm-topic <arn>', 'SNS topic ARN the CIS alarms notify'))
+    .addOption(new Option('--alarm-topic <arn>', 'SNS topic ARN the CIS alarms notify (default: a topic trailkit-cis-alarms-TRAIL that setup creates)'))
+    .addOption(new Option('--alarm-email <address>', 'subscribe this address to the alarm topic (it must confirm the email)'))
     .addHelpText('after', EXAMPLES)
     .action(async (_flags: Record<string, unknown>, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./setup-run.js')).runSetup(ctx, cmd));
