@@ -6,7 +6,7 @@
  * log group, StartLogging last.
  */
 import {
-  assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, mergeBucketPolicy, mergeBySid,
+  assumeRolePolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, mergeBucketPolicy, mergeBySid,
   mergeKmsKeyPolicy, mergeTrustPolicy, partitionOf, snsTopicPolicy, unionTrailStatements, type ChangeAction, type PolicyDocument,
   type PolicyStatement,
 } from './policies.js';
