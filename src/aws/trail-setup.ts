@@ -41,7 +41,8 @@ export async function readSetupState(gw: TrailSetupGateway, settings: SetupSetti
   if (names.kmsKeyRef !== undefined) {
     const ref = names.kmsKeyRef;
     tasks.push(gw.kmsKey(ref).then((key) => {
-      if (key === undefined && settings.createKmsKey !== true) {
+      // A key setup makes (--create-kms-key, or the SSE-KMS default of a new trail) may not exist yet.
+      if (key === undefined && names.kmsAlias === undefined) {
         throw new TrailkitError('kms', `KMS key ${ref} not found in ${env.region}`, { hint: 'give an existing key ARN or alias in the trail\'s region, or use --create-kms-key' });
       }
       if (key !== undefined) state.kmsKey = key;
