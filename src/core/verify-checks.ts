@@ -41,7 +41,8 @@ export const CHECK_IDS = [
   'cis-metric-filters',
 ] as const;
 
-export type CheckId = (typeof CHECK_IDS)[number];
+/** The trail checks, and `verify --account`'s (src/core/account-coverage.ts). */
+export type CheckId = (typeof CHECK_IDS)[number] | 'account-regions-covered';
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface CheckResult {
