@@ -14,10 +14,15 @@ It reads what exists, prints a plan (create / update / unchanged for the bucket,
 bucket policy, KMS key and policy, SNS topic and policy, log group, role, role policy, trail, event
 selectors, Insights, tags, logging), asks before applying on a terminal (--yes to skip; without a
 terminal --yes is required), then applies it step by step. Running it again changes nothing; after a
-failure it finishes the rest. Existing bucket, key, topic and role policies are merged by Sid: other
-statements are kept byte for byte. An existing trail's settings that were not asked for stay.
-Defaults for a new trail: all regions, log file validation on, CloudWatch Logs group
-aws-cloudtrail-logs-TRAIL with role CloudTrail_CloudWatchLogs_Role.
+failure it finishes the rest. An existing bucket policy is merged by meaning: statements setup did
+not write are never changed, whatever their Sid, and setup adds its own (shown in the plan) only
+for what nothing grants CloudTrail yet; key, topic and role policies are merged by Sid. An existing
+trail's settings that were not asked for stay. Defaults for a new trail, as the console's: all
+regions, log file validation on, SSE-KMS with a new key (--sse-s3 for SSE-S3 only), CloudWatch Logs
+group aws-cloudtrail-logs-TRAIL encrypted with that key, role CloudTrail_CloudWatchLogs_Role; Block
+Public Access on the bucket, also an existing one (--no-block-public-access).
+--cis-alarms: the CIS 4.1-4.15 metric filters and alarms, notifying --alarm-topic, or a topic setup
+creates (subscribe someone, or give --alarm-email).
 
 --config reads the same settings from JSON or YAML (keys: the long flag names, e.g. trail-name,
 bucket, s3-data-events, tags as a mapping); flags override the file.
