@@ -636,7 +636,7 @@ export function mergeBucketPolicy(existingText: string | undefined, input: Bucke
     if (sid === DENY_INSECURE_TRANSPORT_SID) {
       const denying = existing.findIndex((st) => insecureRequests.every((r) => statementDenies(st, r)));
       if (denying >= 0) {
-        notes.push(`${name(existing[denying] as PolicyStatement, denying)} already denies requests without TLS`);
+        if (existing[denying]?.Sid !== sid) notes.push(`${name(existing[denying] as PolicyStatement, denying)} already denies requests without TLS`);
         continue;
       }
       toWrite.push(want);
