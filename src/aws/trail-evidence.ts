@@ -1,11 +1,12 @@
-import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
+import { GetEventSelectorsCommand, GetInsightSelectorsCommand, GetTrailCommand, GetTrailStatusCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, type ListAttachedRolePoliciesCommandOutput, type ListRolePoliciesCommandOutput } from '@aws-sdk/client-iam';
-import { GetBucketAclCommand, GetBucketLoggingCommand, GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { GetBucketAclCommand, GetBucketLoggingCommand, GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand, type ListSubscriptionsByTopicCommandOutput } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { parseTrailArn } from '../core/s3-layout.js';
-import type { AlarmInfo, IntegrityInfo, MetricFilterInfo, Probe, RoleInfo, SelectorsInfo, TrailEvidence, TrailInfo, TrailStatusInfo } from '../core/verify-checks.js';
+import type { AlarmInfo, BucketVersioningInfo, IntegrityInfo, LogGroupInfo, MetricFilterInfo, ObjectLockInfo, Probe, RoleInfo, SelectorsInfo, SubscriptionInfo, TrailEvidence, TrailInfo, TrailStatusInfo } from '../core/verify-checks.js';
 import type { AwsClients } from './clients.js';
 import { awsErrorCode, isAccessDenied, isNotFound } from './errors.js';
 
@@ -71,6 +72,8 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     if (s.LatestDeliveryError) info.latestDeliveryError = s.LatestDeliveryError;
     if (s.LatestDigestDeliveryError) info.latestDigestDeliveryError = s.LatestDigestDeliveryError;
     if (s.LatestCloudWatchLogsDeliveryError) info.latestCloudWatchLogsDeliveryError = s.LatestCloudWatchLogsDeliveryError;
+    const cloudWatch = toMs(s.LatestCloudWatchLogsDeliveryTime);
+    if (cloudWatch !== undefined) info.latestCloudWatchLogsDeliveryTime = cloudWatch;
     const delivered = toMs(s.LatestDeliveryTime);
     if (delivered !== undefined) info.latestDeliveryTime = delivered;
     const started = toMs(s.StartLoggingTime);
@@ -82,8 +85,47 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     return { basic: (s.EventSelectors ?? []) as SelectorsInfo['basic'], advanced: (s.AdvancedEventSelectors ?? []) as SelectorsInfo['advanced'] };
   });
 
+  const insightTypes = probe<string[]>('cloudtrail:GetInsightSelectors', async () => {
+    try {
+      const out = await home.send(new GetInsightSelectorsCommand({ TrailName: t.arn }));
+      return [...new Set((out.InsightSelectors ?? []).map((i) => i.InsightType ?? '').filter((i) => i !== ''))];
+    } catch (error) {
+      if (awsErrorCode(error) === 'InsightNotEnabledException') return [];
+      throw error;
+    }
+  });
+
   const bucket = t.s3BucketName ?? '';
   const s3 = await clients.s3(t.homeRegion === '' ? undefined : t.homeRegion);
+  const bucketExists = probe<boolean>('s3:ListBucket', async () => {
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      return true;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || awsErrorCode(error) === 'NoSuchBucket' || awsErrorCode(error) === 'NotFound') return false;
+      throw error;
+    }
+  });
+  const bucketVersioning = probe<BucketVersioningInfo>('s3:GetBucketVersioning', async () => {
+    const v = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+    return { ...(v.Status === undefined ? {} : { status: v.Status }), ...(v.MFADelete === undefined ? {} : { mfaDelete: v.MFADelete }) };
+  });
+  const objectLock = probe<ObjectLockInfo | undefined>('s3:GetBucketObjectLockConfiguration', async () => {
+    try {
+      const c = (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))).ObjectLockConfiguration;
+      const rule = c?.Rule?.DefaultRetention;
+      return {
+        enabled: c?.ObjectLockEnabled === 'Enabled',
+        ...(rule?.Mode === undefined ? {} : { mode: rule.Mode }),
+        ...(rule?.Days === undefined ? {} : { days: rule.Days }),
+        ...(rule?.Years === undefined ? {} : { years: rule.Years }),
+      };
+    } catch (error) {
+      if (awsErrorCode(error) === 'ObjectLockConfigurationNotFoundError') return undefined;
+      throw error;
+    }
+  });
   const bucketPolicy = probe<string | undefined>('s3:GetBucketPolicy', async () => {
     try {
       return (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
@@ -124,19 +166,22 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
   const groupName = groupArn === undefined ? undefined : /:log-group:([^:]+)/.exec(groupArn)?.[1];
   const groupRegion = groupArn?.split(':')[3];
   let logGroupExists: Promise<Probe<boolean>> | undefined;
+  let logGroup: Promise<Probe<LogGroupInfo | undefined>> | undefined;
   let metricFilters: Promise<Probe<MetricFilterInfo[]>> | undefined;
   let alarms: Promise<Probe<AlarmInfo[]>> | undefined;
   if (groupName !== undefined) {
     const logs = await clients.logs(groupRegion);
-    logGroupExists = probe('logs:DescribeLogGroups', async () => {
+    logGroup = probe('logs:DescribeLogGroups', async () => {
       let token: string | undefined;
       do {
         const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: groupName, nextToken: token }));
-        if ((page.logGroups ?? []).some((g) => g.logGroupName === groupName)) return true;
+        const hit = (page.logGroups ?? []).find((g) => g.logGroupName === groupName);
+        if (hit !== undefined) return { ...(hit.kmsKeyId === undefined ? {} : { kmsKeyId: hit.kmsKeyId }), ...(hit.retentionInDays === undefined ? {} : { retentionInDays: hit.retentionInDays }) };
         token = page.nextToken;
       } while (token !== undefined);
-      return false;
+      return undefined;
     });
+    logGroupExists = logGroup.then((p): Probe<boolean> => (p.ok ? { ok: true, value: p.value !== undefined } : p));
     metricFilters = probe('logs:DescribeMetricFilters', async () => {
       const out: MetricFilterInfo[] = [];
       let token: string | undefined;
@@ -163,7 +208,13 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
         do {
           const page = await cloudWatch.send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'] }));
           for (const a of (page.MetricAlarms ?? []) as MetricAlarm[]) {
-            out.push({ name: a.AlarmName ?? '', ...(a.MetricName === undefined ? {} : { metricName: a.MetricName }), ...(a.Namespace === undefined ? {} : { namespace: a.Namespace }), actions: a.AlarmActions ?? [] });
+            out.push({
+              name: a.AlarmName ?? '',
+              ...(a.MetricName === undefined ? {} : { metricName: a.MetricName }),
+              ...(a.Namespace === undefined ? {} : { namespace: a.Namespace }),
+              actions: a.AlarmActions ?? [],
+              ...(a.ActionsEnabled === undefined ? {} : { actionsEnabled: a.ActionsEnabled }),
+            });
           }
           token = page.NextToken;
         } while (token !== undefined);
@@ -178,6 +229,10 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     ? probe('s3:ListBucket, s3:GetObject and cloudtrail:ListPublicKeys', () => (options.integrity as NonNullable<GatherOptions['integrity']>)(t, options.now - options.integrityHours * 3_600_000, options.now))
     : undefined;
 
+  const filtersRead = metricFilters === undefined ? undefined : await metricFilters;
+  const alarmsRead = alarms === undefined ? undefined : await alarms;
+  const topicSubscriptions = filtersRead?.ok === true && alarmsRead?.ok === true ? await readSubscriptions(clients, filtersRead.value, alarmsRead.value) : undefined;
+
   const account = accountId.ok ? accountId.value : undefined;
   return {
     ...base,
@@ -185,17 +240,48 @@ export async function gatherTrailEvidence(clients: AwsClients, options: GatherOp
     trail,
     status: await status,
     selectors: await selectors,
+    insightTypes: await insightTypes,
+    bucketExists: await bucketExists,
     bucketPolicy: await bucketPolicy,
+    bucketVersioning: await bucketVersioning,
+    objectLock: await objectLock,
     publicAccessBlock: await publicAccessBlock,
     bucketPolicyIsPublic: await bucketPolicyIsPublic,
     bucketAclPublicGrants: await bucketAclPublicGrants,
     bucketLogging: await bucketLogging,
     ...(logGroupExists === undefined ? {} : { logGroupExists: await logGroupExists }),
-    ...(metricFilters === undefined ? {} : { metricFilters: await metricFilters }),
-    ...(alarms === undefined ? {} : { alarms: await alarms }),
+    ...(logGroup === undefined ? {} : { logGroup: await logGroup }),
+    ...(filtersRead === undefined ? {} : { metricFilters: filtersRead }),
+    ...(alarmsRead === undefined ? {} : { alarms: alarmsRead }),
+    ...(topicSubscriptions === undefined ? {} : { topicSubscriptions }),
     ...(role === undefined ? {} : { role: await role }),
     ...(integrity === undefined ? {} : { integrity: await integrity }),
   };
+}
+
+/** The subscriptions of every SNS topic that an alarm on one of the log group's filter metrics notifies. */
+async function readSubscriptions(clients: AwsClients, filters: readonly MetricFilterInfo[], alarms: readonly AlarmInfo[]): Promise<Record<string, Probe<SubscriptionInfo[]>>> {
+  const metrics = new Set(filters.map((f) => `${f.metricNamespace ?? ''}\u0000${f.metricName ?? ''}`));
+  const topics = new Set<string>();
+  for (const a of alarms) {
+    if (!metrics.has(`${a.namespace ?? ''}\u0000${a.metricName ?? ''}`)) continue;
+    for (const action of a.actions) if (/^arn:[a-z-]+:sns:/.test(action)) topics.add(action);
+  }
+  const out: Record<string, Probe<SubscriptionInfo[]>> = {};
+  await Promise.all([...topics].map(async (topic) => {
+    out[topic] = await probe('sns:ListSubscriptionsByTopic', async () => {
+      const sns = await clients.sns(topic.split(':')[3]);
+      const subscriptions: SubscriptionInfo[] = [];
+      let token: string | undefined;
+      do {
+        const page: ListSubscriptionsByTopicCommandOutput = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: token }));
+        for (const s of page.Subscriptions ?? []) subscriptions.push({ arn: s.SubscriptionArn ?? '', ...(s.Protocol === undefined ? {} : { protocol: s.Protocol }) });
+        token = page.NextToken;
+      } while (token !== undefined);
+      return subscriptions;
+    });
+  }));
+  return out;
 }
 
 async function readRole(clients: AwsClients, roleArn: string): Promise<RoleInfo | undefined> {

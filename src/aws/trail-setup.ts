@@ -41,7 +41,8 @@ export async function readSetupState(gw: TrailSetupGateway, settings: SetupSetti
   if (names.kmsKeyRef !== undefined) {
     const ref = names.kmsKeyRef;
     tasks.push(gw.kmsKey(ref).then((key) => {
-      if (key === undefined && settings.createKmsKey !== true) {
+      // A key setup makes (--create-kms-key, or the SSE-KMS default of a new trail) may not exist yet.
+      if (key === undefined && names.kmsAlias === undefined) {
         throw new TrailkitError('kms', `KMS key ${ref} not found in ${env.region}`, { hint: 'give an existing key ARN or alias in the trail\'s region, or use --create-kms-key' });
       }
       if (key !== undefined) state.kmsKey = key;
@@ -148,9 +149,12 @@ export async function applyOperation(gw: TrailSetupGateway, op: SetupOperation, 
       await gw.setTopicPolicy(op.topicArn, merge.text);
       return 'topic policy written';
     }
-    case 'createLogGroup':
-      await gw.createLogGroup(op.name, { tags: op.tags });
-      return `created log group ${op.name}`;
+    case 'createLogGroup': {
+      const key = op.kmsKeyRef === undefined ? undefined : await gw.kmsKey(op.kmsKeyRef);
+      if (op.kmsKeyRef !== undefined && key === undefined) throw new TrailkitError('kms', `KMS key ${op.kmsKeyRef} not found for log group ${op.name}`, { hint: 'run the same command again' });
+      await gw.createLogGroup(op.name, { tags: op.tags, ...(key === undefined ? {} : { kmsKeyId: key.arn }) });
+      return key === undefined ? `created log group ${op.name}` : `created log group ${op.name}, encrypted with ${key.arn}`;
+    }
     case 'putRetentionPolicy':
       await gw.putRetentionPolicy(op.name, op.days);
       return `retention ${op.days} days`;

@@ -7,7 +7,7 @@ import { applyCisAlarmStep, planCisAlarmSteps } from '../aws/cis-alarms.js';
 import type { AwsClients } from '../aws/clients.js';
 import { awsErrorCode, mapAwsError } from '../aws/errors.js';
 import { applyOperation, readSetupState } from '../aws/trail-setup.js';
-import type { CisStep } from '../core/cis-alarms.js';
+import { cisTopicNameFor, type CisStep } from '../core/cis-alarms.js';
 import { EXIT_OK, TrailkitError, errorMessage, usageError } from '../core/errors.js';
 import { partitionOf } from '../core/policies.js';
 import { normalizeConfig, resolveSetupSettings, type SetupInput } from '../core/setup-config.js';
@@ -27,12 +27,13 @@ interface SetupFlags extends Omit<SetupInput, SelectorKey | 'tags'>, Omit<PutEve
   iamRetrySeconds?: string;
   cisAlarms?: boolean;
   alarmTopic?: string;
+  alarmEmail?: string;
 }
 
 type SelectorKey = Exclude<keyof PutEventSelectorsFlags, 'trailName'>;
 
 const SETTING_FLAGS = [
-  'trailName', 'bucket', 'prefix', 'singleRegion', 'logFileValidation', 'kmsKey', 'createKmsKey', 'snsTopic', 'logGroup', 'cloudwatch',
+  'trailName', 'bucket', 'prefix', 'singleRegion', 'logFileValidation', 'kmsKey', 'createKmsKey', 'sseS3', 'blockPublicAccess', 'denyInsecureTransport', 'snsTopic', 'logGroup', 'cloudwatch',
   'roleName', 'retentionInDays', 'organization', 'managementEvents', 'excludeKmsEvents', 'excludeRdsDataApiEvents', 's3DataEvents',
   'lambdaDataEvents', 'dynamodbDataEvents', 'insights', 'tag',
 ] as const;
@@ -76,7 +77,8 @@ const SYMBOL = { create: '+', update: '~', unchanged: '=' } as const;
 
 function formatStep(ctx: CliContext, s: SetupStep): string {
   const colour = s.action === 'create' ? ctx.chalk.green : s.action === 'update' ? ctx.chalk.yellow : ctx.chalk.dim;
-  return `  ${colour(`${SYMBOL[s.action]} ${s.action.padEnd(9)}`)} ${s.id.padEnd(20)} ${safeText(s.resource)}  ${ctx.chalk.dim(safeText(s.detail))}\n`;
+  const added = (s.statements ?? []).map((st) => `      ${colour('+')} ${safeText(JSON.stringify(st))}\n`).join('');
+  return `  ${colour(`${SYMBOL[s.action]} ${s.action.padEnd(9)}`)} ${s.id.padEnd(20)} ${safeText(s.resource)}  ${ctx.chalk.dim(safeText(s.detail))}\n${added}`;
 }
 
 function formatPlan(ctx: CliContext, plan: SetupPlan): string {
@@ -92,7 +94,7 @@ function planJson(plan: SetupPlan): Record<string, unknown> {
     trailArn: plan.trailArn,
     region: plan.region,
     account: plan.account,
-    steps: plan.steps.map(({ id, resource, action, detail }) => ({ id, resource, action, detail })),
+    steps: plan.steps.map(({ id, resource, action, detail, statements }) => ({ id, resource, action, detail, ...(statements === undefined ? {} : { statements }) })),
   };
 }
 
@@ -118,6 +120,13 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
   const budget = Number(all.iamRetrySeconds ?? '90');
   if (!Number.isFinite(budget) || budget < 0) throw usageError(`invalid --iam-retry-seconds ${JSON.stringify(all.iamRetrySeconds)}: a number of seconds`);
 
+  if ((all.alarmTopic !== undefined || all.alarmEmail !== undefined) && all.cisAlarms !== true) {
+    throw usageError(`${all.alarmTopic !== undefined ? '--alarm-topic' : '--alarm-email'} is for the CIS alarms`, 'add --cis-alarms');
+  }
+  if (all.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(all.alarmTopic)) {
+    throw usageError(`--alarm-topic '${all.alarmTopic}' is not an SNS topic ARN`, 'e.g. arn:aws:sns:us-east-1:123456789012:security-alerts');
+  }
+  if (all.alarmEmail !== undefined && !EMAIL.test(all.alarmEmail)) throw usageError(`--alarm-email '${all.alarmEmail}' is not an email address`, 'e.g. --alarm-email security@example.com');
   const config = given.config === undefined ? {} : readConfigFile(given.config);
   const regionHint = ctx.globals.region ?? ctx.env['AWS_REGION'] ?? 'us-east-1';
   const flags = flagsInput(given);
@@ -138,18 +147,17 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
     const { gw, env } = await openTrailSession(ctx, clients);
     const state = await readSetupState(gw, settings, env);
     const plan = planSetup(settings, env, state);
-    const cisSteps = all.cisAlarms === true ? await planCisSteps(clients, settings, env, state.trail, all.alarmTopic) : [];
+    const cisSteps = all.cisAlarms === true ? await planCisSteps(clients, settings, env, state.trail, all.alarmTopic, all.alarmEmail) : [];
     const logGroupName = resolveNames(settings, env, state.trail).logGroup;
-    for (const step of cisSteps) {
-      plan.steps.push({ id: step.kind === 'alarm' ? 'cis-alarm' : 'cis-metric-filter', resource: step.name, action: step.action, detail: step.kind === 'alarm' ? `alarm on ${step.alarm?.metricName ?? ''}` : `metric ${step.filter?.metricName ?? ''}` });
-    }
+    for (const step of cisSteps) plan.steps.push({ id: CIS_STEP_ID[step.kind], resource: step.name, action: step.action, detail: cisDetail(step) });
     const changes = planChanges(plan);
-    const next = `trailkit verify --trail-name ${plan.trailName}${ctx.globals.region === undefined ? '' : ` --region ${env.region}`}`;
+    const next = `trailkit verify --trail-name ${plan.trailName}${connectionFlags(ctx, env.region)}`;
+    const topicNote = cisTopicNote(cisSteps, all.alarmEmail);
 
     if (!json) await ctx.write(formatPlan(ctx, plan));
     if (given.dryRun === true || !changes) {
       if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: given.dryRun === true, changed: false, results: [], next })}\n`);
-      else await ctx.write(given.dryRun === true ? 'Dry run: nothing was changed.\n' : `No changes: trail ${safeText(plan.trailName)} is set up as asked.\nNext: ${next}\n`);
+      else await ctx.write(given.dryRun === true ? `${topicNote}Dry run: nothing was changed.\n` : `No changes: trail ${safeText(plan.trailName)} is set up as asked.\n${topicNote}Next: ${next}\n`);
       return EXIT_OK;
     }
     if (given.yes !== true) {
@@ -179,7 +187,7 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
       }
     }
     for (const step of cisSteps.filter((c) => c.action !== 'unchanged')) {
-      const id = step.kind === 'alarm' ? 'cis-alarm' : 'cis-metric-filter';
+      const id = CIS_STEP_ID[step.kind];
       try {
         await applyCisAlarmStep(clients, env.region, logGroupName, step);
       } catch (error) {
@@ -188,8 +196,8 @@ export async function runSetup(ctx: CliContext, cmd: Command): Promise<number> {
       results.push({ id, action: step.action, result: step.name });
       if (!json) await ctx.write(`  ${ctx.chalk.green('done')}  ${id.padEnd(20)} ${safeText(step.name)}\n`);
     }
-    if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: false, changed: true, results, next })}\n`);
-    else await ctx.write(`Trail ${safeText(plan.trailName)} is set up and logging.\nNext: ${next}\n`);
+    if (json) await ctx.write(`${JSON.stringify({ ...planJson(plan), dryRun: false, changed: true, results, next, ...(topicNote === '' ? {} : { note: topicNote.trim() }) })}\n`);
+    else await ctx.write(`Trail ${safeText(plan.trailName)} is set up and logging.\n${topicNote}Next: ${next}\n`);
     return EXIT_OK;
   });
 }
@@ -209,12 +217,43 @@ async function describeOrganizationId(clients: AwsClients): Promise<string> {
   }
 }
 
-/** The CIS 4.x metric filters and alarms (`--cis-alarms`); they need the CloudWatch Logs group. */
-async function planCisSteps(clients: AwsClients, settings: SetupSettings, env: SetupEnvironment, trail: TrailState | undefined, topic: string | undefined): Promise<CisStep[]> {
+const CIS_STEP_ID: Record<CisStep['kind'], string> = { topic: 'cis-alarm-topic', subscription: 'cis-alarm-subscription', 'metric-filter': 'cis-metric-filter', alarm: 'cis-alarm' };
+
+function cisDetail(step: CisStep): string {
+  switch (step.kind) {
+    case 'topic': return step.action === 'create' ? `CreateTopic ${step.topicName ?? ''} for the CIS alarms` : 'exists';
+    case 'subscription': return step.action === 'create' ? `Subscribe ${step.email ?? ''} by email (the address must confirm it)` : 'subscribed';
+    case 'alarm': return `alarm on ${step.alarm?.namespace ?? ''}/${step.alarm?.metricName ?? ''}, notifies ${step.alarm?.alarmActions.join(', ') ?? ''}`;
+    case 'metric-filter': return `metric ${step.filter?.metricNamespace ?? ''}/${step.filter?.metricName ?? ''}`;
+  }
+}
+
+/** What the user must still do for the alarms to reach someone. */
+function cisTopicNote(steps: readonly CisStep[], email: string | undefined): string {
+  const topic = steps.find((s) => s.kind === 'topic');
+  if (topic === undefined) return '';
+  if (email !== undefined) return `CIS alarms notify ${topic.name}: ${email} must confirm the subscription email before they reach anyone.\n`;
+  return `CIS alarms notify ${topic.name}, which needs a subscriber: aws sns subscribe --topic-arn ${topic.name} --protocol email --notification-endpoint ADDRESS (or run again with --alarm-email ADDRESS).\n`;
+}
+
+/** The connection flags the user gave, repeated for the next command. */
+function connectionFlags(ctx: CliContext, region: string): string {
+  const { profile, endpointUrl } = ctx.globals;
+  const quote = (v: string) => (/^[A-Za-z0-9_./:@=+-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+  return [
+    profile === undefined ? '' : ` --profile ${quote(profile)}`,
+    ctx.globals.region === undefined ? '' : ` --region ${quote(region)}`,
+    endpointUrl === undefined ? '' : ` --endpoint-url ${quote(endpointUrl)}`,
+  ].join('');
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The CIS 4.x metric filters and alarms (`--cis-alarms`); they need the CloudWatch Logs group and notify an SNS topic. */
+async function planCisSteps(clients: AwsClients, settings: SetupSettings, env: SetupEnvironment, trail: TrailState | undefined, topic: string | undefined, email: string | undefined): Promise<CisStep[]> {
   const names = resolveNames(settings, env, trail);
   if (!names.cloudwatch) throw usageError('--cis-alarms needs CloudWatch Logs', "drop --no-cloudwatch: the CIS metric filters live on the trail's log group");
-  if (topic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) {
-    throw usageError(`--alarm-topic '${topic}' is not an SNS topic ARN`, 'e.g. arn:aws:sns:us-east-1:123456789012:security-alerts');
-  }
-  return planCisAlarmSteps(clients, env.region, names.logGroup, topic);
+  const createName = topic === undefined ? cisTopicNameFor(settings.trailName) : undefined;
+  const arn = topic ?? `arn:${env.partition}:sns:${env.region}:${env.account}:${createName ?? ''}`;
+  return planCisAlarmSteps(clients, env.region, names.logGroup, { arn, ...(createName === undefined ? {} : { createName }), ...(email === undefined ? {} : { email }) });
 }

@@ -14,10 +14,15 @@ It reads what exists, prints a plan (create / update / unchanged for the bucket,
 bucket policy, KMS key and policy, SNS topic and policy, log group, role, role policy, trail, event
 selectors, Insights, tags, logging), asks before applying on a terminal (--yes to skip; without a
 terminal --yes is required), then applies it step by step. Running it again changes nothing; after a
-failure it finishes the rest. Existing bucket, key, topic and role policies are merged by Sid: other
-statements are kept byte for byte. An existing trail's settings that were not asked for stay.
-Defaults for a new trail: all regions, log file validation on, CloudWatch Logs group
-aws-cloudtrail-logs-TRAIL with role CloudTrail_CloudWatchLogs_Role.
+failure it finishes the rest. An existing bucket policy is merged by meaning: statements setup did
+not write are never changed, whatever their Sid, and setup adds its own (shown in the plan) only
+for what nothing grants CloudTrail yet; key, topic and role policies are merged by Sid. An existing
+trail's settings that were not asked for stay. Defaults for a new trail, as the console's: all
+regions, log file validation on, SSE-KMS with a new key (--sse-s3 for SSE-S3 only), CloudWatch Logs
+group aws-cloudtrail-logs-TRAIL encrypted with that key, role CloudTrail_CloudWatchLogs_Role; Block
+Public Access on the bucket, also an existing one (--no-block-public-access).
+--cis-alarms: the CIS 4.1-4.15 metric filters and alarms, notifying --alarm-topic, or a topic setup
+creates (subscribe someone, or give --alarm-email).
 
 --config reads the same settings from JSON or YAML (keys: the long flag names, e.g. trail-name,
 bucket, s3-data-events, tags as a mapping); flags override the file.
@@ -32,7 +37,10 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--single-region', 'record this region only (default for a new trail: all regions)'))
     .addOption(new Option('--no-log-file-validation', 'no digest files (default for a new trail: on)'))
     .addOption(new Option('--kms-key <key>', 'encrypt with this KMS key (ARN or alias); its policy is merged'))
-    .addOption(new Option('--create-kms-key', 'create a key (alias/trailkit/TRAIL) with the CloudTrail key policy'))
+    .addOption(new Option('--create-kms-key', 'create a key (alias/trailkit/TRAIL) with the CloudTrail key policy (the default for a new trail)'))
+    .addOption(new Option('--sse-s3', 'a new trail without a KMS key: SSE-S3 encryption only'))
+    .addOption(new Option('--no-block-public-access', "leave an existing bucket's Block Public Access settings as they are"))
+    .addOption(new Option('--no-deny-insecure-transport', 'no bucket policy statement denying requests without TLS'))
     .addOption(new Option('--sns-topic <name>', 'notify this SNS topic of deliveries (created when absent)'))
     .addOption(new Option('--log-group <name>', 'CloudWatch Logs group (default aws-cloudtrail-logs-TRAIL)'))
     .addOption(new Option('--no-cloudwatch', 'do not set up CloudWatch Logs'))
@@ -47,7 +55,8 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--yes', 'apply without asking'))
     .addOption(new Option('--iam-retry-seconds <seconds>', 'how long to retry while a new role propagates').default('90'))
     .addOption(new Option('--cis-alarms', 'also create the CIS 4.1-4.15 metric filters on the log group and an alarm on each metric'))
-    .addOption(new Option('--alarm-topic <arn>', 'SNS topic ARN the CIS alarms notify'))
+    .addOption(new Option('--alarm-topic <arn>', 'SNS topic ARN the CIS alarms notify (default: a topic trailkit-cis-alarms-TRAIL that setup creates)'))
+    .addOption(new Option('--alarm-email <address>', 'subscribe this address to the alarm topic (it must confirm the email)'))
     .addHelpText('after', EXAMPLES)
     .action(async (_flags: Record<string, unknown>, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./setup-run.js')).runSetup(ctx, cmd));

@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { AwsClients } from '../aws/clients.js';
+import { gatherAccountEvidence } from '../aws/account-evidence.js';
 import { gatherTrailEvidence } from '../aws/trail-evidence.js';
+import { ACCOUNT_CHECK_IDS, evaluateAccountChecks } from '../core/account-coverage.js';
 import { sumTallies } from '../core/digest-chain.js';
 import { parseTrailArn } from '../core/s3-layout.js';
 import { parsePublicKeysArgument } from '../core/digest-public-keys.js';
@@ -23,8 +25,9 @@ function formatOf(output: string | undefined): VerifyFormat {
 }
 
 export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
+  if (flags.account === true) return runAccountVerify(ctx, flags);
   const trail = flags.trailArn ?? flags.trailName;
-  if (trail === undefined || trail === '') throw usageError('verify needs --trail-name or --trail-arn', 'e.g. trailkit verify --trail-name main');
+  if (trail === undefined || trail === '') throw usageError('verify needs --trail-name, --trail-arn or --account', 'e.g. trailkit verify --trail-name main');
   for (const id of [...flags.only, ...flags.skip]) {
     if (!(CHECK_IDS as readonly string[]).includes(id)) throw usageError(`'${id}' is not a check id`, `known: ${CHECK_IDS.join(', ')}`);
   }
@@ -52,6 +55,28 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
   } else {
     await ctx.write(renderText(ctx, arn, results, summary));
   }
+  return summary.failed ? EXIT_NEGATIVE : EXIT_OK;
+}
+
+/** `verify --account`: the account-wide view, rendered like the trail checks. */
+async function runAccountVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
+  for (const id of [...flags.only, ...flags.skip]) {
+    if (!(ACCOUNT_CHECK_IDS as readonly string[]).includes(id)) throw usageError(`'${id}' is not a check id of --account`, `known: ${ACCOUNT_CHECK_IDS.join(', ')}`);
+  }
+  const format = formatOf(ctx.globals.output);
+  const started = Date.now();
+  const evidence = await withAws(ctx, 'cloudtrail:DescribeTrails', (clients) => gatherAccountEvidence(clients));
+  const failures = Object.values(evidence.regions).filter((p) => !p.ok && p.denied === undefined);
+  if (failures.length > 0 && failures.length === Object.keys(evidence.regions).length) {
+    const first = failures[0] as { error: string };
+    if (/credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(first.error)) throw usageError(`verify could not reach AWS: ${first.error}`, 'check credentials (--profile, AWS_PROFILE) and --endpoint-url');
+  }
+  const results = selectChecks(evaluateAccountChecks(evidence), flags.only, flags.skip);
+  const summary = summarize(results, flags.strict === true);
+  const subject = `account ${evidence.accountId ?? '(unknown)'}`;
+  if (format === 'json') await ctx.write(`${JSON.stringify({ account: evidence.accountId ?? null, checks: results, summary }, null, 2)}\n`);
+  else if (format === 'junit') await ctx.write(renderJUnit({ trail: subject, results, summary, strict: flags.strict === true, timestamp: new Date(started), seconds: (Date.now() - started) / 1000 }));
+  else await ctx.write(renderText(ctx, subject, results, summary));
   return summary.failed ? EXIT_NEGATIVE : EXIT_OK;
 }
 
@@ -102,7 +127,7 @@ async function integrityOf(clients: AwsClients, trail: TrailInfo, since: number,
 function renderText(ctx: CliContext, trail: string, results: readonly CheckResult[], summary: CheckSummary): string {
   const c = ctx.chalk;
   const paint: Record<CheckStatus, (s: string) => string> = { pass: c.green, warn: c.yellow, fail: c.red.bold, skip: c.dim };
-  const table = new Table({ head: ['STATUS', 'CHECK', 'MESSAGE'].map((h) => c.bold(h)), style: { head: [], border: [], compact: true }, colWidths: [8, 23, 90], wordWrap: true });
+  const table = new Table({ head: ['STATUS', 'CHECK', 'MESSAGE'].map((h) => c.bold(h)), style: { head: [], border: [], compact: true }, colWidths: [8, 27, 86], wordWrap: true });
   for (const r of results) table.push([paint[r.status](r.status.toUpperCase()), r.id, safeText(r.message)]);
   const fixes = results.filter((r) => r.remediation !== undefined && (r.status === 'fail' || r.status === 'warn')).map((r) => `  ${paint[r.status](r.id)}: ${safeText(r.remediation as string)}`);
   const verdict = summary.failed ? c.red.bold('FAILED') : c.green.bold('OK');

@@ -5,6 +5,7 @@ import { wholeNumber } from './number-options.js';
 export interface VerifyFlags {
   trailName?: string;
   trailArn?: string;
+  account?: boolean;
   only: string[];
   skip: string[];
   strict?: boolean;
@@ -18,10 +19,15 @@ Examples:
   $ trailkit verify --trail-arn arn:aws:cloudtrail:us-east-1:123456789012:trail/main --output junit > verify.xml
   $ trailkit verify --trail-name main --skip s3-data-events,bucket-access-logging --strict
   $ trailkit verify --trail-name main --only integrity --integrity-hours 6 --output json
+  $ trailkit verify --account
 
 Checks (stable ids): trail-exists, logging, multi-region, global-service-events, log-file-validation,
-kms-encryption, cloudwatch-logs, management-events, s3-data-events, bucket-policy,
-bucket-public-access, bucket-access-logging, delivery-health, integrity, cis-metric-filters.
+kms-encryption, cloudwatch-logs, cloudwatch-logs-delivery, log-group-encryption, log-group-retention,
+management-events, s3-data-events, insights, bucket-policy, bucket-public-access,
+bucket-access-logging, bucket-versioning, bucket-delete-protection, delivery-health, integrity,
+cis-metric-filters. The README's verify section says what each needs to pass.
+--account (no trail): account-regions-covered, every enabled region covered by a logging
+multi-region trail that records read and write management events, with the trails listed.
 Each is pass, warn, fail or skip (a check that lacks permission to look says which IAM action it
 needed), with the evidence it saw and the command that fixes it.
 Exit status: 0 when nothing fails, 1 when a check fails (--strict: or warns), 2 when verify itself
@@ -34,6 +40,7 @@ export function makeVerifyCommand(): Command {
     .description("check a trail's configuration, delivery health and integrity: one CI gate")
     .addOption(new Option('--trail-name <name>', 'the trail to check (name or ARN)'))
     .addOption(new Option('--trail-arn <arn>', 'the trail to check, by ARN').conflicts('trailName'))
+    .addOption(new Option('--account', 'check the account instead of one trail: every enabled region covered by a logging multi-region trail').conflicts(['trailName', 'trailArn']))
     .addOption(new Option('--only <ids>', 'run only these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--skip <ids>', 'leave out these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--strict', 'a warning fails the run too'))

@@ -1,3 +1,5 @@
+import { statementDenies, statementGrants, type PolicyRequest } from './policy-grants.js';
+
 /**
  * The policy documents a trail needs, exactly as the CloudTrail user guide gives them (SPEC
  * section 4), and a merge that adds them to an existing policy without touching what others wrote.
@@ -103,7 +105,12 @@ export interface KmsPolicyInput {
   account: string;
   trailArn: string;
   partition?: string;
+  /** The trail's log group (without `:*`), when it is to be encrypted with the same key. */
+  logGroupArn?: string;
+  region?: string;
 }
+
+export const KMS_LOGS_SID = 'Allow CloudWatch Logs to use the key';
 
 /** The key policy of a trail's key; the first statement keeps the account in control of the key. */
 export function kmsKeyPolicy(input: KmsPolicyInput): PolicyDocument {
@@ -133,6 +140,17 @@ export function kmsKeyPolicy(input: KmsPolicyInput): PolicyDocument {
         Null: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'false' },
       },
     },
+    // CloudWatch Logs encrypts the trail's log group with the same key ("Encrypt log data in
+    // CloudWatch Logs using AWS KMS": the regional logs service principal, limited by the log
+    // group's ARN in the encryption context).
+    ...(input.logGroupArn === undefined || input.region === undefined ? [] : [{
+      Sid: KMS_LOGS_SID,
+      Effect: 'Allow',
+      Principal: { Service: `logs.${input.region}.amazonaws.com` },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': input.logGroupArn } },
+    }]),
   ], 'Key policy created by trailkit');
 }
 
@@ -540,9 +558,125 @@ export function unionTrailStatements(existing: PolicyStatement, desired: PolicyS
   return out;
 }
 
-/** Merges a trail's bucket policy into the bucket's current one. */
-export function mergeBucketPolicy(existingText: string | undefined, desired: PolicyDocument): MergeResult {
-  return mergeBySid(existingText, desired, { combine: unionTrailStatements });
+/** The Sids of the statements setup writes into a bucket policy (its own, not AWS's documented ones). */
+export const SETUP_ACL_CHECK_SID = 'TrailkitCloudTrailAclCheck';
+export const SETUP_WRITE_SID = 'TrailkitCloudTrailWrite';
+export const SETUP_ORG_WRITE_SID = 'TrailkitCloudTrailOrganizationWrite';
+
+export interface BucketMergeResult extends MergeResult {
+  /** The statements added or widened, as written. */
+  written: PolicyStatement[];
+  /** What the plan should say besides: statements kept because they already grant, a Deny in the way. */
+  notes: string[];
+}
+
+/** A statement with its trail-specific parts (aws:SourceArn values, resources) taken out, to recognise what setup wrote. */
+function shapeOf(statement: PolicyStatement): unknown {
+  const copy = structuredClone(statement) as Record<string, unknown>;
+  delete copy['Resource'];
+  delete copy['Sid'];
+  const condition = copy['Condition'];
+  if (isRecord(condition)) {
+    for (const [operator, block] of Object.entries(condition)) {
+      if (!isRecord(block)) continue;
+      for (const key of Object.keys(block)) if (key.toLowerCase() === 'aws:sourcearn') delete block[key];
+      if (Object.keys(block).length === 0) delete condition[operator];
+    }
+  }
+  return copy;
+}
+
+function sameShape(a: PolicyStatement, b: PolicyStatement): boolean {
+  return equivalent(shapeOf(a), shapeOf(b));
+}
+
+/**
+ * Merges what a trail needs into a bucket's policy by meaning (SPEC 4). A statement setup did not
+ * write is never modified or removed, whatever its Sid: when some statement already grants
+ * CloudTrail a request (GetBucketAcl, PutObject under the trail's folder, for this trail's
+ * aws:SourceArn), nothing is added for it; otherwise setup adds its own statement under its own Sid,
+ * or widens the one it wrote before (recognised by Sid and shape) to let this trail in too. The
+ * deny-insecure-transport statement is added only when no Deny already refuses non-TLS requests,
+ * so a stricter rule of the user's stays as it is, and a Deny is never edited.
+ */
+export function mergeBucketPolicy(existingText: string | undefined, input: BucketPolicyInput): BucketMergeResult {
+  const p = input.partition ?? 'aws';
+  const bucketArn = `arn:${p}:s3:::${input.bucket}`;
+  const logs = `${bucketArn}/${prefixPath(input.prefix)}AWSLogs`;
+  const desired = bucketPolicy(input).Statement.map((st) => {
+    const sid = st.Sid === ACL_CHECK_SID ? SETUP_ACL_CHECK_SID : st.Sid === WRITE_SID ? SETUP_WRITE_SID : st.Sid === ORG_WRITE_SID ? SETUP_ORG_WRITE_SID : st.Sid;
+    return { ...st, Sid: sid };
+  });
+  const context = { 'aws:sourcearn': input.trailArn, 'aws:sourceaccount': input.account, 'aws:securetransport': 'true', 's3:x-amz-acl': 'bucket-owner-full-control' };
+  const asCloudTrail = (action: string, resource: string): PolicyRequest => ({ principalService: CLOUDTRAIL_PRINCIPAL, action, resource, context });
+  const needs: Record<string, PolicyRequest[]> = {
+    [SETUP_ACL_CHECK_SID]: [asCloudTrail('s3:GetBucketAcl', bucketArn)],
+    [SETUP_WRITE_SID]: [asCloudTrail('s3:PutObject', `${logs}/${input.account}/CloudTrail/${input.account}_CloudTrail.json.gz`)],
+    [SETUP_ORG_WRITE_SID]: [asCloudTrail('s3:PutObject', `${logs}/${input.organizationId ?? 'o-'}/${input.account}/CloudTrail/${input.account}_CloudTrail.json.gz`)],
+  };
+  const insecure = (action: string, resource: string): PolicyRequest => ({ principalService: '*', action, resource, context: { 'aws:securetransport': 'false' } });
+  const insecureRequests = [insecure('s3:GetObject', `${bucketArn}/x`), insecure('s3:PutObject', `${bucketArn}/x`), insecure('s3:ListBucket', bucketArn)];
+
+  let existing: PolicyStatement[] = [];
+  if (existingText !== undefined && existingText.trim() !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(existingText);
+    } catch {
+      throw new Error('the existing policy is not valid JSON');
+    }
+    const statement = isRecord(parsed) ? parsed['Statement'] : undefined;
+    existing = asList(statement).filter(isRecord) as PolicyStatement[];
+  }
+  const notes: string[] = [];
+  const toWrite: PolicyStatement[] = [];
+  const name = (st: PolicyStatement, i: number) => (typeof st.Sid === 'string' && st.Sid !== '' ? st.Sid : `statement ${i + 1}`);
+  for (const want of desired) {
+    const sid = want.Sid ?? '';
+    if (sid === DENY_INSECURE_TRANSPORT_SID) {
+      const denying = existing.findIndex((st) => insecureRequests.every((r) => statementDenies(st, r)));
+      if (denying >= 0) {
+        if (existing[denying]?.Sid !== sid) notes.push(`${name(existing[denying] as PolicyStatement, denying)} already denies requests without TLS`);
+        continue;
+      }
+      toWrite.push(want);
+      continue;
+    }
+    const requests = needs[sid] ?? [];
+    const granting = existing.findIndex((st) => requests.every((r) => statementGrants(st, r)));
+    if (granting >= 0) {
+      if (existing[granting]?.Sid !== sid) notes.push(`${name(existing[granting] as PolicyStatement, granting)} already grants what ${sid} would`);
+      continue;
+    }
+    toWrite.push(want);
+  }
+  const writeRequest = needs[SETUP_WRITE_SID]?.[0] as PolicyRequest;
+  existing.forEach((st, i) => {
+    if (statementDenies(st, writeRequest)) notes.push(`warning: ${name(st, i)} denies CloudTrail's s3:PutObject; CloudTrail cannot deliver until it is changed (left as it is)`);
+  });
+
+  // Ours (by Sid and shape) are widened in place; anything else with our Sid is not ours: use a free Sid.
+  const mergeDoc: PolicyStatement[] = [];
+  const taken = new Set(existing.map((st) => st.Sid).filter((x): x is string => typeof x === 'string'));
+  for (const want of toWrite) {
+    const sid = want.Sid ?? '';
+    const current = existing.find((st) => st.Sid === sid);
+    if (current === undefined || (want['Effect'] === 'Allow' && current['Effect'] === 'Allow' && sameShape(current, want))) {
+      mergeDoc.push(want);
+      continue;
+    }
+    let n = 2;
+    while (taken.has(`${sid}${n}`)) n++;
+    taken.add(`${sid}${n}`);
+    mergeDoc.push({ ...want, Sid: `${sid}${n}` });
+  }
+  const merged = mergeBySid(existingText, document(mergeDoc), { combine: unionTrailStatements });
+  const written: PolicyStatement[] = [];
+  if (merged.action !== 'unchanged') {
+    const after = asList((JSON.parse(merged.text) as { Statement?: unknown }).Statement).filter(isRecord) as PolicyStatement[];
+    for (const change of merged.statements) if (change.action !== 'unchanged') written.push(...after.filter((st) => st.Sid === change.sid));
+  }
+  return { ...merged, written, notes };
 }
 
 export function mergeKmsKeyPolicy(existingText: string | undefined, desired: PolicyDocument): MergeResult {

@@ -22,6 +22,9 @@ export interface SetupInput {
   logFileValidation?: boolean;
   kmsKey?: string;
   createKmsKey?: boolean;
+  sseS3?: boolean;
+  blockPublicAccess?: boolean;
+  denyInsecureTransport?: boolean;
   snsTopic?: string;
   logGroup?: string;
   cloudwatch?: boolean;
@@ -46,7 +49,7 @@ type ValueType = 'boolean' | 'string' | 'integer' | 'string-or-boolean' | 'strin
 
 const VALUE_TYPES: Record<keyof SetupInput, ValueType> = {
   trailName: 'string', bucket: 'string', prefix: 'string', singleRegion: 'boolean', logFileValidation: 'boolean', kmsKey: 'string',
-  createKmsKey: 'boolean', snsTopic: 'string', logGroup: 'string', cloudwatch: 'boolean', roleName: 'string', retentionInDays: 'integer',
+  createKmsKey: 'boolean', sseS3: 'boolean', blockPublicAccess: 'boolean', denyInsecureTransport: 'boolean', snsTopic: 'string', logGroup: 'string', cloudwatch: 'boolean', roleName: 'string', retentionInDays: 'integer',
   organization: 'string-or-boolean', managementEvents: 'string', excludeKmsEvents: 'boolean', excludeRdsDataApiEvents: 'boolean',
   s3DataEvents: 'strings', lambdaDataEvents: 'strings', dynamodbDataEvents: 'strings', insights: 'strings', tag: 'tags', tags: 'tags',
   eventSelectors: 'selectors', advancedEventSelectors: 'selectors',
@@ -203,6 +206,12 @@ export function resolveSetupSettings(config: SetupInput, flags: SetupInput, part
   if (input.kmsKey !== undefined && input.createKmsKey === true) throw usageError('give --kms-key or --create-kms-key, not both');
   if (input.kmsKey !== undefined) settings.kmsKey = requireValid('--kms-key', String(input.kmsKey), kmsKeyRefProblem);
   if (input.createKmsKey === true) settings.createKmsKey = true;
+  if (input.sseS3 === true) {
+    if (input.kmsKey !== undefined || input.createKmsKey === true) throw usageError('--sse-s3 cannot be combined with --kms-key or --create-kms-key', 'drop --sse-s3 to encrypt with KMS');
+    settings.sseS3 = true;
+  }
+  if (input.blockPublicAccess === false) settings.blockPublicAccess = false;
+  if (input.denyInsecureTransport === false) settings.denyInsecureTransport = false;
   if (input.snsTopic !== undefined) settings.snsTopic = requireValid('SNS topic name', String(input.snsTopic), topicNameProblem);
   if (input.cloudwatch === false) {
     if (input.logGroup !== undefined || input.roleName !== undefined || input.retentionInDays !== undefined) throw usageError('--no-cloudwatch cannot be combined with --log-group, --role-name or --retention-in-days');

@@ -6,8 +6,9 @@
  * log group, StartLogging last.
  */
 import {
-  assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, mergeBucketPolicy, mergeBySid,
+  assumeRolePolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, mergeBucketPolicy, mergeBySid,
   mergeKmsKeyPolicy, mergeTrustPolicy, partitionOf, snsTopicPolicy, unionTrailStatements, type ChangeAction, type PolicyDocument,
+  type PolicyStatement,
 } from './policies.js';
 import { usageError } from './errors.js';
 import {
@@ -28,6 +29,12 @@ export interface SetupSettings {
   logFileValidation?: boolean;
   kmsKey?: string;
   createKmsKey?: boolean;
+  /** Encrypt with SSE-S3 only: no KMS key for a new trail (the console's default is SSE-KMS with a new key). */
+  sseS3?: boolean;
+  /** false: leave an existing bucket's Block Public Access settings as they are. */
+  blockPublicAccess?: boolean;
+  /** false: no TrailkitDenyInsecureTransport statement. */
+  denyInsecureTransport?: boolean;
   snsTopic?: string;
   /** false: no CloudWatch Logs (an existing wiring is left as it is). */
   cloudwatch?: boolean;
@@ -122,7 +129,8 @@ export type SetupOperation =
   | { kind: 'createTopic'; name: string; tags: Record<string, string> }
   /** Merged with the topic's policy as read at apply time (a new topic has SNS's default one). */
   | { kind: 'mergeTopicPolicy'; topicArn: string; desired: PolicyDocument }
-  | { kind: 'createLogGroup'; name: string; tags: Record<string, string> }
+  /** kmsKeyRef: the trail's key (an alias is resolved to its ARN when applied). */
+  | { kind: 'createLogGroup'; name: string; tags: Record<string, string>; kmsKeyRef?: string }
   | { kind: 'putRetentionPolicy'; name: string; days: number }
   | { kind: 'createRole'; name: string; trust: string; tags: Record<string, string> }
   | { kind: 'updateAssumeRolePolicy'; name: string; trust: string }
@@ -141,6 +149,8 @@ export interface SetupStep {
   action: ChangeAction;
   detail: string;
   operation?: SetupOperation;
+  /** Policy statements this step adds or widens, shown with the plan. */
+  statements?: PolicyStatement[];
 }
 
 export interface SetupPlan {
@@ -192,7 +202,9 @@ export function resolveNames(settings: SetupSettings, env: SetupEnvironment, tra
     roleName,
     roleArn,
   };
-  if (settings.createKmsKey === true) {
+  // The console's default for a new trail: SSE-KMS with a new key (--sse-s3 opts out).
+  const newKey = settings.createKmsKey === true || (trail === undefined && settings.kmsKey === undefined && settings.sseS3 !== true);
+  if (newKey) {
     out.kmsAlias = kmsAliasFor(settings.trailName);
     out.kmsKeyRef = out.kmsAlias;
   } else if (settings.kmsKey !== undefined) {
@@ -247,22 +259,30 @@ export function planSetup(settings: SetupSettings, env: SetupEnvironment, curren
     steps.push(step('public-access-block', `s3://${bucket}`, 'create', 'block all public access', { kind: 'putPublicAccessBlock', bucket }));
   } else {
     const pab = current.bucket.publicAccessBlock ?? {};
-    const allOn = Object.keys(ALL_BLOCKED).every((k) => pab[k as keyof PublicAccessBlock] === true);
-    steps.push(step('public-access-block', `s3://${bucket}`, 'unchanged', allOn ? 'all public access blocked' : 'not all public access is blocked; left as it is on an existing bucket (trailkit verify reports it)'));
+    const off = Object.keys(ALL_BLOCKED).filter((k) => pab[k as keyof PublicAccessBlock] !== true);
+    if (off.length === 0) steps.push(step('public-access-block', `s3://${bucket}`, 'unchanged', 'all public access blocked'));
+    else if (settings.blockPublicAccess === false) steps.push(step('public-access-block', `s3://${bucket}`, 'unchanged', `${off.join(', ')} off; left as it is (--no-block-public-access)`));
+    else steps.push(step('public-access-block', `s3://${bucket}`, 'update', `turn on ${off.join(', ')} (--no-block-public-access leaves them)`, { kind: 'putPublicAccessBlock', bucket }));
   }
   // The prefix the trail will write under: the one asked for, else the one it already has.
   const prefix = settings.prefix ?? current.trail?.s3KeyPrefix;
-  const desiredBucketPolicy = bucketPolicy({
+  const bucketMerge = mergeBucketPolicy(current.bucket.policy, {
     bucket, account: env.account, trailArn: names.trailArn, partition: env.partition,
     ...(prefix === undefined ? {} : { prefix }),
     ...(org === undefined ? {} : { organizationId: org }),
+    ...(settings.denyInsecureTransport === false ? { denyInsecureTransport: false } : {}),
   });
-  const bucketMerge = mergeBucketPolicy(current.bucket.policy, desiredBucketPolicy);
-  steps.push(step('bucket-policy', `s3://${bucket}`, bucketMerge.action, describeMerge(bucketMerge.statements, current.bucket.policy !== undefined), { kind: 'putBucketPolicy', bucket, policy: bucketMerge.text }));
+  const bucketDetail = [describeMerge(bucketMerge.statements, current.bucket.policy !== undefined), ...bucketMerge.notes].join('; ');
+  const bucketStep = step('bucket-policy', `s3://${bucket}`, bucketMerge.action, bucketDetail, { kind: 'putBucketPolicy', bucket, policy: bucketMerge.text });
+  if (bucketMerge.written.length > 0) bucketStep.statements = bucketMerge.written;
+  steps.push(bucketStep);
 
   // KMS key and its policy.
   if (names.kmsKeyRef !== undefined) {
-    const keyPolicy = kmsKeyPolicy({ account: env.account, trailArn: names.trailArn, partition: env.partition });
+    const keyPolicy = kmsKeyPolicy({
+      account: env.account, trailArn: names.trailArn, partition: env.partition,
+      ...(names.cloudwatch ? { logGroupArn: names.logGroupArn.replace(/:\*$/, ''), region: env.region } : {}),
+    });
     if (current.kmsKey === undefined) {
       // Only --create-kms-key gets here: a missing --kms-key is an error when the state is read.
       steps.push(step('kms-key', names.kmsAlias ?? names.kmsKeyRef, 'create', 'CreateKey with the CloudTrail key policy (or the key an earlier run made), then CreateAlias', {
@@ -291,7 +311,9 @@ export function planSetup(settings: SetupSettings, env: SetupEnvironment, curren
   // CloudWatch Logs: log group, role, role policy.
   if (names.cloudwatch) {
     if (current.logGroup === undefined) {
-      steps.push(step('log-group', names.logGroup, 'create', 'CreateLogGroup', { kind: 'createLogGroup', name: names.logGroup, tags: tagsOf(settings) }));
+      steps.push(step('log-group', names.logGroup, 'create', names.kmsKeyRef === undefined ? 'CreateLogGroup' : `CreateLogGroup, encrypted with ${names.kmsKeyRef}`, {
+        kind: 'createLogGroup', name: names.logGroup, tags: tagsOf(settings), ...(names.kmsKeyRef === undefined ? {} : { kmsKeyRef: names.kmsKeyRef }),
+      }));
       if (settings.retentionInDays !== undefined) steps.push(step('log-group-retention', names.logGroup, 'create', `${settings.retentionInDays} days`, { kind: 'putRetentionPolicy', name: names.logGroup, days: settings.retentionInDays }));
     } else {
       steps.push(step('log-group', names.logGroup, 'unchanged', 'exists'));

@@ -78,7 +78,8 @@ describe('policy builders (exact documents, SPEC section 4)', () => {
 });
 
 describe('merge by Sid', () => {
-  const desired = bucketPolicy({ bucket: 'b', account: '111122223333', trailArn: TRAIL });
+  const input = { bucket: 'b', account: '111122223333', trailArn: TRAIL };
+  const desired = bucketPolicy(input);
   const foreign = '{ "Sid" : "KeepMe",  "Effect":"Allow", "Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*" }';
   const existing = `{\n  "Version": "2012-10-17",\n  "Id": "mine",\n  "Statement": [\n    ${foreign}\n  ]\n}`;
 
@@ -89,25 +90,28 @@ describe('merge by Sid', () => {
   });
 
   it('keeps a statement it did not write byte for byte, and the document\'s other members', () => {
-    const r = mergeBucketPolicy(existing, desired);
+    const r = mergeBucketPolicy(existing, input);
     expect(r.action).toBe('update');
     expect(r.text).toContain(foreign);
     expect(r.text.startsWith('{\n  "Version": "2012-10-17",\n  "Id": "mine",\n  "Statement": [\n    { "Sid" : "KeepMe"')).toBe(true);
     const parsed = JSON.parse(r.text) as { Statement: { Sid: string }[] };
-    expect(parsed.Statement.map((s) => s.Sid)).toEqual(['KeepMe', 'AWSCloudTrailAclCheck20150319', 'AWSCloudTrailWrite20150319', 'TrailkitDenyInsecureTransport']);
+    // setup writes its own Sids; AWS's documented ones belong to whoever copied the user guide.
+    expect(parsed.Statement.map((s) => s.Sid)).toEqual(['KeepMe', 'TrailkitCloudTrailAclCheck', 'TrailkitCloudTrailWrite', 'TrailkitDenyInsecureTransport']);
+    expect(r.written.map((s) => s.Sid)).toEqual(['TrailkitCloudTrailAclCheck', 'TrailkitCloudTrailWrite', 'TrailkitDenyInsecureTransport']);
     expect(r.statements.map((s) => s.action)).toEqual(['create', 'create', 'create']);
   });
 
   it('is unchanged on a second merge, returning the same text', () => {
-    const once = mergeBucketPolicy(existing, desired).text;
-    const twice = mergeBucketPolicy(once, desired);
+    const once = mergeBucketPolicy(existing, input).text;
+    const twice = mergeBucketPolicy(once, input);
     expect(twice.action).toBe('unchanged');
     expect(twice.text).toBe(once);
   });
 
   it('treats ["x"] as "x" and ignores key order when comparing', () => {
     const reordered = JSON.stringify({ Statement: desired.Statement.map((s) => ({ ...s, Action: [s['Action']] })).reverse(), Version: '2012-10-17' });
-    expect(mergeBucketPolicy(reordered, desired).action).toBe('unchanged');
+    expect(mergeBySid(reordered, desired).action).toBe('unchanged');
+    expect(mergeBucketPolicy(reordered, input).action).toBe('unchanged');
     expect(equivalent({ a: ['x', 'y'] }, { a: ['y', 'x'] })).toBe(true);
   });
 
@@ -122,10 +126,11 @@ describe('merge by Sid', () => {
 
   it('keeps another trail\'s ARN and folder when two trails share a bucket', () => {
     const other = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/other';
-    const first = mergeBucketPolicy(undefined, bucketPolicy({ bucket: 'b', account: '111122223333', trailArn: other, prefix: 'o' })).text;
-    const r = mergeBucketPolicy(first, desired);
+    const first = mergeBucketPolicy(undefined, { bucket: 'b', account: '111122223333', trailArn: other, prefix: 'o' }).text;
+    const r = mergeBucketPolicy(first, input);
     type Statement = { Sid: string; Resource: unknown; Condition: { StringEquals: Record<string, unknown> } };
-    const write = (JSON.parse(r.text) as { Statement: Statement[] }).Statement.find((s) => s.Sid === 'AWSCloudTrailWrite20150319');
+    // setup's own statement (its Sid, its shape) is widened to the second trail.
+    const write = (JSON.parse(r.text) as { Statement: Statement[] }).Statement.find((s) => s.Sid === 'TrailkitCloudTrailWrite');
     expect(write?.Condition.StringEquals['aws:SourceArn']).toEqual([other, TRAIL]);
     expect(write?.Resource).toEqual(['arn:aws:s3:::b/o/AWSLogs/111122223333/*', 'arn:aws:s3:::b/AWSLogs/111122223333/*']);
   });
@@ -170,7 +175,7 @@ describe('a bucket, key or topic shared with other trails keeps letting them in'
   const OTHER = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/other`;
   type Statement = { Sid: string; Condition?: Record<string, Record<string, unknown>>; Resource?: unknown };
   const statement = (text: string, sid: string) => (JSON.parse(text) as { Statement: Statement[] }).Statement.find((s) => s.Sid === sid);
-  const bucket = bucketPolicy({ bucket: 'b', account: ACCOUNT, trailArn: TRAIL, denyInsecureTransport: false });
+  const bucket = { bucket: 'b', account: ACCOUNT, trailArn: TRAIL, denyInsecureTransport: false };
   const withStatements = (...statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
   const acl = (condition?: unknown) => ({ Sid: 'AWSCloudTrailAclCheck20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::b', ...(condition === undefined ? {} : { Condition: condition }) });
   const write = (condition: unknown) => ({ Sid: 'AWSCloudTrailWrite20150319', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::b/AWSLogs/${ACCOUNT}/*`, Condition: condition });
@@ -182,12 +187,18 @@ describe('a bucket, key or topic shared with other trails keeps letting them in'
     expect(r.text).toBe(old);
   });
 
-  it('reads AWS:SourceArn case-insensitively and adds this trail under that spelling', () => {
+  it('another trail\'s statements under AWS\'s Sids are kept byte for byte; this trail gets setup\'s own', () => {
     const existing = withStatements(acl({ StringEquals: { 'AWS:SourceArn': OTHER } }), write({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'AWS:SourceArn': OTHER } }));
     const r = mergeBucketPolicy(existing, bucket);
-    expect(statement(r.text, 'AWSCloudTrailAclCheck20150319')?.Condition).toEqual({ StringEquals: { 'AWS:SourceArn': [OTHER, TRAIL] } });
-    expect(statement(r.text, 'AWSCloudTrailWrite20150319')?.Condition).toEqual({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'AWS:SourceArn': [OTHER, TRAIL] } });
+    expect(r.text.startsWith(existing.slice(0, -2))).toBe(true);
+    expect(statement(r.text, 'TrailkitCloudTrailAclCheck')?.Condition).toEqual({ StringEquals: { 'aws:SourceArn': TRAIL } });
+    expect(statement(r.text, 'TrailkitCloudTrailWrite')?.Condition).toEqual({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': TRAIL } });
     expect(mergeBucketPolicy(r.text, bucket).action).toBe('unchanged');
+  });
+
+  it('reads AWS:SourceArn case-insensitively: a statement naming this trail grants it', () => {
+    const existing = withStatements(acl({ StringEquals: { 'AWS:SourceArn': [OTHER, TRAIL] } }), write({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'AWS:SourceArn': TRAIL } }));
+    expect(mergeBucketPolicy(existing, bucket)).toMatchObject({ action: 'unchanged', text: existing });
   });
 
   it('a wildcard SourceArn that covers this trail (ArnLike, StringLike) is kept as it is', () => {
@@ -198,14 +209,15 @@ describe('a bucket, key or topic shared with other trails keeps letting them in'
     expect(r.text).toBe(existing);
   });
 
-  it('a wildcard that does not cover this trail gets this trail\'s ARN added to its list', () => {
+  it('a wildcard that does not cover this trail is left, and setup adds its own statement', () => {
     const others = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/other-*`;
     const existing = withStatements(acl({ ArnLike: { 'aws:SourceArn': others } }));
     const r = mergeBucketPolicy(existing, bucket);
-    expect(statement(r.text, 'AWSCloudTrailAclCheck20150319')?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': [others, TRAIL] } });
-    // ArnLike matches part by part: a * does not cross a colon.
+    expect(statement(r.text, 'AWSCloudTrailAclCheck20150319')?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': others } });
+    expect(statement(r.text, 'TrailkitCloudTrailAclCheck')?.Condition).toEqual({ StringEquals: { 'aws:SourceArn': TRAIL } });
+    // ArnLike matches part by part: a * does not cross a colon, so this one does not grant either.
     const wrongAccount = withStatements(acl({ ArnLike: { 'aws:SourceArn': 'arn:aws:cloudtrail:*:trail/*' } }));
-    expect(statement(mergeBucketPolicy(wrongAccount, bucket).text, 'AWSCloudTrailAclCheck20150319')?.Condition?.['ArnLike']?.['aws:SourceArn']).toEqual(['arn:aws:cloudtrail:*:trail/*', TRAIL]);
+    expect(mergeBucketPolicy(wrongAccount, bucket).written.map((s) => s.Sid)).toEqual(['TrailkitCloudTrailAclCheck', 'TrailkitCloudTrailWrite']);
   });
 
   it('KMS: an encrypt statement for several accounts without SourceArn keeps all of them', () => {

@@ -24,10 +24,10 @@ function done(s: SetupSettings = settings): CurrentState {
 }
 
 describe('setup plan', () => {
-  it('from nothing: every step is a create, in AWS\'s order', () => {
+  it('from nothing: every step is a create, in AWS\'s order, with the console\'s SSE-KMS default', () => {
     const plan = planSetup(settings, env, nothing);
     expect(plan.steps.map((s) => [s.id, s.action])).toEqual([
-      ['bucket', 'create'], ['public-access-block', 'create'], ['bucket-policy', 'create'], ['log-group', 'create'], ['role', 'create'],
+      ['bucket', 'create'], ['public-access-block', 'create'], ['bucket-policy', 'create'], ['kms-key', 'create'], ['log-group', 'create'], ['role', 'create'],
       ['role-policy', 'create'], ['trail', 'create'], ['event-selectors', 'unchanged'], ['insight-selectors', 'unchanged'], ['tags', 'unchanged'], ['logging', 'create'],
     ]);
     const trail = plan.steps.find((s) => s.id === 'trail')?.operation;
@@ -35,9 +35,27 @@ describe('setup plan', () => {
       Name: 'main', S3BucketName: 'ct-logs', IncludeGlobalServiceEvents: true, IsMultiRegionTrail: true, EnableLogFileValidation: true,
       CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:111122223333:log-group:aws-cloudtrail-logs-main:*',
       CloudWatchLogsRoleArn: 'arn:aws:iam::111122223333:role/CloudTrail_CloudWatchLogs_Role',
+      KmsKeyId: 'alias/trailkit/main',
     } });
-    const policy = plan.steps.find((s) => s.id === 'bucket-policy')?.operation;
-    expect(policy?.kind === 'putBucketPolicy' && JSON.parse(policy.policy)).toEqual(bucketPolicy({ bucket: 'ct-logs', account: env.account, trailArn: ARN }));
+    expect(plan.steps.find((s) => s.id === 'log-group')?.operation).toEqual({ kind: 'createLogGroup', name: 'aws-cloudtrail-logs-main', tags: {}, kmsKeyRef: 'alias/trailkit/main' });
+    const key = plan.steps.find((s) => s.id === 'kms-key')?.operation;
+    const keyPolicy = JSON.parse(key?.kind === 'createKmsKey' ? key.policy : '{}') as { Statement: { Sid: string; Principal?: unknown; Condition?: unknown }[] };
+    expect(keyPolicy.Statement.find((s) => s.Sid === 'Allow CloudWatch Logs to use the key')).toMatchObject({
+      Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+      Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:us-east-1:111122223333:log-group:aws-cloudtrail-logs-main' } },
+    });
+    const policy = plan.steps.find((s) => s.id === 'bucket-policy');
+    const written = JSON.parse(policy?.operation?.kind === 'putBucketPolicy' ? policy.operation.policy : '{}') as { Statement: { Sid: string }[] };
+    expect(written.Statement.map((s) => s.Sid)).toEqual(['TrailkitCloudTrailAclCheck', 'TrailkitCloudTrailWrite', 'TrailkitDenyInsecureTransport']);
+    expect(policy?.statements).toEqual(written.Statement);
+  });
+
+  it('--sse-s3: a new trail without a KMS key, and a log group without one', () => {
+    const plan = planSetup({ ...settings, sseS3: true }, env, nothing);
+    expect(plan.steps.map((s) => s.id)).not.toContain('kms-key');
+    const trail = plan.steps.find((s) => s.id === 'trail')?.operation;
+    expect(trail?.kind === 'createTrail' && trail.input.KmsKeyId).toBeUndefined();
+    expect(plan.steps.find((s) => s.id === 'log-group')?.operation).toEqual({ kind: 'createLogGroup', name: 'aws-cloudtrail-logs-main', tags: {} });
   });
 
   it('everything in place: no changes, no operations', () => {
@@ -68,13 +86,15 @@ describe('setup plan', () => {
     expect(plan.steps.find((s) => s.id === 'role')?.resource).toBe('arn:aws:iam::111122223333:role/TheirRole');
   });
 
-  it('a bucket with someone else\'s policy: update that keeps it; public access left alone', () => {
+  it('a bucket with someone else\'s policy: update that keeps it; Block Public Access planned (opt-out: left alone)', () => {
     const foreign = '{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::ct-logs/*"}]}';
     const plan = planSetup(settings, env, { bucket: { exists: true, policy: foreign } });
     const step = plan.steps.find((s) => s.id === 'bucket-policy');
     expect(step?.action).toBe('update');
     expect(step?.operation?.kind === 'putBucketPolicy' && step.operation.policy).toContain('{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::ct-logs/*"}');
-    expect(plan.steps.find((s) => s.id === 'public-access-block')).toMatchObject({ action: 'unchanged', detail: expect.stringMatching(/left as it is/) });
+    expect(plan.steps.find((s) => s.id === 'public-access-block')).toMatchObject({ action: 'update', operation: { kind: 'putPublicAccessBlock', bucket: 'ct-logs' } });
+    const optOut = planSetup({ ...settings, blockPublicAccess: false }, env, { bucket: { exists: true, policy: foreign } });
+    expect(optOut.steps.find((s) => s.id === 'public-access-block')).toMatchObject({ action: 'unchanged', detail: expect.stringMatching(/left as it is/) });
   });
 
   it('KMS, SNS, selectors, insights, tags and retention', () => {
@@ -162,7 +182,7 @@ describe('setup plan: an existing trail as AWS returns it', () => {
     expect(plan.steps.find((s) => s.id === 'bucket-policy')?.action).toBe('unchanged');
     const fresh = planSetup(settings, env, { ...current, bucket: { exists: true } }).steps.find((s) => s.id === 'bucket-policy')?.operation;
     const doc = JSON.parse(fresh?.kind === 'putBucketPolicy' ? fresh.policy : '{}') as { Statement: { Sid: string; Resource: unknown }[] };
-    expect(doc.Statement.find((s) => s.Sid === 'AWSCloudTrailWrite20150319')?.Resource).toBe('arn:aws:s3:::ct-logs/p/AWSLogs/111122223333/*');
+    expect(doc.Statement.find((s) => s.Sid === 'TrailkitCloudTrailWrite')?.Resource).toBe('arn:aws:s3:::ct-logs/p/AWSLogs/111122223333/*');
   });
 
   it('basic selectors that leave out AWS\'s defaults are the same as what AWS returns', () => {

@@ -32,7 +32,7 @@ describeWithMoto('trailkit setup --organization against moto_server', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const policy = JSON.parse((await new S3Client(config).send(new GetBucketPolicyCommand({ Bucket: 'org-trail-logs' }))).Policy as string) as { Statement: { Sid: string; Resource: string | string[] }[] };
-    const orgWrite = policy.Statement.find((s) => s.Sid === 'AWSCloudTrailOrganizationWrite20150319');
+    const orgWrite = policy.Statement.find((s) => s.Sid === 'TrailkitCloudTrailOrganizationWrite');
     expect(orgWrite?.Resource).toEqual(`arn:aws:s3:::org-trail-logs/AWSLogs/${org}/*`);
     const trail = (await new CloudTrailClient(config).send(new GetTrailCommand({ Name: 'org-trail' }))).Trail;
     expect(trail?.IsOrganizationTrail).toBe(true);

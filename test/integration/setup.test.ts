@@ -1,7 +1,7 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetInsightSelectorsCommand, GetTrailCommand, GetTrailStatusCommand, ListTagsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ describeWithMoto('trail setup against moto_server', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const applied = [...r.stdout.matchAll(/^ {2}done {2}(\S+)/gm)].map((m) => m[1]);
-    expect(applied).toEqual(['bucket', 'public-access-block', 'bucket-policy', 'log-group', 'log-group-retention', 'role', 'role-policy', 'trail', 'event-selectors', 'insight-selectors', 'tags', 'logging']);
+    expect(applied).toEqual(['bucket', 'public-access-block', 'bucket-policy', 'kms-key', 'log-group', 'log-group-retention', 'role', 'role-policy', 'trail', 'event-selectors', 'insight-selectors', 'tags', 'logging']);
     expect(r.stdout).toContain('Next: trailkit verify --trail-name main');
 
     const trail = (await ct.send(new GetTrailCommand({ Name: 'main' }))).Trail;
@@ -71,11 +71,17 @@ describeWithMoto('trail setup against moto_server', () => {
     expect(selectors.AdvancedEventSelectors?.map((s) => s.Name)).toEqual(['Management events', 'S3 data events']);
     expect((await ct.send(new GetInsightSelectorsCommand({ TrailName: 'main' }))).InsightSelectors).toEqual([{ InsightType: 'ApiCallRateInsight' }]);
     const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: 'ct-logs' }))).Policy ?? '{}') as { Statement: { Sid: string }[] };
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['AWSCloudTrailAclCheck20150319', 'AWSCloudTrailWrite20150319', 'TrailkitDenyInsecureTransport']);
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(['TrailkitCloudTrailAclCheck', 'TrailkitCloudTrailWrite', 'TrailkitDenyInsecureTransport']);
+    // The console's default: SSE-KMS with a new key, which also encrypts the new log group. (moto
+    // keeps the alias the trail was created with; AWS answers with the key's ARN.)
+    expect(trail?.KmsKeyId).toBe('alias/trailkit/main');
+    const keyArn = (await new KMSClient(motoClientConfig(moto)).send(new DescribeKeyCommand({ KeyId: 'alias/trailkit/main' }))).KeyMetadata?.Arn;
+    expect(keyArn).toMatch(new RegExp(`^arn:aws:kms:us-east-1:${ACCOUNT}:key/`));
     const rolePolicy = await iam.send(new GetRolePolicyCommand({ RoleName: 'CloudTrail_CloudWatchLogs_Role', PolicyName: 'cloudtrail-policy' }));
     expect(JSON.parse(decodeURIComponent(rolePolicy.PolicyDocument ?? ''))).toEqual(cloudWatchRolePolicy({ region: 'us-east-1', account: ACCOUNT, logGroup: 'aws-cloudtrail-logs-main' }));
     const group = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'aws-cloudtrail-logs-main' }))).logGroups?.[0];
     expect(group?.retentionInDays).toBe(90);
+    expect(group?.kmsKeyId).toBe(keyArn);
 
     // Again: nothing to do, and it says so.
     const again = await cli([...setup, '--insights', 'api-call-rate', '--tag', 'team=sec', '--s3-data-events', 'all', '--exclude-kms-events', '--retention-in-days', '90', '--output', 'json'], env);
@@ -202,7 +208,7 @@ describeWithMoto('trail setup against moto_server', () => {
     expect(fault.hits).toBeGreaterThan(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/setup stopped at bucket-policy: s3:PutBucketPolicy on s3:\/\/ct-logs: access denied \(2 of 8 changes were applied; the caller needs the IAM permission s3:PutBucketPolicy; fix the cause and run the same command again to finish\)$/);
+    expect(lines[0]).toMatch(/setup stopped at bucket-policy: s3:PutBucketPolicy on s3:\/\/ct-logs: access denied \(2 of 9 changes were applied; the caller needs the IAM permission s3:PutBucketPolicy; fix the cause and run the same command again to finish\)$/);
     await s3.send(new HeadBucketCommand({ Bucket: 'ct-logs' }));
     await expect(ct.send(new GetTrailCommand({ Name: 'main' }))).rejects.toThrow(/Unknown trail|not found/i);
 

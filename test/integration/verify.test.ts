@@ -1,11 +1,13 @@
-import { CloudTrailClient, CreateTrailCommand, DeleteTrailCommand, PutEventSelectorsCommand, StartLoggingCommand, StopLoggingCommand, type CreateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, CreateTrailCommand, DeleteTrailCommand, PutEventSelectorsCommand, PutInsightSelectorsCommand, StartLoggingCommand, StopLoggingCommand, type CreateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client, type BucketCannedACL } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateBucketCommand, DeleteBucketCommand, PutBucketLoggingCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client, type BucketCannedACL } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CIS_PRESETS } from '../../src/core/cis-presets.js';
+import { CHECK_IDS } from '../../src/core/verify-checks.js';
 import { runCli } from '../helpers/cli.js';
 import { junitErrors } from '../helpers/junit-schema.js';
 import { describeWithMoto, motoClientConfig, motoEnv, startMoto, type MotoServer } from '../helpers/moto.js';
@@ -50,7 +52,8 @@ describeWithMoto('trailkit verify against moto_server', () => {
   /** A trail the way AWS recommends, made with plain SDK calls; `change` bends one thing. */
   async function makeTrail(name: string, change: { trail?: Partial<CreateTrailCommandInput>; publicPolicy?: boolean; logging?: boolean; writeOnly?: boolean } = {}) {
     const bucket = `${name}-bucket`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // Object Lock (which turns versioning on) protects the log files from deletion.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     const publicStatement = { Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` };
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: bucketPolicy(bucket, name, change.publicPolicy === true ? [publicStatement] : []) }));
     if (change.publicPolicy !== true) {
@@ -73,6 +76,7 @@ describeWithMoto('trailkit verify against moto_server', () => {
       TrailName: name,
       EventSelectors: [{ ReadWriteType: change.writeOnly === true ? 'WriteOnly' : 'All', IncludeManagementEvents: true, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }],
     }));
+    await cloudTrail.send(new PutInsightSelectorsCommand({ TrailName: name, InsightSelectors: [{ InsightType: 'ApiCallRateInsight' }] }));
     if (change.logging !== false) await cloudTrail.send(new StartLoggingCommand({ Name: name }));
   }
 
@@ -84,11 +88,15 @@ describeWithMoto('trailkit verify against moto_server', () => {
     s3 = new S3Client(config);
     kmsKeyArn = (await new KMSClient(config).send(new CreateKeyCommand({ Description: 'trail key' }))).KeyMetadata?.Arn as string;
     const logs = new CloudWatchLogsClient(config);
-    await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
+    await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP, kmsKeyId: kmsKeyArn }));
+    await logs.send(new PutRetentionPolicyCommand({ logGroupName: GROUP, retentionInDays: 365 }));
     const cloudWatch = new CloudWatchClient(config);
+    const sns = new SNSClient(config);
+    const topic = (await sns.send(new CreateTopicCommand({ Name: 'security-alerts' }))).TopicArn as string;
+    await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'email', Endpoint: 'security@example.com' }));
     for (const preset of CIS_PRESETS) {
       await logs.send(new PutMetricFilterCommand({ logGroupName: GROUP, filterName: preset.name, filterPattern: preset.pattern, metricTransformations: [{ metricName: preset.metricName, metricNamespace: 'CISBenchmark', metricValue: '1' }] }));
-      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: `${preset.metricName}-alarm`, MetricName: preset.metricName, Namespace: 'CISBenchmark', Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: `${preset.metricName}-alarm`, MetricName: preset.metricName, Namespace: 'CISBenchmark', Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic] }));
     }
     const iam = new IAMClient(config);
     await iam.send(new CreateRoleCommand({ RoleName: ROLE, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
@@ -149,7 +157,7 @@ describeWithMoto('trailkit verify against moto_server', () => {
     const r = verify(['--trail-name', 'single-region', '--output', 'junit']);
     expect(r.status).toBe(1);
     expect(await junitErrors(r.stdout)).toEqual([]);
-    expect(r.stdout.match(/<testcase /g)).toHaveLength(15);
+    expect(r.stdout.match(/<testcase /g)).toHaveLength(CHECK_IDS.length);
     expect(r.stdout).toMatch(/<testcase classname="trailkit.verify" name="multi-region" time="0">\s*<failure /);
   });
 
@@ -157,7 +165,7 @@ describeWithMoto('trailkit verify against moto_server', () => {
     const text = verify(['--trail-name', 'good-trail']);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/PASS\s+│ multi-region/);
-    expect(text.stdout).toMatch(/^OK: 14 pass, 1 warn, 0 fail, 0 skip$/m);
+    expect(text.stdout).toMatch(new RegExp(`^OK: ${CHECK_IDS.length - 1} pass, 1 warn, 0 fail, 0 skip$`, 'm'));
     const onlyOne = report('single-region', ['--only', 'multi-region,logging']);
     expect(onlyOne.report.checks.map((c) => c.id)).toEqual(['logging', 'multi-region']);
     const skipped = report('single-region', ['--skip', 'multi-region']);
@@ -184,6 +192,16 @@ describeWithMoto('trailkit verify against moto_server', () => {
     const refused = runCli(['verify', '--trail-name', 'good-trail', '--endpoint-url', 'http://127.0.0.1:9'], { env: { ...env, AWS_MAX_ATTEMPTS: '1' } });
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/^trailkit: /);
+  });
+
+  it('a trail whose bucket is gone fails every bucket check, not skips it', async () => {
+    await makeTrail('gone-bucket');
+    await s3.send(new DeleteBucketCommand({ Bucket: 'gone-bucket-bucket' }));
+    const { status, report: rep } = report('gone-bucket');
+    expect(status).toBe(1);
+    const bucketChecks = rep.checks.filter((c) => c.id.startsWith('bucket-'));
+    expect(bucketChecks.map((c) => [c.id, c.status])).toEqual(['bucket-policy', 'bucket-public-access', 'bucket-access-logging', 'bucket-versioning', 'bucket-delete-protection'].map((id) => [id, 'fail']));
+    for (const c of bucketChecks) expect(c.message).toBe('bucket gone-bucket-bucket does not exist: CloudTrail cannot deliver logs to it');
   });
 
   it('a trail deleted after setup is a failed check', async () => {
