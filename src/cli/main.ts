@@ -4,6 +4,7 @@ import { EXIT_ERROR, TrailkitError } from '../core/errors.js';
 import { safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
+import { makeIndexCommand } from './index-command.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
 import { makeCreateRoleCommand } from './create-role.js';
 import { makePolicyCommand } from './policy.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   program.addCommand(addGlobalOptions(makeDownloadCommand(), { aws: false }));
   program.addCommand(addGlobalOptions(makeVerifyCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeValidateDigestCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeIndexCommand(), { aws: true }));
   return configure(program);
 }
 
