@@ -1,4 +1,4 @@
-import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK } from '../core/errors.js';
+import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
 import { CIS_PRESETS } from '../core/cis-presets.js';
 import type { CliContext } from './context.js';
 import { columnsFor, EventPrinter, resolveEventFormat } from './event-output.js';
@@ -16,6 +16,12 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const spec = filterSpecFromFlags(flags, ctx.now());
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, grepIndex } = await import('./grep-index-run.js');
+    checkIndexFlags(paths, flags, 'grep');
+    return grepIndex(ctx, spec, flags, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
   const source = remoteSource(paths, flags, 'grep');
   if (source !== 'files') return (await import('./grep-remote.js')).runGrepRemote(ctx, spec, flags, printer, source);
   const { files, hadError: inputError } = await resolveInputs(ctx, inputPaths(ctx, paths, 'grep'));

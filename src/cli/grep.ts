@@ -9,6 +9,8 @@ export interface GrepFlags extends FilterFlags, RemoteFlags {
   limit?: number;
   fields?: string;
   listPresets?: boolean;
+  index?: string;
+  verified?: boolean;
 }
 
 const EXAMPLES = `
@@ -51,6 +53,8 @@ export function makeGrepCommand(): Command {
     .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(wholeNumber(1)))
     .addOption(new Option('--fields <list>', 'columns for pretty/table output, e.g. eventTime,eventName,userIdentity.arn'))
     .addOption(new Option('--list-presets', 'print the CIS 4.x presets and their patterns, then exit'))
+    .addOption(new Option('--index <dir>', 'search a Parquet index made by trailkit index (same events, order and bytes as on the files)'))
+    .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: GrepFlags, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./grep-run.js')).runGrep(ctx, paths, flags));

@@ -21,6 +21,12 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
   if (flags.follow === true && format === 'table') {
     throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
   }
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, tailIndex } = await import('./grep-index-run.js');
+    checkIndexFlags(paths, flags, 'tail');
+    return tailIndex(ctx, spec, flags, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
   const source = remoteSource(paths, flags, 'tail');
   if (source !== 'files') return (await import('./tail-remote.js')).runTailRemote(ctx, spec, flags, printer, source);
   const inputs = inputPaths(ctx, paths, 'tail');

@@ -10,6 +10,8 @@ export interface TailFlags extends FilterFlags, RemoteFlags {
   /** Seconds between polls; default 1 for files, 30 for --bucket and --log-group. */
   interval?: number;
   fields?: string;
+  index?: string;
+  verified?: boolean;
 }
 
 const EXAMPLES = `
@@ -42,6 +44,8 @@ export function makeTailCommand(): Command {
     .addOption(new Option('-f, --follow', 'keep watching for new events'))
     .addOption(new Option('--interval <seconds>', 'how often -f looks for new events (default: 1 for files, 30 for --bucket/--log-group)').argParser(seconds(3600)))
     .addOption(new Option('--fields <list>', 'columns for pretty/table output, e.g. eventTime,eventName,userIdentity.arn'))
+    .addOption(new Option('--index <dir>', 'search a Parquet index made by trailkit index (same events, order and bytes as on the files)'))
+    .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: TailFlags, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./tail-run.js')).runTail(ctx, paths, flags));
