@@ -5,6 +5,7 @@ import { safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
 import { makeIndexCommand } from './index-command.js';
+import { makeQueryCommand } from './query.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
 import { makeCreateRoleCommand } from './create-role.js';
 import { makePolicyCommand } from './policy.js';
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   program.addCommand(addGlobalOptions(makeVerifyCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeValidateDigestCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeIndexCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeQueryCommand(), { aws: false }));
   return configure(program);
 }
 

@@ -60,9 +60,10 @@ export class RowPrinter {
   /** Starts a result set with these column names. */
   begin(columns: readonly string[]): void {
     this.columns = [...columns];
-    const rawAt = this.columns.indexOf('raw');
-    // Human formats and csv leave the record text out when the event's columns are there.
-    this.shown = this.columns.map((_c, i) => i).filter((i) => !(this.format !== 'json' && i === rawAt && this.columns.length > 1));
+    const events = this.columns.includes('raw') && this.columns.length > 1;
+    // Human formats and csv leave the record text (and where it was read) out when the event's columns are there.
+    const hidden = new Set(events && this.format !== 'json' ? ['raw', 'source', 'record_index'] : []);
+    this.shown = this.columns.map((_c, i) => i).filter((i) => !hidden.has(this.columns[i] as string));
   }
 
   async add(rows: readonly (readonly unknown[])[]): Promise<void> {
