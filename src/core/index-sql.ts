@@ -11,17 +11,28 @@ const INGEST_FIELDS: readonly Field[] = [
   { name: 'eventid', key: 'eventID', type: { kind: 'string' } },
 ];
 
-/** `YYYY-MM-DDTHH:MM:SSZ`, the form CloudTrail writes; other forms have no `event_ms`. */
-const CANONICAL_TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
-
+/**
+ * Epoch ms of CloudTrail's canonical `YYYY-MM-DDTHH:MM:SSZ` (the only form CloudTrail writes), as
+ * core/time-spec.ts parseEventTime reads it: strptime checks the digits and the calendar (no 30
+ * February), the length leaves no room for more, seconds stop at 59. Other forms get NULL, and
+ * grep's parser decides for them.
+ */
 function eventMs(time: string): string {
-  // strptime checks the calendar (no 30 February); seconds stop at 59 as in core/time-spec.ts.
-  return `CASE WHEN regexp_full_match(${time}, ${literal(CANONICAL_TIME)}) AND CAST(substr(${time}, 18, 2) AS INTEGER) <= 59 THEN epoch_ms(try_strptime(${time}, '%Y-%m-%dT%H:%M:%SZ')) END`;
+  return `CASE WHEN length(${time}) = 20 AND substr(${time}, 18, 2) <= '59' THEN epoch_ms(try_strptime(${time}, '%Y-%m-%dT%H:%M:%SZ')) END`;
 }
 
+/**
+ * A partition value as a folder name: only the characters a well-formed value has, so a hostile
+ * `awsRegion` (`../../x`) can never name a folder outside the index. Checked with ltrim over a
+ * character set rather than a regular expression: this runs once per record.
+ */
 function partition(kind: 'account' | 'region' | 'date', value: string): string {
-  const pattern = kind === 'account' ? '[0-9]{12}' : kind === 'region' ? '[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}' : '[0-9]{4}-[0-9]{2}-[0-9]{2}';
-  return `CASE WHEN ${value} IS NULL THEN 'none' WHEN regexp_full_match(${value}, ${literal(pattern)}) THEN ${value} ELSE 'other' END`;
+  const ok = kind === 'account'
+    ? `length(${value}) = 12 AND ltrim(${value}, '0123456789') = ''`
+    : kind === 'region'
+      ? `length(${value}) BETWEEN 9 AND 25 AND ltrim(${value}, 'abcdefghijklmnopqrstuvwxyz0123456789-') = '' AND strpos(${value}, '-') > 1`
+      : `length(${value}) = 10 AND ltrim(${value}, '0123456789-') = ''`;
+  return `CASE WHEN ${value} IS NULL THEN 'none' WHEN ${ok} THEN ${value} ELSE 'other' END`;
 }
 
 export interface IngestSqlInput {
@@ -39,7 +50,7 @@ export interface IngestSqlInput {
 
 /** Reading the rows file: tab-separated, no quoting (the JSON text holds no tab or line break). */
 export function rowsFileReader(rowsFile: string): string {
-  return `read_csv(${literal(rowsFile)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {'source_no': 'INTEGER', 'record_index': 'INTEGER', 'raw': 'VARCHAR'}, max_line_size = 67108864, buffer_size = 134217728)`;
+  return `read_csv(${literal(rowsFile)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {'source_no': 'INTEGER', 'record_index': 'INTEGER', 'raw': 'VARCHAR'}, max_line_size = 33554432, buffer_size = 33554432)`;
 }
 
 function storedSelect(alias: string): string[] {
@@ -66,14 +77,14 @@ export function ingestCopySql(input: IngestSqlInput): string {
     's.verdict',
     `CASE WHEN reject IS NOT NULL THEN '__rejected__' ELSE ${partition('account', `coalesce(${j}.recipientAccountId, ${j}.userIdentity.accountId)`)} END AS account`,
     `CASE WHEN reject IS NOT NULL THEN reject ELSE ${partition('region', `${j}.awsRegion`)} END AS region`,
-    `CASE WHEN reject IS NOT NULL THEN 'x' ELSE ${partition('date', `CASE WHEN ${eventMs(`${j}.eventTime`)} IS NOT NULL THEN substr(${j}.eventTime, 1, 10) ELSE 'x' END`)} END AS date`,
+    `CASE WHEN reject IS NOT NULL THEN 'x' WHEN ${eventMs(`${j}.eventTime`)} IS NULL THEN 'other' ELSE substr(${j}.eventTime, 1, 10) END AS date`,
   ];
   return [
     `COPY (`,
     `  SELECT ${select.join(',\n    ')}`,
     `  FROM (SELECT *, ${rejectReason} AS reject FROM (${inner})) p`,
     `  JOIN ${input.sourcesTable} s ON s.source_no = p.source_no`,
-    `) TO ${literal(input.outDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${input.compressionLevel}, ROW_GROUP_SIZE 20000, PARTITION_BY (account, region, date), FILENAME_PATTERN ${literal(`${input.filePrefix}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
+    `) TO ${literal(input.outDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${input.compressionLevel}, ROW_GROUP_SIZE 5000, PARTITION_BY (account, region, date), FILENAME_PATTERN ${literal(`${input.filePrefix}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
   ].join('\n');
 }
 
