@@ -1,3 +1,4 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -75,6 +76,13 @@ export class AwsClients {
         forcePathStyle: this.config.endpointUrl !== undefined,
         followRegionRedirects: true,
       });
+    });
+  }
+
+  athena(region?: string): Promise<AthenaClient> {
+    return this.get(`athena:${region ?? ''}`, async () => {
+      const { AthenaClient } = await import('@aws-sdk/client-athena');
+      return new AthenaClient(clientOptions(this.config, region));
     });
   }
 

@@ -6,6 +6,7 @@ import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
 import { makeIndexCommand } from './index-command.js';
 import { makeQueryCommand } from './query.js';
+import { makeAthenaCommand } from './athena.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
 import { makeCreateRoleCommand } from './create-role.js';
 import { makePolicyCommand } from './policy.js';
@@ -25,6 +26,8 @@ const PROGRAM_HELP = `
 Search and tail:   grep, tail (files and folders, an S3 bucket with --bucket, a CloudWatch Logs
                    group with --log-group), download (mirror a trail's S3 objects to a folder).
 Integrity:         validate-digest (from S3 or a downloaded folder).
+SQL:               index (a Parquet index of the events), query (SQL and named questions with DuckDB),
+                   grep/tail --index, athena ddl / athena query (the same questions on Athena).
 Set a trail up:    setup, and the AWS CLI workflow: create-log-group, create-role, put-role-policy,
                    update-trail, put-event-selectors, put-insight-selectors; policy (offline).
 CI gate:           verify.
@@ -60,6 +63,9 @@ export function buildProgram(): Command {
   program.addCommand(addGlobalOptions(makeValidateDigestCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeIndexCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeQueryCommand(), { aws: false }));
+  const athena = makeAthenaCommand();
+  for (const sub of athena.commands) addGlobalOptions(sub, { aws: true });
+  program.addCommand(athena);
   return configure(program);
 }
 
