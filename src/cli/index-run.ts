@@ -150,7 +150,10 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
     }
   };
   const index = new LocalIndex(flags.to);
-  const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome });
+  // JSON bytes per committed batch; smaller batches commit more often (the tests use it to stop a run mid-way).
+  const batchEnv = ctx.env['TRAILKIT_INDEX_BATCH_BYTES'];
+  const batchBytes = batchEnv !== undefined && /^\d+$/.test(batchEnv) ? Number(batchEnv) : undefined;
+  const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome, ...(batchBytes === undefined ? {} : { batchBytes }) });
   const window: FileWindow | undefined = since === undefined ? undefined : { since, until: until as number };
   const what = since === undefined ? 'every file' : `files for ${formatInstant(since)} to ${formatInstant(until as number)}`;
 

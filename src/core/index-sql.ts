@@ -7,7 +7,7 @@ import { literal } from './sql-text.js';
 
 /** Fields parsed at ingestion: the stored columns, and the keys grep's shape check looks at. */
 const INGEST_FIELDS: readonly Field[] = [
-  ...STORED_COLUMNS,
+  ...STORED_COLUMNS.map((c) => (c.name === 'recipientaccountid' ? { ...c, type: { kind: 'json' } as const } : c)),
   { name: 'eventid', key: 'eventID', type: { kind: 'string' } },
 ];
 
@@ -57,6 +57,7 @@ function storedSelect(alias: string): string[] {
   return STORED_COLUMNS.map((c) => {
     const value = `${alias}.${q(c.key)}`;
     // The record's keys are camelCase; the columns (and struct fields) lower-case, as in AWS's DDL.
+    if (c.name === 'recipientaccountid') return `json_extract_string(${value}, '$') AS ${q(c.name)}`;
     return c.type.kind === 'struct' || c.type.kind === 'array' ? `CAST(${value} AS ${duckdbType(c.type)}) AS ${q(c.name)}` : `${value} AS ${q(c.name)}`;
   });
 }
@@ -75,7 +76,7 @@ export function ingestCopySql(input: IngestSqlInput): string {
     'p.record_index',
     `${eventMs(`${j}.eventTime`)} AS event_ms`,
     's.verdict',
-    `CASE WHEN reject IS NOT NULL THEN '__rejected__' ELSE ${partition('account', `coalesce(${j}.recipientAccountId, ${j}.userIdentity.accountId)`)} END AS account`,
+    `CASE WHEN reject IS NOT NULL THEN '__rejected__' ELSE ${partition('account', `CASE WHEN starts_with(CAST(${j}.recipientAccountId AS VARCHAR), '"') THEN json_extract_string(${j}.recipientAccountId, '$') ELSE ${j}.userIdentity.accountId END`)} END AS account`,
     `CASE WHEN reject IS NOT NULL THEN reject ELSE ${partition('region', `${j}.awsRegion`)} END AS region`,
     `CASE WHEN reject IS NOT NULL THEN 'x' WHEN ${eventMs(`${j}.eventTime`)} IS NULL THEN 'other' ELSE substr(${j}.eventTime, 1, 10) END AS date`,
   ];
@@ -93,11 +94,11 @@ function derivedColumn(c: Field): string {
   const path = literal(`$.${c.key}`);
   switch (c.type.kind) {
     case 'string':
-      return `json_extract_string(raw, ${path}) AS ${q(c.name)}`;
+      return `TRY(json_extract_string(raw, ${path})) AS ${q(c.name)}`;
     case 'json':
-      return `json_extract(raw, ${path}) AS ${q(c.name)}`;
+      return `TRY(json_extract(raw, ${path})) AS ${q(c.name)}`;
     default:
-      return `CAST(TRY(from_json(json_extract(raw, ${path}), ${literal(jsonStructure([{ ...c, key: 'v' }]).replace(/^\{"v":|\}$/g, ''))})) AS ${duckdbType(c.type)}) AS ${q(c.name)}`;
+      return `CAST(TRY(from_json(TRY(json_extract(raw, ${path})), ${literal(jsonStructure([{ ...c, key: 'v' }]).replace(/^\{"v":|\}$/g, ''))})) AS ${duckdbType(c.type)}) AS ${q(c.name)}`;
   }
 }
 

@@ -240,9 +240,9 @@ function resolveSelector(path: readonly (string | number)[], target: SqlTarget):
     const p = jsonPath(path);
     if (p === undefined) return undefined;
     if (path.length === 1 && column !== undefined && column.type.kind === 'string' && STORED_COLUMN_NAMES.has(column.name)) {
-      return { expr: column.name, jsonText: `json_format(json_extract(${raw}, ${literal(p)}))` };
+      return { expr: column.name, jsonText: `json_format(try(json_extract(${raw}, ${literal(p)})))` };
     }
-    return { expr: `json_extract_scalar(${raw}, ${literal(p)})`, jsonText: `json_format(json_extract(${raw}, ${literal(p)}))` };
+    return { expr: `json_extract_scalar(${raw}, ${literal(p)})`, jsonText: `json_format(try(json_extract(${raw}, ${literal(p)})))` };
   }
   if (column === undefined) return undefined;
   let expr = column.name;
@@ -378,7 +378,12 @@ export function compileFilterSql(spec: FilterSpec, target: SqlTarget, options: {
   if (some(spec.eventNames)) add('--event-name', { sql: or(spec.eventNames.map((g) => like('eventname', globToLike(g)))), exact: true });
   if (some(spec.eventSources)) add('--event-source', { sql: inList('eventsource', [...new Set(spec.eventSources.map(expandEventSource))]), exact: true });
   if (some(spec.users)) add('--user', principalPart(spec.users));
-  if (some(spec.accounts)) add('--account', { sql: inList(ACCOUNT_EXPR, spec.accounts), exact: true });
+  if (some(spec.accounts)) {
+    // The columns read numbers as their text; grep's accountOf falls back to userIdentity.accountId
+    // when recipientAccountId is not a string. Either column matching is a candidate.
+    const sql = options.superset === true ? or([inList('recipientaccountid', spec.accounts), inList('useridentity.accountid', spec.accounts)]) : inList(ACCOUNT_EXPR, spec.accounts);
+    add('--account', { sql, exact: options.superset !== true });
+  }
   if (some(spec.regions)) add('--region', { sql: inList('awsregion', spec.regions), exact: true });
   if (some(spec.sourceIps)) add('--source-ip', sourceIpPart(spec.sourceIps));
   if (some(spec.errorCodes)) add('--error-code', { sql: or(spec.errorCodes.map((g) => like('errorcode', globToLike(g)))), exact: true });
@@ -406,8 +411,12 @@ export function compileFilterSql(spec: FilterSpec, target: SqlTarget, options: {
       return { label: `--preset ${preset.name}`, text: preset.pattern };
     }));
   }
+  // Records DuckDB could not read into columns (JSON it does not take, such as a lone surrogate
+  // escape, that JSON.parse does) have none: they are always candidates, for grep's matcher.
+  const where = and(parts.map((p) => p.part.sql));
+  const unread = `${ident('account')} = 'none' AND ${ident('region')} = 'none' AND eventtime IS NULL AND eventname IS NULL AND eventsource IS NULL AND useridentity IS NULL`;
   return {
-    sql: and(parts.map((p) => p.part.sql)),
+    sql: options.superset === true && target.table === 'index' && parts.length > 0 ? or([where, `(${unread})`]) : where,
     inexact: [...new Set(parts.filter((p) => !p.part.exact).map((p) => p.name))],
     unsupported: parts.flatMap((p) => (p.part.unsupported === undefined ? [] : [p.part.unsupported])),
   };

@@ -26,7 +26,7 @@ export interface DuckOptions {
  * arrays as Trino's does, `json_format` is the JSON text of a value.
  */
 const TRINO_COMPAT_MACROS = [
-  `CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS CASE WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(j, p) END`,
+  `CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS CASE WHEN TRY(json_type(j, p)) IN ('OBJECT', 'ARRAY') THEN NULL ELSE TRY(json_extract_string(j, p)) END`,
   `CREATE OR REPLACE MACRO json_format(j) AS CAST(j AS VARCHAR)`,
   `CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)`,
 ];

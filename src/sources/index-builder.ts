@@ -128,6 +128,10 @@ export class IndexBuilder {
         tempDirectory: join(this.index.stagingDir, 'spill'),
         ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       });
+      // An archive of many accounts, regions and days has many partitions: DuckDB keeps a writer
+      // (and its row group) open per partition, so at most a few are open at once, flushed early.
+      await this.run('SET partitioned_write_max_open_files = 8');
+      await this.run('SET partitioned_write_flush_threshold = 5000');
     } catch (error) {
       await this.unlock();
       this.unlock = undefined;

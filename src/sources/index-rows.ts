@@ -96,7 +96,18 @@ export function documentRows(bytes: Buffer, path: string, emit: (index: number, 
       }
       if (mayBeLoose(span) || !isUtf8(span)) {
         // toString replaces invalid UTF-8 as grep's output does; compactJson drops the white space between tokens.
-        const text = compactJson(span.toString('utf8'));
+        const original = span.toString('utf8');
+        if (mayBeLoose(span)) {
+          // A record with white space is checked here, against its own text, so that a broken one is
+          // reported in grep's words (the message quotes the text as it is in the file).
+          try {
+            JSON.parse(original);
+          } catch (error) {
+            addProblem(out.problems, index, (error as Error).message);
+            return true;
+          }
+        }
+        const text = compactJson(original);
         if (hasLineBreak(text)) {
           addProblem(out.problems, index, 'a control character inside a string');
           return true;
