@@ -133,7 +133,7 @@ async function* resultPages(client: AthenaClient, id: string, options: AthenaRun
   let columns: string[] = [];
   const sleep = options.sleep ?? sleeper(options.signal);
   let delay = options.firstPollMs ?? 250;
-  do {
+  for (;;) {
     let page;
     try {
       page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1000, ...(token === undefined ? {} : { NextToken: token }) }));
@@ -152,7 +152,8 @@ async function* resultPages(client: AthenaClient, id: string, options: AthenaRun
     first = false;
     yield { columns, rows };
     token = page.NextToken;
-  } while (token !== undefined);
+    if (token === undefined) return;
+  }
 }
 
 /** Athena's price: per TB scanned, each query rounded up to the megabyte with a 10 MB minimum. */
