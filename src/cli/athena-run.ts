@@ -46,7 +46,7 @@ export async function runAthenaDdl(ctx: CliContext, flags: AthenaDdlFlags): Prom
     let prefix = flags.prefix;
     let account = flags.account;
     let regions = flags.eventRegion;
-    let orgId = flags.organizationId;
+    const orgId = flags.organizationId;
     if (flags.trail !== undefined) {
       const trail = await withAws(ctx, 'cloudtrail:GetTrail', async (clients: AwsClients) => {
         const { lookupTrail } = await import('../aws/trail-lookup.js');
