@@ -46,10 +46,8 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
   let queries: QuestionQuery[];
   let paths: readonly string[];
   if (question !== undefined) {
-    queries = questionSql(question, scope, TARGET);
-    if (flags.verified === true) {
-      queries = queries.map((q) => ({ ...q, sql: q.sql.replace(/\nFROM events\n(WHERE )?/g, (_m, w: string | undefined) => `\nFROM (SELECT * FROM events WHERE verdict = 'valid') events\n${w ?? ''}`) }));
-    }
+    // --verified: the questions read only the events of files whose integrity verdict is valid.
+    queries = questionSql(question, scope, flags.verified === true ? { ...TARGET, from: "(SELECT * FROM events WHERE verdict = 'valid')" } : TARGET);
     paths = args;
   } else {
     const sql = args[0];
