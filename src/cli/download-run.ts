@@ -7,6 +7,7 @@ import { downloadObject, DownloadState } from '../sources/s3-download.js';
 import { ALL_KINDS, EVENT_KINDS, noTrailError, s3Url, trailFolders, windowObjects, type TrailObject } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
 import type { DownloadFlags } from './download.js';
+import { requireValues } from './filter-options.js';
 import { reportInputError } from './event-output.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { validateBucket } from './remote-options.js';
@@ -52,6 +53,8 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
   if (flags.bucket === undefined) throw usageError('download needs --bucket', 'e.g. trailkit download --bucket my-trail-bucket --to ./trail --since 1d');
   if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download --bucket ${flags.bucket} --to ./trail`);
   validateBucket(flags.bucket);
+  requireValues('--account', flags.account, '123456789012', 'select every account');
+  requireValues('--region', flags.region, 'us-east-1', 'select every region');
   for (const account of flags.account) {
     if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }

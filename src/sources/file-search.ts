@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { searchDocument, type Match } from '../core/document-search.js';
 import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
+import { deliveryAccountOf } from '../core/record.js';
 import { describeFsError } from './local-files.js';
 
 /** A match as it crosses a worker boundary: text and time; the record is parsed again if needed. */
@@ -91,7 +92,7 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
         if (keep !== undefined && result.matches.length >= 2 * keep + 64) result.matches = newest(result.matches, keep);
       }
       return options.limit === undefined || seen < options.limit;
-    });
+    }, { deliveryAccount: deliveryAccountOf(path) });
     result.matched = outcome.matched;
     result.records = outcome.records;
     result.parsed = outcome.parsed;
