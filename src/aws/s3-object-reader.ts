@@ -189,12 +189,22 @@ function objectFrom(response: IncomingMessage): S3ObjectBody {
   };
 }
 
+/** An object body longer than the reader was willing to hold in memory. */
+export class ObjectTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the object is larger than the ${Math.round(limit / (1024 * 1024))} MB read into memory`);
+    this.name = 'ObjectTooLargeError';
+  }
+}
+
 /**
  * Reads a whole object body into one buffer, checking it against Content-Length: a body cut
- * short is an error, never a shorter file.
+ * short is an error, never a shorter file. A body longer than `maxBytes` (by its Content-Length,
+ * or as it arrives when there is none) is an ObjectTooLargeError.
  */
-export async function readObjectBytes(object: S3ObjectBody): Promise<Buffer> {
+export async function readObjectBytes(object: S3ObjectBody, maxBytes = Infinity): Promise<Buffer> {
   const expected = object.contentLength;
+  if (expected !== undefined && Number.isSafeInteger(expected) && expected > maxBytes) throw new ObjectTooLargeError(maxBytes);
   if (expected !== undefined && Number.isSafeInteger(expected) && expected >= 0 && expected <= 64 * 1024 * 1024) {
     const bytes = Buffer.allocUnsafe(expected);
     let at = 0;
@@ -207,7 +217,12 @@ export async function readObjectBytes(object: S3ObjectBody): Promise<Buffer> {
     return bytes;
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of object.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  let total = 0;
+  for await (const chunk of object.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new ObjectTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks);
 }
 

@@ -32,10 +32,17 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
   const follower = flags.follow === true ? new LocalFollower(inputs, compileFilter(spec)) : undefined;
   const byPath = new Map<string, InputFile>(files.map((f) => [f.path, f]));
   let kept: WireMatch[] = [];
+  // A large file comes in batches: its records add up until its last batch.
+  let records = 0;
   const { hadError } = await searchInputs(ctx, files, spec, { keepNewest: flags.lines }, async (result) => {
     kept = newest(kept.concat(result.matches), flags.lines);
+    records += result.records;
     const file = byPath.get(result.path);
-    if (follower !== undefined && file !== undefined) follower.seed(file, result);
+    if (follower !== undefined && file !== undefined) {
+      for (const match of result.matches) follower.remember(match);
+      if (result.more !== true) follower.seed(file, { ...result, records });
+    }
+    if (result.more !== true) records = 0;
     return true;
   });
   await printer.print(kept);
@@ -45,8 +52,8 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     if (inputError || hadError) return EXIT_ERROR;
     return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
   }
-  await followPolls(ctx, printer, flags.interval ?? LOCAL_POLL_SECONDS, async () => {
-    const polled = await follower.poll();
+  await followPolls(ctx, printer, flags.interval ?? LOCAL_POLL_SECONDS, async (flush) => {
+    const polled = await follower.poll(flush);
     for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
     return polled;
   });

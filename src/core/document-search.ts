@@ -3,6 +3,7 @@ import { cloudTrailShape, isObject, type CloudTrailRecord, type RecordContext } 
 import { compactJson, RecordScanner, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from './record-scanner.js';
 import type { Needle } from './needle.js';
 import { parseEventTime } from './time-spec.js';
+import { jsonSyntaxReason } from './errors.js';
 
 /** One matching event: its JSON text as found in the input (one line) and its time. */
 export interface Match {
@@ -84,15 +85,6 @@ type ProbeNode =
   | { kind: 'any'; of: ProbeNode[] };
 
 const LOOKUP_WRAPPER_KEY = { kind: 'text', text: '"CloudTrailEvent"' } as const;
-
-/** What JSON.parse said about a broken record, without the record's text (which it quotes). */
-export function jsonSyntaxReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
-  const at = /^(.*) in JSON at position (\d+)/.exec(message);
-  if (at !== null && !at[1]?.includes('"')) return `${(at[1] as string).charAt(0).toLowerCase()}${(at[1] as string).slice(1)} at character ${at[2]}`;
-  return 'an unexpected character';
-}
 
 export interface DocumentSearchOptions {
   /** Records longer than this are skipped and reported (the document goes on). */
