@@ -189,6 +189,12 @@ function objectFrom(response: IncomingMessage): S3ObjectBody {
   };
 }
 
+/** Whether a body stream failed because the connection went away (not because of its content). */
+export function isConnectionCut(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || /aborted|socket hang up|premature close/i.test((error as Error | undefined)?.message ?? '');
+}
+
 /** An object body longer than the reader was willing to hold in memory. */
 export class ObjectTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -208,10 +214,15 @@ export async function readObjectBytes(object: S3ObjectBody, maxBytes = Infinity)
   if (expected !== undefined && Number.isSafeInteger(expected) && expected >= 0 && expected <= 64 * 1024 * 1024) {
     const bytes = Buffer.allocUnsafe(expected);
     let at = 0;
-    for await (const chunk of object.body as AsyncIterable<Buffer>) {
-      if (at + chunk.length > expected) throw new Error(`the object is longer than its Content-Length (${expected} bytes)`);
-      chunk.copy(bytes, at);
-      at += chunk.length;
+    try {
+      for await (const chunk of object.body as AsyncIterable<Buffer>) {
+        if (at + chunk.length > expected) throw new Error(`the object is longer than its Content-Length (${expected} bytes)`);
+        chunk.copy(bytes, at);
+        at += chunk.length;
+      }
+    } catch (error) {
+      if (isConnectionCut(error)) throw new Error(`the download stopped after ${at} of ${expected} bytes: the connection was closed before the object was complete`, { cause: error });
+      throw error;
     }
     if (at !== expected) throw new Error(`the download stopped after ${at} of ${expected} bytes`);
     return bytes;

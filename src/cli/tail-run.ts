@@ -1,5 +1,5 @@
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
-import { compileFilter } from '../core/record-filter.js';
+import { compileFilter, filterWarnings } from '../core/record-filter.js';
 import { newest, type WireMatch } from '../sources/file-search.js';
 import { STDIN_PATH, type InputFile } from '../sources/local-files.js';
 import { LocalFollower } from '../sources/local-follow.js';
@@ -16,6 +16,7 @@ const LOCAL_POLL_SECONDS = 1;
 
 export async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
   const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
   if (flags.follow === true && format === 'table') {

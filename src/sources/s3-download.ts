@@ -5,7 +5,7 @@ import { lstat, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DIGEST_METADATA_SUFFIX, digestMetadataFromS3, digestMetadataName, serializeDigestMetadata } from '../core/digest-metadata.js';
-import { objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
+import { isConnectionCut, objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
 import { describeObjectFailure } from './s3-object-errors.js';
 import type { TrailObject } from './s3-trail-objects.js';
 
@@ -356,16 +356,13 @@ export async function downloadObject(s3: S3Client, bucket: string, object: Trail
       let written: number;
       if (response.contentLength !== undefined && response.contentLength <= IN_MEMORY_BYTES) {
         // Most log files are small: one write is much cheaper than a stream per file.
-        const bytes = await readBody(response, () => readObjectBytes(response, IN_MEMORY_BYTES));
+        const bytes = await readObjectBytes(response, IN_MEMORY_BYTES);
         temp = await writeTemp(target, bytes);
         written = bytes.length;
       } else {
         const file = target.tempFile();
         temp = file.path;
-        let received = 0;
-        response.body.on('data', (chunk: Buffer) => (received += chunk.length));
-        await readBody(response, () => pipeline(response.body, createWriteStream('', { fd: file.fd }), signal === undefined ? {} : { signal }), () => received);
-        written = received;
+        written = await streamBody(response, file.fd, signal);
       }
       if (response.contentLength !== undefined && written !== response.contentLength) {
         throw new Error(`the download stopped after ${written} of ${response.contentLength} bytes`);
@@ -389,19 +386,18 @@ export async function downloadObject(s3: S3Client, bucket: string, object: Trail
 }
 
 /**
- * Reads an object's body with `read`, turning a connection that closes early into what happened:
- * how many of the expected bytes arrived. `received` counts them when `read` does not.
+ * Streams an object's body to a file, turning a connection that closes early into what happened:
+ * how many of the expected bytes arrived.
  */
-async function readBody<T>(response: { contentLength: number | undefined; body: { readableLength?: number } }, read: () => Promise<T>, received?: () => number): Promise<T> {
+async function streamBody(response: { contentLength: number | undefined; body: NodeJS.ReadableStream }, fd: number, signal: AbortSignal | undefined): Promise<number> {
+  let received = 0;
+  response.body.on('data', (chunk: Buffer) => (received += chunk.length));
   try {
-    return await read();
+    await pipeline(response.body, createWriteStream('', { fd }), signal === undefined ? {} : { signal });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const cut = code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted|socket hang up|premature close/i.test((error as Error).message);
-    if (!cut) throw error;
-    const got = received === undefined ? undefined : received();
-    const expected = response.contentLength;
-    const amount = got === undefined ? '' : expected === undefined ? ` after ${got} bytes` : ` after ${got} of ${expected} bytes`;
-    throw new Error(`the download stopped${amount}: the connection was closed before the object was complete (run download again to fetch it)`);
+    if (!isConnectionCut(error)) throw error;
+    const of = response.contentLength === undefined ? '' : ` of ${response.contentLength}`;
+    throw new Error(`the download stopped after ${received}${of} bytes: the connection was closed before the object was complete`, { cause: error });
   }
+  return received;
 }
