@@ -145,7 +145,7 @@ const cases = [
   { name: 'setup --config /dev/zero', args: ['setup', '--config', '/dev/zero', '--dry-run', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'] },
   {
     name: 'put-event-selectors file:///dev/zero',
-    args: ['put-event-selectors', '--trail-name', 't', '--event-selectors', 'file:///dev/zero', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'],
+    args: ['put-event-selectors', '--trail-name', 'main-trail', '--event-selectors', 'file:///dev/zero', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'],
   },
   { name: 'grep FIFO', args: ['grep', fifo] },
   { name: 'tail FIFO', args: ['tail', fifo] },

@@ -356,7 +356,7 @@ export class RecordScanner {
     }
     this.state = this.afterRecord;
     const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0);
-    if (this.oversize) {
+    if (this.oversize || this.held + endAt - startInBuf > this.maxRecordBytes) {
       const bytes = this.held + endAt - startInBuf;
       this.parts = [];
       this.held = 0;

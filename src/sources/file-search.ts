@@ -153,8 +153,12 @@ class MatchCollector {
     if (countOnly !== true) {
       const id = match.record['eventID'];
       this.matches.push({ index: match.index, raw: match.raw, time: match.time, ...(typeof id === 'string' ? { eventId: id } : {}) });
-      this.bytes += match.raw.length;
-      if (keepNewest !== undefined && this.matches.length >= 2 * keepNewest + 64) this.matches = newest(this.matches, keepNewest);
+      // The newest N are kept to the end, in bounded memory: no batch to hand over before it.
+      if (keepNewest !== undefined) {
+        if (this.matches.length >= 2 * keepNewest + 64) this.matches = newest(this.matches, keepNewest);
+      } else {
+        this.bytes += match.raw.length;
+      }
     }
     return limit === undefined || this.seen < limit;
   }
