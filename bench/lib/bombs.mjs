@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { constants, createGzip } from 'node:zlib';
 
 /** One CloudTrail-shaped event; repeated, it compresses about a thousand to one. */
@@ -35,14 +36,13 @@ export async function writeGzipBomb(path, compressedBytes) {
   const out = createWriteStream(path);
   gzip.pipe(out);
   let written = 0;
-  out.on('drain', () => {});
   const block = Buffer.from(`${BOMB_EVENT},`.repeat(4096));
   gzip.write('{"Records":[');
   while (out.bytesWritten + out.writableLength < compressedBytes) {
     if (!gzip.write(block)) await once(gzip, 'drain');
     written += block.length;
     // Let the compressed bytes reach the file so its size can be read.
-    if (written % (block.length * 64) === 0) await new Promise((r) => setImmediate(r));
+    if (written % (block.length * 64) === 0) await yieldTurn();
   }
   gzip.end(`${BOMB_EVENT}]}`);
   await once(out, 'close');
