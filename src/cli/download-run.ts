@@ -3,10 +3,13 @@ import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
 import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
 import { formatInstant } from '../core/trail-window.js';
 import { mapOrdered } from '../sources/ordered-map.js';
-import { downloadObject, DownloadState } from '../sources/s3-download.js';
+import { downloadObject, DownloadState, sweepTemporaryFiles } from '../sources/s3-download.js';
+import { describeFsError } from '../sources/local-files.js';
+import { safeJson, safeText } from '../output/terminal-safe.js';
 import { ALL_KINDS, EVENT_KINDS, noTrailError, s3Url, trailFolders, windowObjects, type TrailObject } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
 import type { DownloadFlags } from './download.js';
+import { requireValues } from './filter-options.js';
 import { reportInputError } from './event-output.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { validateBucket } from './remote-options.js';
@@ -25,11 +28,16 @@ function parseTime(flag: string, value: string | undefined, now: Date): number |
 async function prepareTarget(dir: string): Promise<void> {
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) throw usageError(`--to ${dir} is a file, not a folder`, 'give a folder to download into');
+    if (!info.isDirectory()) throw usageError(`--to ${safeText(dir)} is a file, not a folder`, 'give a folder to download into');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (made) {
+      throw usageError(`--to ${safeText(dir)}: cannot create the folder (${describeFsError(made)})`, 'give a folder you can write to');
+    }
   }
+  await sweepTemporaryFiles(dir);
 }
 
 export interface DownloadSummary {
@@ -45,13 +53,16 @@ export interface DownloadSummary {
 
 export function summaryLine(s: DownloadSummary): string {
   const rate = s.seconds > 0 ? ` (${formatBytes(s.bytes / s.seconds)}/s)` : '';
-  return `downloaded ${s.downloaded} objects, ${formatBytes(s.bytes)}, skipped ${s.skipped} already present, ${s.failed} failed: s3://${s.bucket} -> ${s.to} in ${s.seconds.toFixed(1)} s${rate}`;
+  return `downloaded ${s.downloaded} objects, ${formatBytes(s.bytes)}, skipped ${s.skipped} already present, ${s.failed} failed: s3://${s.bucket} -> ${safeText(s.to)} in ${s.seconds.toFixed(1)} s${rate}`;
 }
 
 export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promise<number> {
   if (flags.bucket === undefined) throw usageError('download needs --bucket', 'e.g. trailkit download --bucket my-trail-bucket --to ./trail --since 1d');
   if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download --bucket ${flags.bucket} --to ./trail`);
+  if (flags.to.trim() === '') throw usageError('--to was given an empty folder name', `e.g. trailkit download --bucket ${flags.bucket} --to ./trail`);
   validateBucket(flags.bucket);
+  requireValues('--account', flags.account, '123456789012', 'select every account');
+  requireValues('--region', flags.region, 'us-east-1', 'select every region');
   for (const account of flags.account) {
     if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }
@@ -77,7 +88,7 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
   };
   const window = since === undefined ? (until === undefined ? {} : { until }) : { since, until: until as number };
   const what = since === undefined ? (until === undefined ? 'everything' : `up to ${formatInstant(until)}`) : `${formatInstant(since)} to ${formatInstant(until as number)}`;
-  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${bucketLabel(query)} (${what}) to ${dir}`)}\n`);
+  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${safeText(bucketLabel(query))} (${what}) to ${safeText(dir)}`)}\n`);
 
   const started = performance.now();
   const summary: DownloadSummary = { bucket: flags.bucket, to: dir, objects: 0, downloaded: 0, skipped: 0, failed: 0, bytes: 0, seconds: 0 };
@@ -122,6 +133,6 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
     await state.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
-  await ctx.write(output === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+  await ctx.write(output === 'json' ? `${safeJson(summary)}\n` : `${summaryLine(summary)}\n`);
   return summary.failed > 0 ? EXIT_ERROR : EXIT_OK;
 }

@@ -47,7 +47,8 @@ export async function grepBucket(ctx: CliContext, spec: FilterSpec, flags: GrepF
     const objects = windowObjects(s3, query.bucket, folders, window);
     const options = { concurrency: flags.concurrency, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
     for await (const result of searchObjects(s3, query.bucket, objects, filter, options)) {
-      if (tally.take(ctx, result) && !(await sink.take(result))) break;
+      tally.take(ctx, result);
+      if (!(await sink.take(result))) break;
     }
   });
   ctx.debug(`grep: ${tally.files} objects, ${tally.records} records, ${tally.parsed} parsed, ${sink.matched} matched in ${Math.round(performance.now() - started)} ms`);
@@ -68,7 +69,8 @@ export async function grepLogGroup(ctx: CliContext, spec: FilterSpec, flags: Gre
     const query = { logGroup, ...(flags.logStreamPrefix === undefined ? {} : { streamPrefix: flags.logStreamPrefix }), ...(server.pattern === undefined ? {} : { pattern: server.pattern }) };
     const range = { since: window.since, until: window.until + DELIVERY_LAG_MS };
     for await (const page of filterLogGroup(logs, query, range, filter, { countOnly: flags.count === true })) {
-      if (tally.take(ctx, page.result) && !(await sink.take(page.result))) break;
+      tally.take(ctx, page.result);
+      if (!(await sink.take(page.result))) break;
     }
   });
   ctx.debug(`grep: ${tally.files} pages, ${tally.records} records, ${sink.matched} matched`);

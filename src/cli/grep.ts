@@ -35,6 +35,15 @@ Logs group with FilterLogEvents (the filters become a filter pattern where they 
 --since both search the last 24 h, and say which window on stderr. The AWS region is AWS_REGION or
 the profile's (--region filters events).
 
+Filter patterns (--pattern), read as CloudWatch Logs reads them:
+  { $.eventName = "Delete*" && ($.errorCode = "AccessDenied" || $.readOnly IS FALSE) }
+  Selectors $.a.b, $.list[0], $.list[*].id, $.*, $.['a.b']; = and != with * at either end; < > <= >=
+  on numbers; IS NULL, IS TRUE, IS FALSE, NOT EXISTS; %regex% (no parentheses, \\xhh escapes). A number
+  against a string field compares text, and < > never hold for strings. { $.v = null } is refused.
+  Text: terms (all must occur), "phrases", -term (must not), ?a ?b (any of them; ?-terms next to plain
+  terms are ignored, as CloudWatch ignores them). Space-delimited patterns ([...]) are for non-JSON logs.
+Empty values (--account=, --pattern '') are refused: they would match every event.
+
 Output: pretty (one line per event, the default on a terminal), table, or json (one record per
 line, exactly as in the input; the default when piped).
 Exit status: 0 when something matched, 1 when nothing did, 2 on an error (other files are still searched).`;

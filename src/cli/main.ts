@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_ERROR, TrailkitError } from '../core/errors.js';
-import { safeText } from '../output/terminal-safe.js';
+import { safeLines, safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
@@ -31,7 +31,11 @@ Exit status: 0 success, 1 a negative result (no match, something invalid or fail
 input or AWS error.`;
 
 function configure(command: Command): Command {
-  command.exitOverride().showSuggestionAfterError(true);
+  // commander echoes the arguments it rejects: print them escaped like everything else.
+  command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (text) => process.stderr.write(safeLines(text)) });
   for (const sub of command.commands) configure(sub);
   return command;
 }
@@ -68,14 +72,14 @@ function reportError(error: unknown, debug: boolean): number {
   if (error instanceof TrailkitError) {
     const hint = error.hint === undefined ? '' : ` (${error.hint})`;
     process.stderr.write(`trailkit: ${safeText(error.message)}${safeText(hint)}\n`);
-    if (debug && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+    if (debug && error.stack !== undefined) process.stderr.write(`${safeLines(error.stack)}\n`);
     return error.exitCode;
   }
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'EPIPE') return process.exitCode === undefined ? 0 : Number(process.exitCode);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`trailkit: unexpected error: ${safeText(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
-  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${safeLines(error.stack)}\n`);
   return EXIT_ERROR;
 }
 

@@ -29,6 +29,48 @@ export const DEFAULT_COLUMNS: readonly Column[] = [
   { header: 'SOURCE IP', width: 39, value: (r) => stringField(r, 'sourceIPAddress') },
 ];
 
+/** What a cell may show of an object or array: a column is far narrower, the rest is cut anyway. */
+const MAX_CELL_JSON = 4096;
+
+/**
+ * JSON text of `value`, at most about `max` characters (longer text ends early and is cut by the
+ * column). Written without recursion: a record nested a million levels deep is as fine as a flat
+ * one (JSON.stringify would run out of stack).
+ */
+export function boundedJson(value: unknown, max = MAX_CELL_JSON): string {
+  type Frame = { readonly items: readonly unknown[]; readonly keys?: readonly string[]; i: number };
+  const frames: Frame[] = [];
+  let out = '';
+  const open = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      out += '[';
+      frames.push({ items: v, i: 0 });
+    } else if (v !== null && typeof v === 'object') {
+      const record = v as Record<string, unknown>;
+      const keys = Object.keys(record).filter((k) => record[k] !== undefined);
+      out += '{';
+      frames.push({ items: keys.map((k) => record[k]), keys, i: 0 });
+    } else {
+      out += JSON.stringify(v) ?? 'null';
+    }
+  };
+  open(value);
+  while (frames.length > 0 && out.length <= max) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frame.i >= frame.items.length) {
+      out += frame.keys === undefined ? ']' : '}';
+      frames.pop();
+      continue;
+    }
+    if (frame.i > 0) out += ',';
+    if (frame.keys !== undefined) out += `${JSON.stringify(frame.keys[frame.i])}:`;
+    const item = frame.items[frame.i];
+    frame.i++;
+    open(item === undefined ? null : item);
+  }
+  return out;
+}
+
 /** Columns for `--fields a,b.c`: each a dotted path into the record. */
 export function fieldColumns(fields: readonly string[]): Column[] {
   return fields.map((path) => ({
@@ -37,7 +79,7 @@ export function fieldColumns(fields: readonly string[]): Column[] {
     value: (record: CloudTrailRecord) => {
       const value = fieldAt(record, path);
       if (value === undefined || value === null) return undefined;
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return typeof value === 'string' ? value : boundedJson(value);
     },
   }));
 }
