@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('digest string to sign', () => {
 });
 
 describe('parseDigest', () => {
-  it('parses the real llm-guard digest body (escaped slashes, unordered logFiles)', () => {
+  it.skipIf(!existsSync(LLM_GUARD))('parses the real llm-guard digest body (escaped slashes, unordered logFiles; skipped without ../shared/data)', () => {
     const bytes = readFileSync(LLM_GUARD);
     const parsed = parseDigest(bytes);
     if (!parsed.ok) throw new Error(parsed.problem);
