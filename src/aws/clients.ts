@@ -32,14 +32,21 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 export function clientOptions(config: AwsConfig, region?: string): Record<string, unknown> {
   const options: Record<string, unknown> = {
     retryMode: 'adaptive',
-    maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     customUserAgent: 'trailkit',
   };
+  // AWS_MAX_ATTEMPTS, the setting every AWS SDK and the CLI read, wins over trailkit's default.
+  const fromEnv = process.env['AWS_MAX_ATTEMPTS'];
+  if (config.maxAttempts !== undefined || fromEnv === undefined || !/^[1-9]\d*$/.test(fromEnv)) options['maxAttempts'] = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const effectiveRegion = region ?? config.region;
   if (effectiveRegion !== undefined) options['region'] = effectiveRegion;
   if (config.profile !== undefined) options['profile'] = config.profile;
   if (config.endpointUrl !== undefined) options['endpoint'] = config.endpointUrl;
   return options;
+}
+
+/** An endpoint set for the service in the environment (AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL), which the SDK honours. */
+function hasEnvEndpoint(service: string): boolean {
+  return (process.env[`AWS_ENDPOINT_URL_${service}`] ?? '') !== '' || (process.env['AWS_ENDPOINT_URL'] ?? '') !== '';
 }
 
 /**
@@ -72,7 +79,7 @@ export class AwsClients {
       return new S3Client({
         ...clientOptions(this.config, region),
         // An emulator on a custom endpoint serves buckets by path, not by virtual host.
-        forcePathStyle: this.config.endpointUrl !== undefined,
+        forcePathStyle: this.config.endpointUrl !== undefined || hasEnvEndpoint('S3'),
         followRegionRedirects: true,
       });
     });

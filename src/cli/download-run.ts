@@ -9,8 +9,10 @@ import type { CliContext } from './context.js';
 import type { DownloadFlags } from './download.js';
 import { reportInputError } from './event-output.js';
 import { formatBytes, ProgressBar } from './progress.js';
+import { parseTrailRef } from '../core/resource-refs.js';
+import { checkGivenRegion } from './region-check.js';
 import { validateBucket } from './remote-options.js';
-import { bucketLabel, withRemote } from './remote-run.js';
+import { bucketLabel, bucketTarget, withRemote } from './remote-run.js';
 
 function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
@@ -49,9 +51,15 @@ export function summaryLine(s: DownloadSummary): string {
 }
 
 export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promise<number> {
-  if (flags.bucket === undefined) throw usageError('download needs --bucket', 'e.g. trailkit download --bucket my-trail-bucket --to ./trail --since 1d');
-  if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download --bucket ${flags.bucket} --to ./trail`);
-  validateBucket(flags.bucket);
+  if (flags.bucket === undefined && flags.trail === undefined) throw usageError('download needs --bucket or --trail', 'e.g. trailkit download --trail main --to ./trail --since 1d');
+  if (flags.trail !== undefined) {
+    for (const [flag, value] of [['--bucket', flags.bucket], ['--prefix', flags.prefix], ['--organization-id', flags.organizationId]] as const) {
+      if (value !== undefined) throw usageError(`--trail and ${flag} cannot be used together`, 'the trail names its bucket, prefix and organization; drop one of them');
+    }
+    parseTrailRef(flags.trail);
+  }
+  if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download ${flags.bucket === undefined ? `--trail ${flags.trail ?? ''}` : `--bucket ${flags.bucket}`} --to ./trail`);
+  if (flags.bucket !== undefined) validateBucket(flags.bucket);
   for (const account of flags.account) {
     if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }
@@ -64,27 +72,24 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
   if (since !== undefined && until === undefined) until = now.getTime();
   if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
   const output = ctx.globals.output ?? 'text';
-  if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output '${output}' is not a format for download`, 'use text or json');
+  checkGivenRegion(ctx);
   const dir = flags.to;
   await prepareTarget(dir);
 
-  const query = {
-    bucket: flags.bucket,
-    ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
-    ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
-    ...(flags.region.length === 0 ? {} : { regions: flags.region }),
-    ...(flags.organizationId === undefined ? {} : { orgId: flags.organizationId }),
-  };
   const window = since === undefined ? (until === undefined ? {} : { until }) : { since, until: until as number };
   const what = since === undefined ? (until === undefined ? 'everything' : `up to ${formatInstant(until)}`) : `${formatInstant(since)} to ${formatInstant(until as number)}`;
-  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${bucketLabel(query)} (${what}) to ${dir}`)}\n`);
 
   const started = performance.now();
-  const summary: DownloadSummary = { bucket: flags.bucket, to: dir, objects: 0, downloaded: 0, skipped: 0, failed: 0, bytes: 0, seconds: 0 };
-  const state = await DownloadState.load(dir, flags.bucket);
+  const summary: DownloadSummary = { bucket: flags.bucket ?? '', to: dir, objects: 0, downloaded: 0, skipped: 0, failed: 0, bytes: 0, seconds: 0 };
+  let state: DownloadState | undefined;
   try {
-    await withRemote(ctx, 'S3', 's3:GetObject', async (clients) => {
-      const s3 = await clients.s3();
+    await withRemote(ctx, 's3:GetObject', async (clients) => {
+      const { query, region } = await bucketTarget(ctx, clients, { ...flags, eventRegion: flags.eventRegion });
+      summary.bucket = query.bucket;
+      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${bucketLabel(query)} (${what}) to ${dir}`)}\n`);
+      const opened = await DownloadState.load(dir, query.bucket);
+      state = opened;
+      const s3 = await clients.s3(region);
       const folders = await trailFolders(s3, query, flags.digests ? ALL_KINDS : EVENT_KINDS);
       if (folders.length === 0) throw await noTrailError(s3, query);
       // The listing streams into the downloads (a bucket can hold millions of keys); the progress
@@ -98,7 +103,7 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
         }
         progress.listing = false;
       }
-      const outcomes = mapOrdered(listed(), flags.concurrency, (object, signal) => downloadObject(s3, query.bucket, object, dir, state, signal), { ordered: false });
+      const outcomes = mapOrdered(listed(), flags.concurrency, (object, signal) => downloadObject(s3, query.bucket, object, dir, opened, signal), { ordered: false });
       for await (const outcome of outcomes) {
         if (outcome.status === 'failed') {
           progress.clear();
@@ -119,7 +124,7 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
       progress.clear();
     });
   } finally {
-    await state.close();
+    await state?.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
   await ctx.write(output === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
