@@ -18,18 +18,38 @@ export const LOOKUP_REQUESTS_PER_SECOND = 2;
 export const LOOKUP_PAGE_SIZE = 50;
 
 /**
- * Spaces requests so that no more than `perSecond` start in any second: each waits until
- * 1/perSecond s after the previous one started.
+ * Keeps requests within `perSecond` a second as the service counts them, on arrival: a request
+ * starts no sooner than 1/perSecond s after the previous one started, and no sooner than 1 s
+ * after the request `perSecond` places back was answered. (Spacing the starts alone is not
+ * enough: a request that is slow to leave, such as the first, which loads credentials, can
+ * arrive next to the ones after it.)
  */
 export class RequestPacer {
-  private next = 0;
+  private nextStart = 0;
+  private readonly answered: number[] = [];
+  private inFlight = 0;
+
   constructor(private readonly perSecond: number, private readonly now: () => number = () => performance.now()) {}
 
   async wait(signal?: AbortSignal): Promise<void> {
-    const at = Math.max(this.now(), this.next);
-    this.next = at + 1000 / this.perSecond;
+    const older = this.answered.length >= this.perSecond - this.inFlight ? this.answered[this.answered.length - (this.perSecond - this.inFlight)] : undefined;
+    const at = Math.max(this.now(), this.nextStart, older === undefined ? 0 : older + 1000);
+    this.nextStart = at + 1000 / this.perSecond;
+    this.inFlight++;
     const delay = at - this.now();
-    if (delay > 0) await sleep(delay, undefined, signal === undefined ? undefined : { signal });
+    try {
+      if (delay > 0) await sleep(delay, undefined, signal === undefined ? undefined : { signal });
+    } catch (error) {
+      this.inFlight--;
+      throw error;
+    }
+  }
+
+  /** The request that the last `wait` let through has been answered (or failed). */
+  done(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.answered.push(this.now());
+    if (this.answered.length > this.perSecond) this.answered.shift();
   }
 }
 
@@ -113,7 +133,7 @@ export async function* lookupEvents(
         MaxResults: LOOKUP_PAGE_SIZE,
         ...(query.attribute === undefined ? {} : { LookupAttributes: [{ AttributeKey: query.attribute.key, AttributeValue: query.attribute.value }] }),
         ...(token === undefined ? {} : { NextToken: token }),
-      }), options.signal === undefined ? {} : { abortSignal: options.signal });
+      }), options.signal === undefined ? {} : { abortSignal: options.signal }).finally(() => options.pacer.done());
     } catch (error) {
       if (isAborted(options.signal)) return;
       throw lookupError(error, options.region);
