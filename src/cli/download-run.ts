@@ -27,7 +27,7 @@ function parseTime(flag: string, value: string | undefined, now: Date): number |
 async function prepareTarget(dir: string): Promise<void> {
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) throw usageError(`--to ${dir} is a file, not a folder`, 'give a folder to download into');
+    if (!info.isDirectory()) throw usageError(`--to ${dir}: a file, not a folder`, 'give a folder to download into');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
     await mkdir(dir, { recursive: true });
@@ -51,26 +51,26 @@ export function summaryLine(s: DownloadSummary): string {
 }
 
 export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promise<number> {
-  if (flags.bucket === undefined && flags.trail === undefined) throw usageError('download needs --bucket or --trail', 'e.g. trailkit download --trail main --to ./trail --since 1d');
+  if (flags.bucket === undefined && flags.trail === undefined) throw usageError('download: needs --bucket or --trail', 'e.g. trailkit download --trail main --to ./trail --since 1d');
   if (flags.trail !== undefined) {
     for (const [flag, value] of [['--bucket', flags.bucket], ['--prefix', flags.prefix], ['--organization-id', flags.organizationId]] as const) {
-      if (value !== undefined) throw usageError(`--trail and ${flag} cannot be used together`, 'the trail names its bucket, prefix and organization; drop one of them');
+      if (value !== undefined) throw usageError(`--trail and ${flag}: cannot be used together`, 'the trail names its bucket, prefix and organization; drop one of them');
     }
     parseTrailRef(flags.trail);
   }
-  if (flags.to === undefined) throw usageError('download needs --to DIR, the folder to mirror into', `e.g. trailkit download ${flags.bucket === undefined ? `--trail ${flags.trail ?? ''}` : `--bucket ${flags.bucket}`} --to ./trail`);
+  if (flags.to === undefined) throw usageError('download: needs --to DIR, the folder to mirror into', `e.g. trailkit download ${flags.bucket === undefined ? `--trail ${flags.trail ?? ''}` : `--bucket ${flags.bucket}`} --to ./trail`);
   if (flags.bucket !== undefined) validateBucket(flags.bucket);
   for (const account of flags.account) {
-    if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
+    if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}': not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }
   if (flags.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(flags.organizationId)) {
-    throw usageError(`--organization-id '${flags.organizationId}' is not an organization id`, 'it looks like o-a1b2c3d4e5');
+    throw usageError(`--organization-id '${flags.organizationId}': not an organization id`, 'it looks like o-a1b2c3d4e5');
   }
   const now = ctx.now();
   const since = parseTime('--since', flags.since, now);
   let until = parseTime('--until', flags.until, now);
   if (since !== undefined && until === undefined) until = now.getTime();
-  if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
+  if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since}: after --until ${flags.until}`, 'swap them, or widen the window');
   const output = ctx.globals.output ?? 'text';
   checkGivenRegion(ctx);
   const dir = flags.to;

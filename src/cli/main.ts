@@ -56,7 +56,7 @@ function refuseContradictions(command: Command): void {
     for (const option of [positive, negative]) {
       command.on(`option:${option.name()}`, () => {
         seen.add(option.long ?? option.flags);
-        if (seen.size === 2) throw usageError(`${positive.long ?? ''} and ${negative.long ?? ''} contradict each other`, 'give one of them');
+        if (seen.size === 2) throw usageError(`${positive.long ?? ''} and ${negative.long ?? ''}: they contradict each other`, 'give one of them');
       });
     }
   }

@@ -50,7 +50,7 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
   if ((path === undefined) === (flags.bucket === undefined)) {
     throw usageError('give either --bucket BUCKET or a PATH to a downloaded trail folder, not both or neither', 'trailkit validate-digest --bucket B --trail-arn ARN');
   }
-  if (flags.trailArn === undefined) throw usageError('validate-digest needs --trail-arn ARN or --trail NAME|ARN', 'e.g. trailkit validate-digest --trail main');
+  if (flags.trailArn === undefined) throw usageError('validate-digest: needs --trail-arn ARN or --trail NAME|ARN', 'e.g. trailkit validate-digest --trail main');
   const trail = parseTrailArn(flags.trailArn);
   if (trail === undefined) throw usageError(`--trail-arn: '${flags.trailArn}' is not a trail ARN`, 'expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME');
   const now = ctx.now();
@@ -146,7 +146,7 @@ export async function runValidateDigest(ctx: CliContext, path: string | undefine
   // to AWS_REGION or the profile's region.
   const config = { ...awsConfigOf(ctx), region: undefined };
   if (flags.trail !== undefined) {
-    if (flags.bucket !== undefined) throw usageError('--trail and --bucket cannot be used together', 'the trail names its bucket; drop --bucket (or give --trail-arn with --bucket)');
+    if (flags.bucket !== undefined) throw usageError('--trail and --bucket: cannot be used together', 'the trail names its bucket; drop --bucket (or give --trail-arn with --bucket)');
     const ref = parseTrailRef(flags.trail);
     return withAws(ctx, 'cloudtrail:GetTrail', async (clients) => {
       const { readTrail } = await import('../aws/trail-lookup.js');

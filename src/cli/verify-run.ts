@@ -26,7 +26,7 @@ function formatOf(output: string | undefined): VerifyFormat {
 export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
   if (flags.account === true) return runAccountVerify(ctx, flags);
   const trail = flags.trail ?? flags.trailArn ?? flags.trailName;
-  if (trail === undefined || trail === '') throw usageError('verify needs --trail, --trail-name, --trail-arn or --account', 'e.g. trailkit verify --trail main');
+  if (trail === undefined || trail === '') throw usageError('verify: needs --trail, --trail-name, --trail-arn or --account', 'e.g. trailkit verify --trail main');
   for (const id of [...flags.only, ...flags.skip]) {
     if (!(CHECK_IDS as readonly string[]).includes(id)) throw usageError(`'${id}' is not a check id`, `known: ${CHECK_IDS.join(', ')}`);
   }

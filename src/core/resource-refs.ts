@@ -23,11 +23,11 @@ export function parseLogGroupRef(value: string, flag = '--log-group'): LogGroupR
   if (value.startsWith('arn:')) {
     const m = LOG_GROUP_ARN.exec(value);
     if (m === null || !LOG_GROUP_NAME.test(m[3] as string)) {
-      throw usageError(`${flag} '${value}' is not a log group ARN`, 'expected arn:aws:logs:REGION:ACCOUNT:log-group:NAME (a trailing :* is fine)');
+      throw usageError(`${flag} '${value}': not a log group ARN`, 'expected arn:aws:logs:REGION:ACCOUNT:log-group:NAME (a trailing :* is fine)');
     }
     return { name: m[3] as string, region: m[1] as string, account: m[2] as string };
   }
-  if (!LOG_GROUP_NAME.test(value)) throw usageError(`${flag} '${value}' is not a log group name or ARN`, 'names use letters, digits and . - _ / #, e.g. aws-cloudtrail-logs-123456789012');
+  if (!LOG_GROUP_NAME.test(value)) throw usageError(`${flag} '${value}': not a log group name or ARN`, 'names use letters, digits and . - _ / #, e.g. aws-cloudtrail-logs-123456789012');
   return { name: value };
 }
 
@@ -39,11 +39,11 @@ const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
 export function parseTrailRef(value: string, flag = '--trail'): TrailRef {
   if (value.startsWith('arn:')) {
     const parsed = parseTrailArn(value);
-    if (parsed === undefined) throw usageError(`${flag} '${value}' is not a trail ARN`, 'expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME, or the trail\'s name');
+    if (parsed === undefined) throw usageError(`${flag} '${value}': not a trail ARN`, 'expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME, or the trail\'s name');
     return { kind: 'arn', arn: value, parsed };
   }
   if (!TRAIL_NAME.test(value) || /[._-]{2}/.test(value)) {
-    throw usageError(`${flag} '${value}' is not a trail name or ARN`, 'trail names are 3-128 letters, digits, . _ and -, starting and ending with a letter or digit');
+    throw usageError(`${flag} '${value}': not a trail name or ARN`, 'trail names are 3-128 letters, digits, . _ and -, starting and ending with a letter or digit');
   }
   return { kind: 'name', name: value };
 }

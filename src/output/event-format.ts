@@ -75,7 +75,7 @@ export function fitColumns(columns: readonly Column[], width: number | undefined
   const chosen: { column: Column; index: number; width: number }[] = [];
   let used = 0;
   for (const entry of byPriority) {
-    const next = used + entry.column.minWidth + overhead(chosen.length + 1) - overhead(chosen.length);
+    const next = used + entry.column.minWidth + overhead(chosen.length + 1) - (chosen.length === 0 ? 0 : overhead(chosen.length));
     if (next > width && chosen.length > 0) break;
     chosen.push({ ...entry, width: entry.column.minWidth });
     used = next;
@@ -104,7 +104,7 @@ export function fitColumns(columns: readonly Column[], width: number | undefined
 export const PRETTY_OVERHEAD = (n: number): number => Math.max(0, 2 * (n - 1));
 
 /** A cell's display text: hostile characters escaped, cut to `width` (not cut when `width` is undefined). */
-export function cellText(column: Column, record: CloudTrailRecord, width: number | undefined = column.width): string {
+export function cellText(column: Column, record: CloudTrailRecord, width: number | undefined): string {
   const value = column.value(record);
   if (value === undefined || value === '') return '-';
   if (width === undefined) return safeText(value);

@@ -29,7 +29,11 @@ export class RequestPacer {
   private readonly answered: number[] = [];
   private inFlight = 0;
 
-  constructor(private readonly perSecond: number, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly pause: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) => sleep(ms, undefined, signal === undefined ? undefined : { signal }),
+  ) {}
 
   async wait(signal?: AbortSignal): Promise<void> {
     const older = this.answered.length >= this.perSecond - this.inFlight ? this.answered[this.answered.length - (this.perSecond - this.inFlight)] : undefined;
@@ -38,7 +42,7 @@ export class RequestPacer {
     this.inFlight++;
     const delay = at - this.now();
     try {
-      if (delay > 0) await sleep(delay, undefined, signal === undefined ? undefined : { signal });
+      if (delay > 0) await this.pause(delay, signal);
     } catch (error) {
       this.inFlight--;
       throw error;
