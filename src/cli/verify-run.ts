@@ -23,6 +23,11 @@ function formatOf(output: string | undefined): VerifyFormat {
   return output === 'json' || output === 'junit' ? output : 'text';
 }
 
+/** A probe's error without the SDK's JavaScript class name in front (`CredentialsProviderError: ...`). */
+function withoutClassName(error: string): string {
+  return error.replace(/^(?:[A-Z][A-Za-z]*Error|Error|Unknown): /, '');
+}
+
 export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
   if (flags.account === true) return runAccountVerify(ctx, flags);
   const trail = flags.trail ?? flags.trailArn ?? flags.trailName;
@@ -42,7 +47,7 @@ export async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
   );
   if (!evidence.trail.ok && evidence.trail.denied === undefined && /credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(evidence.trail.error)) {
     // Not a finding about the trail: verify itself could not run.
-    throw usageError(`verify could not reach AWS: ${evidence.trail.error}`, 'check credentials (--profile, AWS_PROFILE), --region and --endpoint-url');
+    throw usageError(`verify: could not reach AWS: ${withoutClassName(evidence.trail.error)}`, 'check credentials (--profile, AWS_PROFILE), --region and --endpoint-url');
   }
   const results = selectChecks(evaluateChecks(evidence), flags.only, flags.skip);
   const summary = summarize(results, flags.strict === true);
@@ -68,7 +73,7 @@ async function runAccountVerify(ctx: CliContext, flags: VerifyFlags): Promise<nu
   const failures = Object.values(evidence.regions).filter((p) => !p.ok && p.denied === undefined);
   if (failures.length > 0 && failures.length === Object.keys(evidence.regions).length) {
     const first = failures[0] as { error: string };
-    if (/credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(first.error)) throw usageError(`verify could not reach AWS: ${first.error}`, 'check credentials (--profile, AWS_PROFILE) and --endpoint-url');
+    if (/credential|Region is missing|ENOTFOUND|ECONNREFUSED/i.test(first.error)) throw usageError(`verify: could not reach AWS: ${withoutClassName(first.error)}`, 'check credentials (--profile, AWS_PROFILE) and --endpoint-url');
   }
   const results = selectChecks(evaluateAccountChecks(evidence), flags.only, flags.skip);
   const summary = summarize(results, flags.strict === true);
