@@ -19,6 +19,19 @@ export interface AwsConfig {
   readonly endpointUrl?: string;
   /** Attempts per call including the first; adaptive mode also rate-limits on throttling. */
   readonly maxAttempts?: number;
+  /** Where the SDK's warnings go, one line each (its multi-line notices would break trailkit's one-line style). */
+  readonly warn?: (message: string) => void;
+}
+
+const ignore = (): void => undefined;
+
+/** The SDK's warning in one line: its notice about a profile and environment keys both set, or its first line. */
+export function sdkWarningLine(args: readonly unknown[]): string {
+  const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ');
+  if (/Multiple credential sources detected/.test(text)) {
+    return 'both a profile (--profile or AWS_PROFILE) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile\'s credentials are used';
+  }
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/WARNING:?$/.test(l)) ?? text.trim();
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -33,6 +46,9 @@ export function clientOptions(config: AwsConfig, region?: string): Record<string
   const options: Record<string, unknown> = {
     retryMode: 'adaptive',
     customUserAgent: 'trailkit',
+    // The SDK logs each call (info) and each failure (error) to its logger; trailkit reports
+    // failures itself, so only warnings are kept, as one line.
+    logger: { trace: ignore, debug: ignore, info: ignore, error: ignore, warn: (...args: unknown[]) => config.warn?.(sdkWarningLine(args)) },
   };
   // AWS_MAX_ATTEMPTS, the setting every AWS SDK and the CLI read, wins over trailkit's default.
   const fromEnv = process.env['AWS_MAX_ATTEMPTS'];

@@ -31,7 +31,7 @@ export function checkProfile(ctx: CliContext, config: AwsConfig): void {
  */
 export async function withAws<T>(ctx: CliContext, action: string, body: (clients: AwsClients) => Promise<T>, config: AwsConfig = awsConfigOf(ctx)): Promise<T> {
   checkProfile(ctx, config);
-  const clients = new AwsClients(config);
+  const clients = new AwsClients({ warn: (m) => ctx.warn(m), ...config });
   try {
     return await body(clients);
   } catch (error) {

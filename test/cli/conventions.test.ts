@@ -84,6 +84,17 @@ describe('one error style everywhere: one line, exit 2', () => {
     expect(r.status).toBe(2);
   });
 
+  it("the SDK's multi-line notice about a profile and environment keys both set is one warning line", () => {
+    const credentials = join(dir, 'credentials');
+    writeFileSync(credentials, '[dev]\naws_access_key_id = a\naws_secret_access_key = b\n');
+    const r = runCli(['create-log-group', '--log-group-name', 'g', '--profile', 'dev'], { env: { ...NO_AWS, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_MAX_ATTEMPTS: '1' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      "trailkit: warning: both a profile (--profile or AWS_PROFILE) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile's credentials are used",
+      expect.stringMatching(/^trailkit: sts:GetCallerIdentity on the caller: connection refused .*\(check --endpoint-url\)$/),
+    ]);
+  });
+
   it('no command prints the usage and exits 2', () => {
     const r = runCli([]);
     expect(r.status).toBe(2);
