@@ -11,7 +11,7 @@ import { reportInputError } from './event-output.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { parseTrailRef } from '../core/resource-refs.js';
 import { checkGivenRegion } from './region-check.js';
-import { validateBucket } from './remote-options.js';
+import { validateBucket } from './remote-source.js';
 import { bucketLabel, bucketTarget, withRemote } from './remote-run.js';
 
 function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {

@@ -4,7 +4,7 @@ import type { CliContext } from './context.js';
 import { EventPrinter, printerOptions, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import type { GrepFlags } from './grep.js';
-import { remoteSource } from './remote-options.js';
+import { remoteSource } from './remote-source.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 
 export async function runGrep(ctx: CliContext, paths: readonly string[], flags: GrepFlags): Promise<number> {

@@ -8,7 +8,8 @@ import type { S3TrailQuery } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
 import type { FilterFlags } from './filter-options.js';
 import { withAws } from './aws-command.js';
-import { regionAgrees, type RemoteFlags } from './remote-options.js';
+import type { RemoteFlags } from './remote-options.js';
+import { regionAgrees } from './remote-source.js';
 import { reportFileResult } from './search-inputs.js';
 
 /** Fixes the window of a remote search into the filter, and says on stderr which one it is. */

@@ -7,7 +7,7 @@ import type { CliContext } from './context.js';
 import { EventPrinter, printerOptions, reportInputError, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { followPolls } from './follow.js';
-import { remoteSource } from './remote-options.js';
+import { remoteSource } from './remote-source.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 import type { TailFlags } from './tail.js';
 
