@@ -3,10 +3,13 @@ import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
 import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
 import { formatInstant } from '../core/trail-window.js';
 import { mapOrdered } from '../sources/ordered-map.js';
-import { downloadObject, DownloadState } from '../sources/s3-download.js';
+import { downloadObject, DownloadState, sweepTemporaryFiles } from '../sources/s3-download.js';
+import { describeFsError } from '../sources/local-files.js';
+import { safeJson, safeText } from '../output/terminal-safe.js';
 import { ALL_KINDS, EVENT_KINDS, noTrailError, s3Url, trailFolders, windowObjects, type TrailObject } from '../sources/s3-trail-objects.js';
 import type { CliContext } from './context.js';
 import type { DownloadFlags } from './download.js';
+import { requireValues } from './filter-options.js';
 import { reportInputError } from './event-output.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { parseTrailRef } from '../core/resource-refs.js';
@@ -27,11 +30,16 @@ function parseTime(flag: string, value: string | undefined, now: Date): number |
 async function prepareTarget(dir: string): Promise<void> {
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) throw usageError(`--to ${dir}: a file, not a folder`, 'give a folder to download into');
+    if (!info.isDirectory()) throw usageError(`--to ${safeText(dir)}: a file, not a folder`, 'give a folder to download into');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (made) {
+      throw usageError(`--to ${safeText(dir)}: cannot create the folder (${describeFsError(made)})`, 'give a folder you can write to');
+    }
   }
+  await sweepTemporaryFiles(dir);
 }
 
 export interface DownloadSummary {
@@ -47,7 +55,7 @@ export interface DownloadSummary {
 
 export function summaryLine(s: DownloadSummary): string {
   const rate = s.seconds > 0 ? ` (${formatBytes(s.bytes / s.seconds)}/s)` : '';
-  return `downloaded ${s.downloaded} objects, ${formatBytes(s.bytes)}, skipped ${s.skipped} already present, ${s.failed} failed: s3://${s.bucket} -> ${s.to} in ${s.seconds.toFixed(1)} s${rate}`;
+  return `downloaded ${s.downloaded} objects, ${formatBytes(s.bytes)}, skipped ${s.skipped} already present, ${s.failed} failed: s3://${s.bucket} -> ${safeText(s.to)} in ${s.seconds.toFixed(1)} s${rate}`;
 }
 
 export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promise<number> {
@@ -58,8 +66,12 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
     }
     parseTrailRef(flags.trail);
   }
-  if (flags.to === undefined) throw usageError('download: needs --to DIR, the folder to mirror into', `e.g. trailkit download ${flags.bucket === undefined ? `--trail ${flags.trail ?? ''}` : `--bucket ${flags.bucket}`} --to ./trail`);
+  const source = flags.bucket === undefined ? `--trail ${flags.trail ?? ''}` : `--bucket ${flags.bucket}`;
+  if (flags.to === undefined) throw usageError('download: needs --to DIR, the folder to mirror into', `e.g. trailkit download ${source} --to ./trail`);
+  if (flags.to.trim() === '') throw usageError('--to was given an empty folder name', `e.g. trailkit download ${source} --to ./trail`);
   if (flags.bucket !== undefined) validateBucket(flags.bucket);
+  requireValues('--account', flags.account, '123456789012', 'select every account');
+  requireValues('--event-region', flags.eventRegion, 'us-east-1', 'select every region');
   for (const account of flags.account) {
     if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}': not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }
@@ -86,7 +98,7 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
     await withRemote(ctx, 's3:GetObject', async (clients) => {
       const { query, region } = await bucketTarget(ctx, clients, { ...flags, eventRegion: flags.eventRegion });
       summary.bucket = query.bucket;
-      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${bucketLabel(query)} (${what}) to ${dir}`)}\n`);
+      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloading ${safeText(bucketLabel(query))} (${what}) to ${safeText(dir)}`)}\n`);
       const opened = await DownloadState.load(dir, query.bucket);
       state = opened;
       const s3 = await clients.s3(region);
@@ -127,6 +139,6 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
     await state?.close();
   }
   summary.seconds = (performance.now() - started) / 1000;
-  await ctx.write(output === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryLine(summary)}\n`);
+  await ctx.write(output === 'json' ? `${safeJson(summary)}\n` : `${summaryLine(summary)}\n`);
   return summary.failed > 0 ? EXIT_ERROR : EXIT_OK;
 }

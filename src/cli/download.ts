@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { collectList } from './filter-options.js';
 import { runCommand } from './run-command.js';
 import { TEXT_OR_JSON } from './output-formats.js';
 import { addBucketOptions, addTrailOption, type RemoteFlags } from './remote-options.js';
@@ -28,10 +29,6 @@ can hold the window are listed (one day of margin); without them, everything und
 region to call; --event-region picks the region folders. Run it again to resume: objects already present with the same size and ETag are skipped, and a file
 only gets its final name once it is complete. A progress bar on a terminal, a one-line summary on stdout.
 Exit status: 0 when every object is present, 2 when some could not be downloaded (each is reported).`;
-
-function collectList(value: string, previous: string[]): string[] {
-  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
-}
 
 export function makeDownloadCommand(): Command {
   const command = new Command('download')

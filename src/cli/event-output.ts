@@ -1,7 +1,7 @@
 import { usageError } from '../core/errors.js';
 import type { CloudTrailRecord } from '../core/record.js';
 import {
-  DEFAULT_COLUMNS, fieldColumns, fitColumns, PRETTY_OVERHEAD, prettyHeader, prettyLine, projectRecord, textHeader, textLine, type Column, type Layout,
+  boundedJson, DEFAULT_COLUMNS, fieldColumns, fitColumns, PRETTY_OVERHEAD, prettyHeader, prettyLine, projectRecord, textHeader, textLine, type Column, type Layout,
 } from '../output/event-format.js';
 import { TABLE_OVERHEAD, tableBottom, tableRow, tableTop } from '../output/event-table.js';
 import { safeText } from '../output/terminal-safe.js';
@@ -58,7 +58,8 @@ export class EventPrinter {
     private readonly format: EventFormat,
     private readonly options: EventPrinterOptions = {},
   ) {
-    this.columns = options.fields === undefined ? DEFAULT_COLUMNS : fieldColumns(options.fields);
+    // Text never cuts a value, so an object or array field is its whole JSON there.
+    this.columns = options.fields === undefined ? DEFAULT_COLUMNS : fieldColumns(options.fields, format === 'text' ? Infinity : undefined);
     const width = terminalWidth(ctx);
     this.layout = format === 'table'
       ? fitColumns(this.columns, width, TABLE_OVERHEAD)
@@ -83,7 +84,8 @@ export class EventPrinter {
     if (this.format === 'json') {
       const fields = this.options.fields;
       if (fields === undefined) for (const m of matches) chunk += `${m.raw}\n`;
-      else for (const m of matches) chunk += `${JSON.stringify(projectRecord(JSON.parse(m.raw) as CloudTrailRecord, fields))}\n`;
+      // Written without recursion: a field nested a million levels deep cannot exhaust the stack.
+      else for (const m of matches) chunk += `${boundedJson(projectRecord(JSON.parse(m.raw) as CloudTrailRecord, fields), Infinity)}\n`;
     } else if (this.format === 'pretty') {
       for (const m of matches) chunk += `${prettyLine(JSON.parse(m.raw) as CloudTrailRecord, this.layout, this.ctx.chalk)}\n`;
     } else if (this.format === 'table') {

@@ -56,7 +56,8 @@ export async function grepBucket(ctx: CliContext, spec: FilterSpec, flags: GrepF
     const objects = windowObjects(s3, query.bucket, folders, window);
     const options = { concurrency: flags.concurrency, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
     for await (const result of searchObjects(s3, query.bucket, objects, compileFilter(spec), options)) {
-      if (tally.take(ctx, result) && !(await sink.take(result))) break;
+      tally.take(ctx, result);
+      if (!(await sink.take(result))) break;
     }
   });
   ctx.debug(`grep: ${tally.files} objects, ${tally.records} records, ${tally.parsed} parsed, ${sink.matched} matched in ${Math.round(performance.now() - started)} ms`);
@@ -77,7 +78,8 @@ export async function grepLogGroup(ctx: CliContext, spec: FilterSpec, flags: Gre
     const query = { logGroup, ...(flags.logStreamPrefix === undefined ? {} : { streamPrefix: flags.logStreamPrefix }), ...(server.pattern === undefined ? {} : { pattern: server.pattern }) };
     const range = { since: window.since, until: window.until + DELIVERY_LAG_MS };
     for await (const page of filterLogGroup(logs, query, range, filter, { countOnly: flags.count === true })) {
-      if (tally.take(ctx, page.result) && !(await sink.take(page.result))) break;
+      tally.take(ctx, page.result);
+      if (!(await sink.take(page.result))) break;
     }
   });
   ctx.debug(`grep: ${tally.files} pages, ${tally.records} records, ${sink.matched} matched`);
@@ -101,7 +103,8 @@ export async function grepLookup(ctx: CliContext, spec: FilterSpec, flags: GrepF
       const lookup = await openLookup(ctx, clients, spec, GREP_WINDOW_MS, { follow: false });
       if (lookup === undefined) return;
       for await (const page of lookup.pages(stop.signal, { countOnly: flags.count === true })) {
-        if (tally.take(ctx, page.result) && !(await sink.take(page.result))) break;
+        tally.take(ctx, page.result);
+      if (!(await sink.take(page.result))) break;
       }
     });
   } finally {

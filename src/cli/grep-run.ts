@@ -3,6 +3,7 @@ import { CIS_PRESETS } from '../core/cis-presets.js';
 import type { CliContext } from './context.js';
 import { EventPrinter, printerOptions, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
+import { filterWarnings } from '../core/record-filter.js';
 import type { GrepFlags } from './grep.js';
 import { remoteSource } from './remote-source.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
@@ -14,6 +15,7 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   }
   const started = performance.now();
   const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, printerOptions(flags));
   const source = remoteSource(ctx, paths, flags, 'grep');

@@ -44,6 +44,15 @@ goes to the service, the rest is applied here; newest first). Without --since th
 --region is the AWS region to call (default: AWS_REGION, then the profile's); --event-region
 filters events by their own region. A log group ARN names its own region.
 
+Filter patterns (--pattern), read as CloudWatch Logs reads them:
+  { $.eventName = "Delete*" && ($.errorCode = "AccessDenied" || $.readOnly IS FALSE) }
+  Selectors $.a.b, $.list[0], $.list[*].id, $.*, $.['a.b']; = and != with * at either end; < > <= >=
+  on numbers; IS NULL, IS TRUE, IS FALSE, NOT EXISTS; %regex% (no parentheses, \\xhh escapes). A number
+  against a string field compares text, and < > never hold for strings. { $.v = null } is refused.
+  Text: terms (all must occur), "phrases", -term (must not), ?a ?b (any of them; ?-terms next to plain
+  terms are ignored, as CloudWatch ignores them). Space-delimited patterns ([...]) are for non-JSON logs.
+Empty values (--account=, --pattern '') are refused: they would match every event.
+
 Output: pretty (aligned columns fitted to the terminal, the default on a terminal), table, text
 (tab-separated values for cut and awk), or json (one record per line, exactly as in the input;
 the default when piped). --fields picks and labels the columns; with json it prints one object

@@ -1,7 +1,7 @@
 import { Command, CommanderError, type Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_ERROR, TrailkitError, usageError } from '../core/errors.js';
-import { safeText } from '../output/terminal-safe.js';
+import { safeLines, safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
@@ -63,9 +63,12 @@ function refuseContradictions(command: Command): void {
 }
 
 function configure(command: Command): Command {
-  command.exitOverride().showSuggestionAfterError(true);
-  // commander's own error line is replaced by trailkit's (see reportError).
-  command.configureOutput({ outputError: () => { refusedBy ??= command; } });
+  // commander's own error line is replaced by trailkit's, escaped like everything else (see
+  // reportError); what else it writes to stderr (the usage when no command is given) is escaped too.
+  command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (text) => process.stderr.write(safeLines(text)), outputError: () => { refusedBy ??= command; } });
   refuseContradictions(command);
   for (const sub of command.commands) configure(sub);
   return command;
@@ -111,14 +114,14 @@ function reportError(error: unknown, debug: boolean): number {
   if (error instanceof TrailkitError) {
     const hint = error.hint === undefined ? '' : ` (${error.hint})`;
     process.stderr.write(`trailkit: ${safeText(error.message)}${safeText(hint)}\n`);
-    if (debug && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+    if (debug && error.stack !== undefined) process.stderr.write(`${safeLines(error.stack)}\n`);
     return error.exitCode;
   }
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'EPIPE') return process.exitCode === undefined ? 0 : Number(process.exitCode);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`trailkit: unexpected error: ${safeText(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
-  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${safeLines(error.stack)}\n`);
   return EXIT_ERROR;
 }
 

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
 import { TrailkitError } from '../core/errors.js';
+import { safeText } from '../output/terminal-safe.js';
 import type { FilterSpec } from '../core/record-filter.js';
 import { parseLogGroupRef, parseTrailRef } from '../core/resource-refs.js';
 import { formatInstant, formatSpan, resolveWindow, type TimeWindow } from '../core/trail-window.js';
@@ -20,7 +21,7 @@ export function applyWindow(ctx: CliContext, spec: FilterSpec, defaultMs: number
   // tail -f prints what arrives later, so "now" only ends the first listing, not the filter.
   if (options.follow !== true || userUntil !== undefined) spec.until = window.until;
   const note = window.defaulted ? ` (the last ${formatSpan(defaultMs)}; --since/--until choose another window)` : '';
-  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: searching ${where} from ${formatInstant(window.since)} to ${formatInstant(window.until)}${note}`)}\n`);
+  ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: searching ${safeText(where)} from ${formatInstant(window.since)} to ${formatInstant(window.until)}${note}`)}\n`);
   return window;
 }
 
@@ -100,12 +101,11 @@ export class SearchTally {
   records = 0;
   parsed = 0;
 
-  /** Reports the result's problems; returns whether its matches can be used. */
-  take(ctx: CliContext, result: FileSearchResult): boolean {
-    this.files++;
+  /** Reports the result's problems (its matches, found before any problem, are still used). */
+  take(ctx: CliContext, result: FileSearchResult): void {
+    if (result.more !== true) this.files++;
     this.records += result.records;
     this.parsed += result.parsed;
     if (reportFileResult(ctx, result)) this.hadError = true;
-    return result.error === undefined;
   }
 }

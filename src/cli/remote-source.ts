@@ -41,6 +41,9 @@ export function remoteSource(ctx: CliContext, paths: readonly string[], flags: R
       if (value !== undefined) throw usageError(`${flag}: needs --bucket`, `e.g. trailkit ${command} --bucket my-trail-bucket ${flag} ${value}`);
     }
   }
+  if (flags.logStreamPrefix !== undefined && flags.logStreamPrefix.trim() === '') {
+    throw usageError('--log-stream-prefix was given an empty value, which would match every log stream', 'give the start of the stream names, e.g. 111111111111_CloudTrail_us-east-1, or leave the flag out');
+  }
   if (flags.logGroup === undefined && flags.logStreamPrefix !== undefined) {
     throw usageError('--log-stream-prefix: needs --log-group', `e.g. trailkit ${command} --log-group CloudTrail/DefaultLogGroup --log-stream-prefix ${flags.logStreamPrefix}`);
   }

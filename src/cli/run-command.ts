@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
+import { safeText } from '../output/terminal-safe.js';
 import { makeContext, type CliContext, type GlobalOptions } from './context.js';
 
 /** How strongly a value was given: typed on the command line beats the environment beats a default. */
@@ -34,6 +35,27 @@ export function effectiveOptions(cmd: Command): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Checks the global options every command shares. An empty --endpoint-url would otherwise be
+ * dropped and the calls would go to AWS itself, not to the emulator the user meant.
+ */
+export function checkGlobalOptions(globals: GlobalOptions): void {
+  const endpoint = globals.endpointUrl;
+  if (endpoint === undefined) return;
+  if (endpoint.trim() === '') {
+    throw usageError('--endpoint-url was given an empty URL, so the AWS calls would go to AWS itself', 'give the endpoint, e.g. --endpoint-url http://127.0.0.1:5000, or leave the flag out');
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw usageError(`--endpoint-url '${safeText(endpoint)}' is not an http:// or https:// URL`, 'e.g. --endpoint-url http://127.0.0.1:5000');
+  }
+}
+
 /** The command's name as typed: `grep`, `policy`, `trailkit` for the program itself. */
 export function commandName(cmd: Command): string {
   return cmd.parent === null ? 'trailkit' : cmd.name();
@@ -57,6 +79,7 @@ export interface RunOptions {
 /** Runs a command body with the context built from the global options; sets the exit code. */
 export async function runCommand(cmd: Command, body: (ctx: CliContext) => Promise<number>, options: RunOptions = {}): Promise<void> {
   const globals = effectiveOptions(cmd) as unknown as GlobalOptions;
+  checkGlobalOptions(globals);
   if (options.outputs !== undefined) checkOutputFormat(commandName(cmd), globals.output, options.outputs);
   const ctx = makeContext(globals);
   process.exitCode = await body(ctx);

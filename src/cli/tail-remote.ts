@@ -37,7 +37,8 @@ async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
     }
     const objects = windowObjects(s3, query.bucket, folders, window, (object) => follower?.seedKey(object.key));
     for await (const result of searchObjects(s3, query.bucket, objects, filter, { concurrency: flags.concurrency, keepNewest: flags.lines })) {
-      if (tally.take(ctx, result)) kept = newest(kept.concat(result.matches), flags.lines);
+      tally.take(ctx, result);
+      kept = newest(kept.concat(result.matches), flags.lines);
       // Throttled or cut off: read it again on the next poll rather than never.
       if (result.failure?.transient === true) follower?.forgetKey(result.key);
     }
@@ -47,7 +48,7 @@ async function tailBucket(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
       await printer.finish();
       return tally.hadError ? EXIT_ERROR : kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
     }
-    await followPolls(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, () => follower.poll(ctx.now().getTime()));
+    await followPolls(ctx, printer, flags.interval ?? REMOTE_POLL_SECONDS, (flush) => follower.poll(ctx.now().getTime(), flush));
     await printer.finish();
     return EXIT_OK;
   });
@@ -69,7 +70,8 @@ async function tailLogGroup(ctx: CliContext, spec: FilterSpec, flags: TailFlags,
     const range = { since: window.since, until: window.until + DELIVERY_LAG_MS };
     for await (const page of filterLogGroup(logs, query, range, filter, { keepNewest: flags.lines })) {
       if (flags.follow === true) seen.push(...page.events.map((e) => ({ eventId: e.eventId, timestamp: e.timestamp })));
-      if (tally.take(ctx, page.result)) kept = newest(kept.concat(page.result.matches), flags.lines);
+      tally.take(ctx, page.result);
+      kept = newest(kept.concat(page.result.matches), flags.lines);
     }
     const follower = flags.follow === true ? new LogGroupFollower(logs, query, filter, window.since) : undefined;
     follower?.seed(seen, kept);
@@ -102,10 +104,9 @@ async function tailLookup(ctx: CliContext, spec: FilterSpec, flags: TailFlags, p
       let found = 0;
       for await (const page of lookup.pages(stop.signal, { keepNewest: flags.lines })) {
         seen.push(...page.events);
-        if (tally.take(ctx, page.result)) {
-          kept = newest(kept.concat(page.result.matches), flags.lines);
-          found += page.result.matches.length;
-        }
+        tally.take(ctx, page.result);
+        kept = newest(kept.concat(page.result.matches), flags.lines);
+        found += page.result.matches.length;
         // Pages come newest first: once N matches are in hand, older pages cannot displace them.
         if (found >= flags.lines) break;
       }

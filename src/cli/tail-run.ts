@@ -1,5 +1,5 @@
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
-import { compileFilter } from '../core/record-filter.js';
+import { compileFilter, filterWarnings } from '../core/record-filter.js';
 import { newest, type WireMatch } from '../sources/file-search.js';
 import { STDIN_PATH, type InputFile } from '../sources/local-files.js';
 import { LocalFollower } from '../sources/local-follow.js';
@@ -16,6 +16,7 @@ const LOCAL_POLL_SECONDS = 1;
 
 export async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
   const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
   const printer = new EventPrinter(ctx, format, printerOptions(flags));
   const source = remoteSource(ctx, paths, flags, 'tail');
@@ -29,10 +30,17 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
   const follower = flags.follow === true ? new LocalFollower(inputs, compileFilter(spec)) : undefined;
   const byPath = new Map<string, InputFile>(files.map((f) => [f.path, f]));
   let kept: WireMatch[] = [];
+  // A large file comes in batches: its records add up until its last batch.
+  let records = 0;
   const { hadError } = await searchInputs(ctx, files, spec, { keepNewest: flags.lines }, async (result) => {
     kept = newest(kept.concat(result.matches), flags.lines);
+    records += result.records;
     const file = byPath.get(result.path);
-    if (follower !== undefined && file !== undefined) follower.seed(file, result);
+    if (follower !== undefined && file !== undefined) {
+      for (const match of result.matches) follower.remember(match);
+      if (result.more !== true) follower.seed(file, { ...result, records });
+    }
+    if (result.more !== true) records = 0;
     return true;
   });
   await printer.print(kept);
@@ -42,8 +50,8 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     if (inputError || hadError) return EXIT_ERROR;
     return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
   }
-  await followPolls(ctx, printer, flags.interval ?? LOCAL_POLL_SECONDS, async () => {
-    const polled = await follower.poll();
+  await followPolls(ctx, printer, flags.interval ?? LOCAL_POLL_SECONDS, async (flush) => {
+    const polled = await follower.poll(flush);
     for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
     return polled;
   });

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
-import { createLimiter, isAllValid, sumTallies, validateLocations, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
+import { createLimiter, type DigestLocation, type DigestStore } from '../core/digest-chain.js';
+import { isAllValid, sumTallies, validateLocations, type LocationReport } from '../core/digest-validation.js';
 import { fileKeyProvider, missingRegionKeys, parsePublicKeysArgument, parsePublicKeysJson, type PublicKeyFile, type PublicKeyProvider } from '../core/digest-public-keys.js';
 import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';

@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { gatherAccountEvidence } from '../aws/account-evidence.js';
 import { gatherTrailEvidence } from '../aws/trail-evidence.js';
 import { ACCOUNT_CHECK_IDS, evaluateAccountChecks } from '../core/account-coverage.js';
-import { sumTallies } from '../core/digest-chain.js';
+import { sumTallies } from '../core/digest-validation.js';
 import { parseTrailArn } from '../core/s3-layout.js';
 import { parsePublicKeysArgument } from '../core/digest-public-keys.js';
 import { renderDigestText } from '../output/digest-report.js';

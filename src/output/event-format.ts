@@ -37,21 +37,67 @@ export const DEFAULT_COLUMNS: readonly Column[] = [
   { header: 'SOURCE IP', width: 39, minWidth: 15, priority: 5, value: (r) => stringField(r, 'sourceIPAddress') },
 ];
 
-/** The text of a field for display: a string as it is, anything else as JSON. */
-export function fieldText(record: CloudTrailRecord, path: string): string | undefined {
-  const value = fieldAt(record, path);
-  if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** What a cell may show of an object or array: a column is far narrower, the rest is cut anyway. */
+const MAX_CELL_JSON = 4096;
+
+/**
+ * JSON text of `value`, at most about `max` characters (longer text ends early and is cut by the
+ * column). Written without recursion: a record nested a million levels deep is as fine as a flat
+ * one (JSON.stringify would run out of stack).
+ */
+export function boundedJson(value: unknown, max = MAX_CELL_JSON): string {
+  type Frame = { readonly items: readonly unknown[]; readonly keys?: readonly string[]; i: number };
+  const frames: Frame[] = [];
+  let out = '';
+  const open = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      out += '[';
+      frames.push({ items: v, i: 0 });
+    } else if (v !== null && typeof v === 'object') {
+      const record = v as Record<string, unknown>;
+      const keys = Object.keys(record).filter((k) => record[k] !== undefined);
+      out += '{';
+      frames.push({ items: keys.map((k) => record[k]), keys, i: 0 });
+    } else {
+      out += JSON.stringify(v) ?? 'null';
+    }
+  };
+  open(value);
+  while (frames.length > 0 && out.length <= max) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frame.i >= frame.items.length) {
+      out += frame.keys === undefined ? ']' : '}';
+      frames.pop();
+      continue;
+    }
+    if (frame.i > 0) out += ',';
+    if (frame.keys !== undefined) out += `${JSON.stringify(frame.keys[frame.i])}:`;
+    const item = frame.items[frame.i];
+    frame.i++;
+    open(item === undefined ? null : item);
+  }
+  return out;
 }
 
-/** Columns for `--fields a,b.c`: each a dotted path into the record, labelled with it, kept in the order given. */
-export function fieldColumns(fields: readonly string[]): Column[] {
+/** The text of a field for display: a string as it is, anything else as JSON of at most about `maxJson` characters. */
+export function fieldText(record: CloudTrailRecord, path: string, maxJson = MAX_CELL_JSON): string | undefined {
+  const value = fieldAt(record, path);
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : boundedJson(value, maxJson);
+}
+
+/**
+ * Columns for `--fields a,b.c`: each a dotted path into the record, labelled with it, kept in the
+ * order given. An object or array is shown as JSON, cut at `maxJson` characters (the text output,
+ * which never cuts, passes Infinity).
+ */
+export function fieldColumns(fields: readonly string[], maxJson = MAX_CELL_JSON): Column[] {
   return fields.map((path, index) => ({
     header: path,
     width: Math.max(24, Math.min(path.length, 40)),
     minWidth: Math.min(Math.max(path.length, 8), 16),
     priority: index + 1,
-    value: (record: CloudTrailRecord) => fieldText(record, path),
+    value: (record: CloudTrailRecord) => fieldText(record, path, maxJson),
   }));
 }
 
