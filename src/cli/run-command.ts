@@ -37,9 +37,15 @@ export function effectiveOptions(cmd: Command): Record<string, unknown> {
 
 /**
  * Checks the global options every command shares. An empty --endpoint-url would otherwise be
- * dropped and the calls would go to AWS itself, not to the emulator the user meant.
+ * dropped and the calls would go to AWS itself, not to the emulator the user meant; an empty
+ * --region or --profile would silently give way to the environment's.
  */
 export function checkGlobalOptions(globals: GlobalOptions): void {
+  for (const [flag, value, example] of [['--region', globals.region, 'us-east-1'], ['--profile', globals.profile, 'dev']] as const) {
+    if (value !== undefined && value.trim() === '') {
+      throw usageError(`${flag} was given an empty value, so another one (the environment's or the profile's) would be used`, `give a value, e.g. ${flag} ${example}, or leave the flag out`);
+    }
+  }
   const endpoint = globals.endpointUrl;
   if (endpoint === undefined) return;
   if (endpoint.trim() === '') {

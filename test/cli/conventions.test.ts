@@ -95,6 +95,14 @@ describe('one error style everywhere: one line, exit 2', () => {
     ]);
   });
 
+  it('an empty --region or --profile is refused rather than giving way to the environment', () => {
+    for (const [args, flag] of [[['grep', '--lookup', '--region='], '--region'], [['--profile', '', 'verify', '--trail', 'main'], '--profile']] as const) {
+      const r = runCli([...args], { env: NO_AWS });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`trailkit: ${flag} was given an empty value, so another one (the environment's or the profile's) would be used (give a value, e.g. ${flag} ${flag === '--region' ? 'us-east-1' : 'dev'}, or leave the flag out)\n`);
+    }
+  });
+
   it('no command prints the usage and exits 2', () => {
     const r = runCli([]);
     expect(r.status).toBe(2);
