@@ -53,8 +53,8 @@ describe('trailkit program', () => {
   it('does not load any @aws-sdk module for help or for grep on files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trailkit-trace-'));
     try {
-      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1']]) {
-        const trace = join(dir, `${args[0]}.txt`);
+      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1'], ...['pretty', 'table', 'text'].map((f) => ['grep', SAMPLE, '--output', f, '--limit', '5'])]) {
+        const trace = join(dir, `${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
         const r = runCli(args, { nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-imports.mjs')], env: { TRAILKIT_TRACE_IMPORTS: trace } });
         expect(r.status).toBe(0);
         const loaded = readFileSync(trace, 'utf8');
