@@ -5,6 +5,7 @@ import { compileFilterSql, questionSql, type PartitionScheme, type QuestionQuery
 import { compileFilter } from '../core/record-filter.js';
 import type { CloudTrailRecord } from '../core/record.js';
 import { KNOWN_REGIONS } from '../core/regions.js';
+import { parseTrailArn } from '../core/s3-layout.js';
 import { ident } from '../core/sql-text.js';
 import { RowPrinter } from '../output/result-rows.js';
 import { withAws } from './aws-command.js';
@@ -46,15 +47,18 @@ export async function runAthenaDdl(ctx: CliContext, flags: AthenaDdlFlags): Prom
     let prefix = flags.prefix;
     let account = flags.account;
     let regions = flags.eventRegion;
-    const orgId = flags.organizationId;
+    let orgId = flags.organizationId;
     if (flags.trail !== undefined) {
       const trail = await withAws(ctx, 'cloudtrail:GetTrail', async (clients: AwsClients) => {
-        const { lookupTrail } = await import('../aws/trail-lookup.js');
-        return lookupTrail(clients, flags.trail as string);
+        const [{ readTrail }, { parseTrailRef }] = await Promise.all([import('../aws/trail-lookup.js'), import('../core/resource-refs.js')]);
+        return readTrail(clients, parseTrailRef(flags.trail as string), (m) => ctx.debug(m));
       });
+      if (trail.bucket === undefined) throw usageError(`trail ${trail.arn} delivers to no S3 bucket`, 'Athena reads the log files from S3');
       bucket = trail.bucket;
-      prefix ??= trail.prefix;
-      if (account.length === 0 && !trail.isOrganizationTrail) account = [trail.account];
+      prefix ??= trail.prefix === '' ? undefined : trail.prefix;
+      orgId ??= trail.organizationId;
+      const trailAccount = parseTrailArn(trail.arn)?.account;
+      if (account.length === 0 && !trail.isOrganizationTrail && trailAccount !== undefined) account = [trailAccount];
       if (regions.length === 0 && !trail.isMultiRegionTrail) regions = [trail.homeRegion];
       if (trail.isOrganizationTrail && orgId === undefined) {
         throw usageError(`${trail.name} is an organization trail: give its --organization-id`, "the o-... folder under AWSLogs/ in the trail's bucket");
@@ -100,7 +104,7 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
   if (!(pricePerTb >= 0)) throw usageError(`--price-per-tb '${flags.pricePerTb}' is not a price`, 'e.g. 5');
   if (flags.outputLocation !== undefined && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(flags.outputLocation)) throw usageError(`--output-location '${flags.outputLocation}' is not an S3 URL`, 'e.g. s3://my-athena-results/trailkit/');
   const question = questionFromFlags({ ...flags, account: flags.account, eventRegion: flags.eventRegion });
-  const spec = filterSpecFromFlags({ ...flags, region: flags.eventRegion }, ctx.now());
+  const spec = filterSpecFromFlags(flags, ctx.now());
   const filtering = hasFilters(flags);
   const modes = [sql !== undefined, question !== undefined, filtering].filter(Boolean).length;
   if (modes > 1) throw usageError('give SQL, grep filters or one question, not several', 'filters and questions build their own SQL: --show-sql prints it');

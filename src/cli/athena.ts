@@ -100,7 +100,7 @@ export function makeAthenaCommand(): Command {
     .description('run SQL, grep filters or a named question on Athena')
     .argument('[sql]', 'the SQL to run (or give filters or a question)');
   const filters = addFilterOptions(new Command());
-  for (const option of filters.options) if (option.long !== '--region') query.addOption(option);
+  for (const option of filters.options) if (option.long !== '--event-region') query.addOption(option);
   query
     .addOption(new Option('--event-region <region>', 'awsRegion of the event (repeat or comma-separate); also prunes the region partitions').argParser(collectList).default([]))
     .addOption(new Option('--access-key <id>', 'question: every event made with this access key, and the calls that issued it'))

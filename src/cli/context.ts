@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { once } from 'node:events';
 import { makeChalk } from '../output/colors.js';
+import { safeText } from '../output/terminal-safe.js';
 
 /** The options every command accepts (SPEC section 1). */
 export interface GlobalOptions {
@@ -48,18 +49,13 @@ export function makeContext(globals: GlobalOptions): CliContext {
     async write(text: string) {
       if (!stdout.write(text)) await once(stdout, 'drain');
     },
+    // Warnings echo keys, file names and AWS messages: hostile text is escaped (safeText).
     warn(message: string) {
-      stderr.write(`${errChalk.yellow('trailkit: warning:')} ${message}\n`);
+      stderr.write(`${errChalk.yellow('trailkit: warning:')} ${safeText(message)}\n`);
     },
     debug(message: string) {
-      if (globals.debug === true) stderr.write(`${errChalk.dim(`trailkit: debug: ${message}`)}\n`);
+      if (globals.debug === true) stderr.write(`${errChalk.dim(`trailkit: debug: ${safeText(message)}`)}\n`);
     },
   };
 }
 
-/** Reads all of standard input. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
-}

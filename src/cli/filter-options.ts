@@ -9,7 +9,7 @@ export interface FilterFlags {
   eventSource: string[];
   user: string[];
   account: string[];
-  region: string[];
+  eventRegion: string[];
   sourceIp: string[];
   errorCode: string[];
   errors?: boolean;
@@ -22,10 +22,33 @@ export interface FilterFlags {
   preset: string[];
 }
 
-/** Repeatable flag; a comma-separated value counts as several. */
-function collectList(value: string, previous: string[]): string[] {
-  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+/**
+ * Repeatable flag; a comma-separated value counts as several. Blank values are kept, so that
+ * `--account=` is reported rather than dropped (a filter without values would match everything).
+ */
+export function collectList(value: string, previous: string[]): string[] {
+  return previous.concat(value.split(',').map((v) => v.trim()));
 }
+
+/** Throws a usage error when one of a filter flag's values is empty or blank. */
+export function requireValues(flag: string, values: readonly string[], example: string, effect = 'match every event'): void {
+  if (values.some((v) => v.trim() === '')) {
+    throw usageError(`${flag} was given an empty value, which would ${effect}`, `give a value, e.g. ${flag} ${example}, or leave the flag out`);
+  }
+}
+
+const EXAMPLES: Record<string, string> = {
+  '--event-name': "'Delete*'",
+  '--event-source': 'iam',
+  '--user': 'alice',
+  '--account': '123456789012',
+  '--event-region': 'us-east-1',
+  '--source-ip': '203.0.113.0/24',
+  '--error-code': "'AccessDenied*'",
+  '--event-id': '0a1b2c3d-...',
+  '--pattern': `'{ $.errorCode = "AccessDenied*" }'`,
+  '--preset': 'root-usage',
+};
 
 /** Repeatable flag whose value may itself contain commas (patterns). */
 function collectWhole(value: string, previous: string[]): string[] {
@@ -38,7 +61,7 @@ export function addFilterOptions(command: Command): Command {
     .addOption(new Option('--event-source <name>', "service, e.g. ec2 or iam.amazonaws.com ('ec2' means ec2.amazonaws.com)").argParser(collectList).default([]))
     .addOption(new Option('--user <text>', 'text in userIdentity arn, userName, principalId, session issuer or invokedBy (case-insensitive)').argParser(collectWhole).default([]))
     .addOption(new Option('--account <id>', 'account the event was recorded in (recipientAccountId)').argParser(collectList).default([]))
-    .addOption(new Option('--region <region>', 'awsRegion of the event').argParser(collectList).default([]))
+    .addOption(new Option('--event-region <region>', "the event's own region (awsRegion); on --bucket also picks the region folders").argParser(collectList).default([]))
     .addOption(new Option('--source-ip <ip|cidr>', 'sourceIPAddress in an IPv4/IPv6 address or CIDR').argParser(collectList).default([]))
     .addOption(new Option('--error-code <glob>', 'errorCode, * and ? wildcards').argParser(collectList).default([]))
     .addOption(new Option('--errors', 'only failed calls (events with an errorCode)'))
@@ -64,6 +87,19 @@ function parseTime(flag: string, value: string, now: Date): number {
 
 /** Validates the flags and turns them into a FilterSpec; throws a usage error naming the flag. */
 export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
+  const lists: [string, readonly string[]][] = [
+    ['--event-name', flags.eventName],
+    ['--event-source', flags.eventSource],
+    ['--user', flags.user],
+    ['--account', flags.account],
+    ['--event-region', flags.eventRegion],
+    ['--source-ip', flags.sourceIp],
+    ['--error-code', flags.errorCode],
+    ['--event-id', flags.eventId],
+    ['--pattern', flags.pattern],
+    ['--preset', flags.preset],
+  ];
+  for (const [flag, values] of lists) requireValues(flag, values, EXAMPLES[flag] ?? 'VALUE');
   for (const account of flags.account) {
     if (!ACCOUNT_ID.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits, e.g. 123456789012');
   }
@@ -72,7 +108,7 @@ export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
     eventSources: flags.eventSource,
     users: flags.user,
     accounts: flags.account,
-    regions: flags.region,
+    regions: flags.eventRegion,
     sourceIps: flags.sourceIp,
     errorCodes: flags.errorCode,
     eventIds: flags.eventId,

@@ -14,7 +14,7 @@ export async function followPolls(
   ctx: CliContext,
   printer: EventPrinter,
   intervalSeconds: number,
-  poll: () => Promise<{ matches: WireMatch[]; results: readonly FileSearchResult[]; retrying?: number }>,
+  poll: (flush: (matches: WireMatch[]) => Promise<void>) => Promise<{ matches: WireMatch[]; results: readonly FileSearchResult[]; retrying?: number }>,
 ): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -28,7 +28,8 @@ export async function followPolls(
         break;
       }
       try {
-        const polled = await poll();
+        // A poll that finds a huge delivery prints what it has so far rather than hold it all.
+        const polled = await poll((matches) => printer.print(matches));
         for (const result of polled.results) reportFileResult(ctx, result);
         if (polled.retrying !== undefined && polled.retrying > 0) ctx.warn(`${polled.retrying} new objects could not be read yet; trying again in ${intervalSeconds} s`);
         await printer.print(polled.matches);

@@ -62,9 +62,9 @@ function toWire(c: Candidate): WireMatch {
 }
 
 /** --index reads the index only: no PATH, bucket or log group with it. */
-export function checkIndexFlags(paths: readonly string[], flags: { bucket?: string; logGroup?: string }, command: string): void {
+export function checkIndexFlags(paths: readonly string[], flags: { bucket?: string; logGroup?: string | boolean; trail?: string; lookup?: boolean }, command: string): void {
   if (paths.length > 0) throw usageError(`${command} --index reads the index, not files (got ${paths.join(' ')})`, 'drop the paths, or --index');
-  if (flags.bucket !== undefined || flags.logGroup !== undefined) throw usageError(`${command} --index cannot be used with --bucket or --log-group`, 'run it once for each');
+  if (flags.bucket !== undefined || flags.logGroup !== undefined || flags.trail !== undefined || flags.lookup === true) throw usageError(`${command} --index cannot be used with --trail, --bucket, --log-group or --lookup`, 'run it once for each');
 }
 
 export interface IndexSearchFlags {

@@ -1,6 +1,7 @@
 import { resolve, sep } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
-import type { LocationReport, LogVerdict } from '../core/digest-chain.js';
+import type { LogVerdict } from '../core/digest-chain.js';
+import type { LocationReport } from '../core/digest-validation.js';
 import { parsePublicKeysArgument } from '../core/digest-public-keys.js';
 import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
 import type { SourceVerdict } from '../core/index-manifest.js';
@@ -17,7 +18,7 @@ import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 import type { IndexFlags } from './index-command.js';
 import { formatBytes, ProgressBar } from './progress.js';
-import { validateBucket } from './remote-options.js';
+import { validateBucket } from './remote-source.js';
 
 function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
@@ -69,6 +70,9 @@ export function sourceVerdict(status: LogVerdict['status']): SourceVerdict | und
 }
 
 /** Every file verdict of the reports, by source id (absolute path, or s3://bucket/key). */
+/** The largest S3 object index reads (compressed); CloudTrail's delivery files are far smaller. */
+const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
+
 export function verdictMap(reports: readonly LocationReport[], idOf: (verdict: LogVerdict) => string): Map<string, SourceVerdict> {
   const out = new Map<string, SourceVerdict>();
   const take = (v: LogVerdict) => {
@@ -185,10 +189,11 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       let prefix = flags.prefix;
       let trailArn = flags.trailArn;
       if (flags.trail !== undefined) {
-        const { lookupTrail } = await import('../aws/trail-lookup.js');
-        const trail = await lookupTrail(clients, flags.trail);
+        const [{ readTrail }, { parseTrailRef }] = await Promise.all([import('../aws/trail-lookup.js'), import('../core/resource-refs.js')]);
+        const trail = await readTrail(clients, parseTrailRef(flags.trail), (m) => ctx.debug(m));
+        if (trail.bucket === undefined) throw usageError(`trail ${trail.arn} delivers to no S3 bucket`, 'index its log files from a folder, or give --bucket');
         bucket = trail.bucket;
-        prefix ??= trail.prefix;
+        prefix ??= trail.prefix === '' ? undefined : trail.prefix;
         trailArn ??= trail.arn;
       }
       const query = {
@@ -202,7 +207,16 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       if (flags.validate === true) {
         verdicts = await validate(ctx, { ...flags, ...(trailArn === undefined ? {} : { trailArn }), ...(prefix === undefined ? {} : { prefix }) }, { kind: 's3', bucket: query.bucket }, since, until, (v) => `s3://${v.bucket}/${v.key}`, clients);
       }
-      const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { fetchObject }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../sources/s3-search.js')]);
+      const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { objectReader, readObjectBytes }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../aws/s3-object-reader.js')]);
+      // A delivery file is a few MB; an object past this bound is reported, not read into memory.
+      const fetchObject = async (s3client: typeof s3, bucketName: string, key: string): Promise<Buffer> => {
+        const object = await objectReader(s3client).get(bucketName, key);
+        try {
+          return await readObjectBytes(object, MAX_OBJECT_BYTES);
+        } finally {
+          object.body.destroy();
+        }
+      };
       const s3 = await clients.s3();
       const folders = await trailFolders(s3, query, EVENT_KINDS);
       if (folders.length === 0) throw await noTrailError(s3, query);

@@ -1,5 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { usageError } from '../core/errors.js';
+import { jsonSyntaxReason, usageError } from '../core/errors.js';
+import { safeText } from '../output/terminal-safe.js';
+import { FileTooLargeError, formatLimit, NotAFileError, readRegularFile } from '../sources/regular-file.js';
+
+/** What a `file://` argument or a --config file may weigh: they hold a few KB of settings. */
+export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a small text file named by a flag (`--config`, `file://`), refusing devices, FIFOs,
+ * folders and anything over MAX_SETTINGS_FILE_BYTES with a usage error naming the flag.
+ */
+export function readSettingsFile(path: string, flag: string): string {
+  try {
+    return readRegularFile(path, MAX_SETTINGS_FILE_BYTES).toString('utf8');
+  } catch (error) {
+    const shown = safeText(path);
+    if (error instanceof NotAFileError) throw usageError(`${flag}: ${shown} ${error.reason}`);
+    if (error instanceof FileTooLargeError) throw usageError(`${flag}: ${shown} is larger than ${formatLimit(error.limit)}`, 'a settings file holds a few KB; check the path');
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(`${flag}: cannot read ${shown} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
+  }
+}
 
 /**
  * A JSON flag value as the AWS CLI takes it: inline JSON or `file://path`. Errors name the flag,
@@ -9,19 +29,14 @@ export function readJsonArgument(value: string, flag: string): unknown {
   let text = value;
   let source = 'the value';
   if (value.startsWith('file://')) {
-    const path = value.slice('file://'.length);
     source = value;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw usageError(`${flag}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
-    }
+    text = readSettingsFile(value.slice('file://'.length), flag);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw usageError(`${flag}: ${source} is not valid JSON (${(error as Error).message.split('\n')[0]})`, 'give inline JSON or file://path.json');
+    // The reason, never the text: a file's content does not belong in an error message.
+    throw usageError(`${flag}: ${source === 'the value' ? source : safeText(source)} is not valid JSON (${jsonSyntaxReason(error)})`, 'give inline JSON or file://path.json');
   }
 }
 

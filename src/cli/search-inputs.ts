@@ -3,14 +3,14 @@ import type { FilterSpec } from '../core/record-filter.js';
 import type { FileSearchResult } from '../sources/file-search.js';
 import { expandInputs, STDIN_PATH, type InputFile } from '../sources/local-files.js';
 import { searchFiles, type PoolOptions } from '../sources/search-pool.js';
-import { readAll, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 
 /** The PATH arguments, or standard input when none are given and it is not a terminal. */
 export function inputPaths(ctx: CliContext, paths: readonly string[], command: string): string[] {
   if (paths.length > 0) return [...paths];
   if (ctx.stdin.isTTY !== true) return [STDIN_PATH];
-  throw usageError(`${command} needs a file or folder to read`, `e.g. trailkit ${command} ./AWSLogs --event-name 'Delete*', or pipe a log file into it`);
+  throw usageError(`${command}: needs a file or folder to read`, `e.g. trailkit ${command} ./AWSLogs --event-name 'Delete*', or pipe a log file into it`);
 }
 
 /** Expands PATH arguments, reporting the ones that cannot be used. */
@@ -37,7 +37,10 @@ export function reportFileResult(ctx: CliContext, result: FileSearchResult): boo
   return result.problems.length > 0;
 }
 
-/** Searches the files in order, reporting problems; `onResult` returns false to stop. */
+/**
+ * Searches the files in order, reporting problems; `onResult` gets each result (a large file's
+ * in batches, see FileSearchResult.more) and returns false to stop.
+ */
 export async function searchInputs(
   ctx: CliContext,
   files: readonly InputFile[],
@@ -50,15 +53,16 @@ export async function searchInputs(
   const workers = ctx.env['TRAILKIT_WORKERS'];
   const pool: PoolOptions = {
     ...options,
-    readStdin: () => readAll(ctx.stdin),
+    stdin: () => ctx.stdin as AsyncIterable<Buffer>,
     ...(workers !== undefined && /^\d+$/.test(workers) ? { workers: Number(workers) } : {}),
   };
   for await (const result of searchFiles(files, spec, pool)) {
-    stats.files++;
+    if (result.more !== true) stats.files++;
     stats.records += result.records;
     stats.parsed += result.parsed;
     if (reportFileResult(ctx, result)) hadError = true;
-    if (result.error === undefined && !(await onResult(result))) break;
+    // Events found before a file's problem are real events: they are printed too.
+    if (!(await onResult(result))) break;
   }
   return { hadError, stats };
 }

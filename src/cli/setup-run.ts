@@ -1,6 +1,5 @@
 /** The body of `trailkit setup`: settings -> current state -> plan -> confirm -> apply. */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import { applyCisAlarmStep, planCisAlarmSteps } from '../aws/cis-alarms.js';
@@ -8,7 +7,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { awsErrorCode, mapAwsError } from '../aws/errors.js';
 import { applyOperation, readSetupState } from '../aws/trail-setup.js';
 import { cisTopicNameFor, type CisStep } from '../core/cis-alarms.js';
-import { EXIT_OK, TrailkitError, errorMessage, usageError } from '../core/errors.js';
+import { EXIT_OK, TrailkitError, errorMessage, jsonSyntaxReason, usageError } from '../core/errors.js';
 import { partitionOf } from '../core/policies.js';
 import { normalizeConfig, resolveSetupSettings, type SetupInput } from '../core/setup-config.js';
 import { planChanges, planCounts, planSetup, resolveNames, type SetupEnvironment, type SetupPlan, type SetupSettings, type SetupStep, type TrailState } from '../core/setup-plan.js';
@@ -16,7 +15,7 @@ import { safeText } from '../output/terminal-safe.js';
 import { withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import type { PutEventSelectorsFlags } from './put-event-selectors.js';
-import { givenOptions, readJsonArgument } from './json-argument.js';
+import { givenOptions, readJsonArgument, readSettingsFile } from './json-argument.js';
 import { checkGivenRegion, openTrailSession } from './trail-session.js';
 
 /** The setup flags: every setting of the config file, the selector flags, and how to run. */
@@ -40,19 +39,14 @@ const SETTING_FLAGS = [
 
 /** Reads `--config`: JSON or YAML by extension (content sniffed otherwise). */
 export function readConfigFile(path: string): SetupInput {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`--config: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
-  }
+  const text = readSettingsFile(path, '--config');
   let raw: unknown;
   const isJson = /\.json$/i.test(path) || (!/\.ya?ml$/i.test(path) && text.trimStart().startsWith('{'));
   try {
     raw = isJson ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw usageError(`--config: ${path} is not valid ${isJson ? 'JSON' : 'YAML'} (${errorMessage(error).split('\n')[0]})`);
+    const reason = isJson ? jsonSyntaxReason(error) : errorMessage(error).split('\n')[0];
+    throw usageError(`--config: ${safeText(path)} is not valid ${isJson ? 'JSON' : 'YAML'} (${reason})`);
   }
   const config = normalizeConfig(raw, path);
   for (const key of ['eventSelectors', 'advancedEventSelectors'] as const) {

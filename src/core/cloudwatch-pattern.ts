@@ -3,11 +3,13 @@
  * service drops most non-matching events before they are sent. The pattern only has to select a
  * superset: every event that comes back is filtered again locally by the full filter, so a
  * condition that CloudWatch cannot express exactly (a case-insensitive --user, a CIDR, a glob
- * with `?`) is simply left out here.
+ * with `?`) is simply left out here. A --pattern or --preset is sent only when CloudWatch is known
+ * to evaluate it exactly as the local filter does (evaluatesLikeCloudWatch): otherwise the
+ * service could drop events that `grep` on the same files keeps.
  */
 import { expandEventSource, type FilterSpec } from './record-filter.js';
 import { findPreset } from './cis-presets.js';
-import { MAX_PATTERN_LENGTH, parseFilterPattern } from './filter-pattern.js';
+import { evaluatesLikeCloudWatch, MAX_PATTERN_LENGTH, parseFilterPattern } from './filter-pattern.js';
 
 export interface ServerPattern {
   /** The pattern to send, or undefined to fetch every event of the window. */
@@ -54,12 +56,15 @@ function fieldCondition(selectors: readonly string[], values: readonly string[],
   return anyOf(terms);
 }
 
-/** The inside of a JSON-form pattern (`{ ... }` without the braces), or undefined for other forms. */
+/**
+ * The inside of a JSON-form pattern (`{ ... }` without the braces) that CloudWatch evaluates as
+ * trailkit does, or undefined for other forms and for patterns it might evaluate differently.
+ */
 function jsonBody(source: string): string | undefined {
   const trimmed = source.trim();
   if (!trimmed.startsWith('{') || !trimmed.endsWith('}')) return undefined;
   try {
-    if (parseFilterPattern(trimmed).kind !== 'json') return undefined;
+    if (!evaluatesLikeCloudWatch(parseFilterPattern(trimmed))) return undefined;
   } catch {
     return undefined;
   }
@@ -78,8 +83,8 @@ export function serverPatternFor(spec: FilterSpec): ServerPattern {
 
   if (has(spec.eventNames)) add('--event-name', fieldCondition(['$.eventName'], spec.eventNames, globValue));
   if (has(spec.eventSources)) add('--event-source', fieldCondition(['$.eventSource'], spec.eventSources.map(expandEventSource), exactValue));
-  // The account is recipientAccountId, or the caller's account when that is missing.
-  if (has(spec.accounts)) add('--account', fieldCondition(['$.recipientAccountId', '$.userIdentity.accountId'], spec.accounts, exactValue));
+  // --account is recipientAccountId (see recordedAccountOf); a log group's events carry it.
+  if (has(spec.accounts)) add('--account', fieldCondition(['$.recipientAccountId'], spec.accounts, exactValue));
   if (has(spec.regions)) add('--region', fieldCondition(['$.awsRegion'], spec.regions, exactValue));
   if (has(spec.errorCodes)) add('--error-code', fieldCondition(['$.errorCode'], spec.errorCodes, globValue));
   if (has(spec.eventIds)) add('--event-id', fieldCondition(['$.eventID'], spec.eventIds, exactValue));

@@ -1,8 +1,9 @@
 import type { CompiledFilter } from './record-filter.js';
-import { cloudTrailShape, isObject, type CloudTrailRecord } from './record.js';
-import { compactJson, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from './record-scanner.js';
+import { cloudTrailShape, isObject, type CloudTrailRecord, type RecordContext } from './record.js';
+import { compactJson, RecordScanner, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from './record-scanner.js';
 import type { Needle } from './needle.js';
 import { parseEventTime } from './time-spec.js';
+import { jsonSyntaxReason } from './errors.js';
 
 /** One matching event: its JSON text as found in the input (one line) and its time. */
 export interface Match {
@@ -85,29 +86,80 @@ type ProbeNode =
 
 const LOOKUP_WRAPPER_KEY = { kind: 'text', text: '"CloudTrailEvent"' } as const;
 
-/**
- * Searches one decompressed document. Calls `onMatch` for each matching event in document order;
- * `onMatch` returns false to stop early. Throws DocumentFormatError when the document's structure
- * is broken; a record that is not valid JSON is reported in `problems` and the search goes on.
- */
-export function searchDocument(
-  buf: Buffer,
-  filter: CompiledFilter,
-  onMatch: (match: Match) => boolean | void,
-): DocumentSearchResult {
-  const result: DocumentSearchResult = { records: 0, parsed: 0, matched: 0, notCloudTrail: 0, problems: [] };
-  const probe = filter.needle.kind === 'any-record' ? undefined : new NeedleProbe(buf, filter.needle);
-  const wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
-  let index = -1;
-  let shapeChecked = false;
+export interface DocumentSearchOptions {
+  /** Records longer than this are skipped and reported (the document goes on). */
+  readonly maxRecordBytes?: number;
+}
 
-  scanDocument(buf, (start, end, flags) => {
-    index++;
+/**
+ * Searches one decompressed document that arrives in pieces: `push` each chunk, then `end`.
+ * Calls `onMatch` for each matching event in document order; `onMatch` returns false to stop
+ * early. `push`/`end` throw DocumentFormatError when the document's structure is broken; a record
+ * that is not valid JSON, or that is over the size limit, is reported in `result.problems` and
+ * the search goes on. Memory is bounded by the largest record, not the document.
+ */
+export class DocumentSearch {
+  readonly result: DocumentSearchResult = { records: 0, parsed: 0, matched: 0, notCloudTrail: 0, problems: [] };
+  private readonly scanner: RecordScanner;
+  private readonly needle: Needle;
+  private buf: Buffer | undefined;
+  private probe: NeedleProbe | undefined;
+  private wrapperProbe: NeedleProbe | undefined;
+  private index = -1;
+  private shapeChecked = false;
+
+  constructor(
+    private readonly filter: CompiledFilter,
+    private readonly onMatch: (match: Match) => boolean | void,
+    private readonly context?: RecordContext,
+    options: DocumentSearchOptions = {},
+  ) {
+    this.needle = filter.needleFor(context);
+    this.scanner = new RecordScanner(
+      {
+        record: (buf, start, end, flags) => this.record(buf, start, end, flags),
+        oversized: (bytes) => {
+          this.index++;
+          this.result.records++;
+          this.problem(`record ${this.index} is ${formatSize(bytes)}, over the ${formatSize(options.maxRecordBytes ?? Infinity)} a record may have; skipped`);
+        },
+      },
+      options.maxRecordBytes,
+    );
+  }
+
+  /** Searches the next chunk; false once the search has stopped (onMatch said so). */
+  push(chunk: Buffer): boolean {
+    return this.scanner.push(chunk);
+  }
+
+  end(): void {
+    this.scanner.end();
+  }
+
+  get stopped(): boolean {
+    return this.scanner.done;
+  }
+
+  private problem(text: string): void {
+    const problems = this.result.problems;
+    if (problems.length < 3) problems.push(text);
+    else if (problems.length === 3) problems.push('more records could not be read');
+  }
+
+  private record(buf: Buffer, start: number, end: number, flags: number): boolean {
+    const result = this.result;
+    this.index++;
     result.records++;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.probe = this.needle.kind === 'any-record' ? undefined : new NeedleProbe(buf, this.needle);
+      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
+    }
     // The first record is always parsed, to tell CloudTrail from other JSON.
-    if (probe !== undefined && shapeChecked && (flags & (SPAN_UNICODE_ESCAPE | SPAN_LOOKUP_ITEM)) === 0) {
-      const mayWrap = (flags & SPAN_STANDALONE) !== 0 && wrapperProbe.holds(start, end);
-      if (!mayWrap && !probe.holds(start, end)) return true;
+    if (this.probe !== undefined && this.shapeChecked && (flags & (SPAN_UNICODE_ESCAPE | SPAN_LOOKUP_ITEM)) === 0) {
+      const mayWrap = (flags & SPAN_STANDALONE) !== 0 && (this.wrapperProbe as NeedleProbe).holds(start, end);
+      if (!mayWrap && !this.probe.holds(start, end)) return true;
     }
     result.parsed++;
     let raw = buf.toString('utf8', start, end);
@@ -119,22 +171,40 @@ export function searchDocument(
         record = JSON.parse(raw);
       }
     } catch (error) {
-      if (result.problems.length < 3) result.problems.push(`record ${index} is not valid JSON (${(error as Error).message})`);
-      else if (result.problems.length === 3) result.problems.push('more records are not valid JSON');
+      this.problem(`record ${this.index} is not valid JSON (${jsonSyntaxReason(error)})`);
       return true;
     }
     const shape = cloudTrailShape(record);
     if (shape !== 'cloudtrail') {
       result.notCloudTrail++;
       // A document whose first record is not CloudTrail (an S3 event notification, say) is not a trail log.
-      if (!shapeChecked) return false;
-      return true;
+      return this.shapeChecked;
     }
-    shapeChecked = true;
+    this.shapeChecked = true;
     const event = record as CloudTrailRecord;
-    if (!filter.test(event, raw)) return true;
+    if (!this.filter.test(event, raw, this.context)) return true;
     result.matched++;
-    return onMatch({ index, raw: compactJson(raw), time: parseEventTime(event['eventTime']), record: event }) !== false;
-  });
-  return result;
+    return this.onMatch({ index: this.index, raw: compactJson(raw), time: parseEventTime(event['eventTime']), record: event }) !== false;
+  }
+}
+
+function formatSize(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'the limit';
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(bytes >= 10 * 1024 * 1024 ? 0 : 1)} MB`;
+  return `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/**
+ * Searches one whole decompressed document (see DocumentSearch). Throws DocumentFormatError when
+ * the document's structure is broken.
+ */
+export function searchDocument(
+  buf: Buffer,
+  filter: CompiledFilter,
+  onMatch: (match: Match) => boolean | void,
+  context?: RecordContext,
+): DocumentSearchResult {
+  const search = new DocumentSearch(filter, onMatch, context);
+  if (search.push(buf)) search.end();
+  return search.result;
 }

@@ -31,3 +31,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** What JSON.parse said about broken JSON, without the text itself (which its message quotes). */
+export function jsonSyntaxReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
+  const at = /^(.*) in JSON at position (\d+)/.exec(message);
+  if (at !== null && !at[1]?.includes('"')) return `${(at[1] as string).charAt(0).toLowerCase()}${(at[1] as string).slice(1)} at character ${at[2]}`;
+  return 'an unexpected character';
+}

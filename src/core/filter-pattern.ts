@@ -1,41 +1,40 @@
 /**
  * CloudWatch Logs filter patterns, as metric filters, subscription filters and FilterLogEvents
- * read them, evaluated locally over CloudTrail records.
+ * read them, evaluated locally over CloudTrail records (SPEC section 7).
  *
  * Three forms, told apart by the first character:
  * - `{ ... }` JSON conditions on the record's fields, combined with `&&`, `||` and parentheses;
  * - `%...%` one regular expression searched for in the record's raw text;
- * - anything else: terms and "quoted phrases" that must all occur in the raw text, `-term` to
- *   exclude one, and `?term` to start an alternative group. The empty pattern matches everything.
+ * - anything else: terms and "quoted phrases" that must all occur in the raw text, and `-term` to
+ *   exclude one. When every term starts with `?`, any one of them is enough; `?` terms mixed with
+ *   plain terms are ignored, as CloudWatch ignores them (`?ERROR ?ARGUMENTS REQUEST` means
+ *   `REQUEST`). The empty pattern matches everything.
  *
- * Space-delimited patterns (`[ip, user, ...]`) are not supported: CloudTrail records are JSON.
+ * Space-delimited patterns (`[ip, user, ...]`) are refused: they apply to non-JSON logs only, and
+ * CloudTrail records are JSON.
  */
+import { describeAt, PatternSyntaxError } from './filter-pattern-error.js';
+import { CompiledRegex, RegexParser } from './filter-regex.js';
 import { allOf, anyOf, ANY_RECORD, keyNeedle, textNeedle, type Needle } from './needle.js';
+
+export { PatternSyntaxError } from './filter-pattern-error.js';
+export type { CompiledRegex } from './filter-regex.js';
 
 export const MAX_PATTERN_LENGTH = 1024;
 /** CloudWatch's quota on regular expressions in one filter pattern. */
 export const MAX_PATTERN_REGEXES = 2;
 
-export class PatternSyntaxError extends Error {
-  /** 1-based position (in UTF-16 code units) in `pattern` of the character the parser stopped at. */
-  readonly column: number;
-  readonly pattern: string;
-
-  constructor(problem: string, column: number, pattern: string) {
-    super(`${problem} at column ${column}`);
-    this.name = 'PatternSyntaxError';
-    this.column = column;
-    this.pattern = pattern;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The syntax tree
 
-/** A JSON property path: `$.a.b[2].c` is `['a', 'b', 2, 'c']`. */
+/** `*` in a selector (`$.*`, `$.list[*]`): every member of an object, every element of an array. */
+export const ANY_CHILD: unique symbol = Symbol('any child');
+export type PathStep = string | number | typeof ANY_CHILD;
+
+/** A JSON property path: `$.a.b[2].c` is `['a', 'b', 2, 'c']`, `$.list[*].id` is `['list', ANY_CHILD, 'id']`. */
 export interface Selector {
   readonly source: string;
-  readonly path: readonly (string | number)[];
+  readonly path: readonly PathStep[];
 }
 
 /**
@@ -52,8 +51,12 @@ export interface WildcardValue {
 export type EqualityOperator = '=' | '!=';
 export type NumericOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
+/**
+ * One condition. `string` is a quoted value, or a bare one that is not a number; `number` is a
+ * bare number (`source` keeps how it was written, which is what a string field is compared with).
+ */
 export type JsonCondition =
-  | { readonly kind: 'string'; readonly selector: Selector; readonly op: EqualityOperator; readonly value: WildcardValue }
+  | { readonly kind: 'string'; readonly selector: Selector; readonly op: EqualityOperator; readonly value: WildcardValue; readonly quoted: boolean }
   | { readonly kind: 'regex'; readonly selector: Selector; readonly op: EqualityOperator; readonly regex: CompiledRegex }
   | { readonly kind: 'number'; readonly selector: Selector; readonly op: NumericOperator; readonly value: number; readonly source: string }
   | { readonly kind: 'is'; readonly selector: Selector; readonly value: null | boolean }
@@ -72,8 +75,12 @@ export interface TermGroup {
 
 export type FilterPattern =
   | { readonly kind: 'match-all' }
-  /** Matches when any group matches; without `?` there is exactly one group. */
-  | { readonly kind: 'terms'; readonly groups: readonly TermGroup[] }
+  /**
+   * Matches when any group matches. Without `?` there is one group; when every term has a `?`,
+   * one group per term. `ignored` lists the `?` terms of a pattern that also has plain terms,
+   * which CloudWatch ignores (present only when there are some).
+   */
+  | { readonly kind: 'terms'; readonly groups: readonly TermGroup[]; readonly ignored?: readonly string[] }
   | { readonly kind: 'text-regex'; readonly regex: CompiledRegex }
   | { readonly kind: 'json'; readonly expression: JsonExpression };
 
@@ -86,15 +93,11 @@ const NAME_CHAR = /[A-Za-z0-9_-]/;
 /** What a JSON value may be made of without quotes: AWS's own examples use `123.123.*` and `+1000`. */
 const BARE_VALUE_CHAR = /[A-Za-z0-9_.*+-]/;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-/** Numeric strings in a record: AWS does not read scientific notation out of strings. */
-const DECIMAL_STRING = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
-function describeAt(source: string, index: number): string {
-  if (index >= source.length) return 'the end of the pattern';
-  const code = source.codePointAt(index) as number;
-  if (code === 0x20) return 'a space';
-  if (code > 0x20 && code < 0x7f) return `'${String.fromCharCode(code)}'`;
-  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+interface Term {
+  readonly text: string;
+  readonly optional: boolean;
+  readonly exclude: boolean;
 }
 
 class Parser {
@@ -134,7 +137,10 @@ class Parser {
       case '{':
         return { kind: 'json', expression: this.parseJsonPattern() };
       case '[':
-        return this.fail("space-delimited patterns ('[...]') are not supported; use terms or a JSON pattern '{ ... }'", this.pos);
+        return this.fail(
+          "space-delimited patterns ('[...]') apply to non-JSON logs only, and CloudTrail events are JSON; use terms or a JSON pattern '{ ... }'",
+          this.pos,
+        );
       case '%': {
         const regex = this.parseRegexLiteral();
         this.skipSpace();
@@ -142,25 +148,19 @@ class Parser {
         return { kind: 'text-regex', regex };
       }
     }
-    return { kind: 'terms', groups: this.parseTerms() };
+    return this.parseTerms();
   }
 
   // --- plain-text terms ---------------------------------------------------------------------
 
-  private parseTerms(): TermGroup[] {
-    const groups: TermGroup[] = [];
-    let include: string[] = [];
-    let exclude: string[] = [];
-    const close = (): void => {
-      if (include.length + exclude.length > 0) groups.push({ include, exclude });
-      include = [];
-      exclude = [];
-    };
+  private parseTerms(): FilterPattern {
+    const terms: Term[] = [];
     for (;;) {
       this.skipSpace();
       if (this.atEnd()) break;
+      let optional = false;
       if (this.peek() === '?') {
-        close();
+        optional = true;
         this.pos++;
         if (this.atSpaceOrEnd() || this.peek() === '?') this.expected("a term after '?'");
       }
@@ -168,13 +168,18 @@ class Parser {
         this.pos++;
         this.skipSpace();
         if (this.atEnd() || this.peek() === '?' || this.peek() === '-') this.expected("a term after '-'");
-        exclude.push(this.parseTerm());
+        terms.push({ text: this.parseTerm(), optional, exclude: true });
       } else {
-        include.push(this.parseTerm());
+        terms.push({ text: this.parseTerm(), optional, exclude: false });
       }
     }
-    close();
-    return groups;
+    if (terms.every((t) => t.optional)) {
+      return { kind: 'terms', groups: terms.map((t) => (t.exclude ? { include: [], exclude: [t.text] } : { include: [t.text], exclude: [] })) };
+    }
+    const plain = terms.filter((t) => !t.optional);
+    const group: TermGroup = { include: plain.filter((t) => !t.exclude).map((t) => t.text), exclude: plain.filter((t) => t.exclude).map((t) => t.text) };
+    const ignored = terms.filter((t) => t.optional).map((t) => `?${t.exclude ? '-' : ''}${formatTerm(t.text)}`);
+    return ignored.length === 0 ? { kind: 'terms', groups: [group] } : { kind: 'terms', groups: [group], ignored };
   }
 
   private parseTerm(): string {
@@ -197,22 +202,22 @@ class Parser {
     return this.src.slice(start, this.pos);
   }
 
-  /** A double-quoted string; `\"` and `\\` are the only escapes. */
-  private parseQuoted(): string {
+  /** A string quoted with `quote` (`"` unless told); `\<quote>` and `\\` are the only escapes. */
+  private parseQuoted(quote = '"'): string {
     const open = this.pos;
     this.pos++;
     let out = '';
     for (;;) {
-      if (this.atEnd()) this.fail(`unterminated string, no closing '"' for the quote`, open);
+      if (this.atEnd()) this.fail(`unterminated string, no closing '${quote}' for the quote`, open);
       const c = this.src[this.pos] as string;
-      if (c === '"') {
+      if (c === quote) {
         this.pos++;
         return out;
       }
       if (c === '\\') {
         const next = this.src[this.pos + 1];
-        if (next === undefined) this.fail(`unterminated string, no closing '"' for the quote`, open);
-        if (next !== '"' && next !== '\\') this.expected(`'"' or '\\' after '\\' in a quoted string`, this.pos + 1);
+        if (next === undefined) this.fail(`unterminated string, no closing '${quote}' for the quote`, open);
+        if (next !== quote && next !== '\\') this.expected(`'${quote}' or '\\' after '\\' in a quoted string`, this.pos + 1);
         out += next;
         this.pos += 2;
         continue;
@@ -282,31 +287,56 @@ class Parser {
     return this.parseCondition();
   }
 
+  /**
+   * `$.name`, `$.a.b`, `$.list[0]`, `$.list[*].id`, `$.*`, and bracket notation for names with
+   * other characters: `$.['cluster.name']`, `$.a["b c"]`.
+   */
   private parseSelector(): Selector {
     const start = this.pos;
     this.pos++;
     if (this.peek() !== '.') this.expected("'.' after '$'");
-    const path: (string | number)[] = [];
+    const path: PathStep[] = [];
     for (;;) {
       const c = this.peek();
       if (c === '.') {
         this.pos++;
+        if (this.peek() === '[') continue;
+        if (this.peek() === '*') {
+          this.pos++;
+          path.push(ANY_CHILD);
+          continue;
+        }
         const nameStart = this.pos;
         while (this.pos < this.src.length && NAME_CHAR.test(this.peek())) this.pos++;
-        if (this.pos === nameStart) this.expected("a property name (letters, digits, '_' and '-') after '.'");
+        if (this.pos === nameStart) this.expected("a property name (letters, digits, '_' and '-'), '*' or '[' after '.'");
         path.push(this.src.slice(nameStart, this.pos));
       } else if (c === '[') {
         this.pos++;
-        const digitsStart = this.pos;
-        while (this.pos < this.src.length && this.peek() >= '0' && this.peek() <= '9') this.pos++;
-        if (this.pos === digitsStart) this.expected("an array index after '['");
-        const index = Number(this.src.slice(digitsStart, this.pos));
-        if (this.peek() !== ']') this.expected("']' after the array index");
-        this.pos++;
-        path.push(index);
+        path.push(this.parseBracket());
       } else break;
     }
     return { source: this.src.slice(start, this.pos), path };
+  }
+
+  /** The inside of `[...]` after the `[`: an index, `*`, or a quoted property name; consumes the `]`. */
+  private parseBracket(): PathStep {
+    const c = this.peek();
+    let step: PathStep;
+    if (c === '*') {
+      this.pos++;
+      step = ANY_CHILD;
+    } else if (c === "'" || c === '"') {
+      step = this.parseQuoted(c);
+    } else {
+      const digitsStart = this.pos;
+      while (this.pos < this.src.length && this.peek() >= '0' && this.peek() <= '9') this.pos++;
+      if (this.pos === digitsStart) this.expected("an array index, '*' or a quoted property name after '['");
+      step = Number(this.src.slice(digitsStart, this.pos));
+      if (!Number.isSafeInteger(step)) this.fail('the array index is too large', digitsStart);
+    }
+    if (this.peek() !== ']') this.expected("']'");
+    this.pos++;
+    return step;
   }
 
   private keyword(word: string): boolean {
@@ -348,7 +378,7 @@ class Parser {
     if (op === '=' || op === '!=') {
       if (c === '"') {
         const value = this.parseQuoted();
-        return { kind: 'string', selector, op, value: wildcardValue(value) };
+        return { kind: 'string', selector, op, value: wildcardValue(value), quoted: true };
       }
       if (c === '%') return { kind: 'regex', selector, op, regex: this.parseRegexLiteral() };
     }
@@ -363,8 +393,10 @@ class Parser {
     }
     if (token === '') this.expected(`a value after '${op}'`);
     this.endOfBareValue();
+    // CloudWatch refuses `{ $.v = null }`: a null is tested with IS NULL.
+    if (token === 'null') this.fail(`null is not a value to compare with; use '${selector.source} IS NULL'`, start);
     if (NUMBER.test(token)) return { kind: 'number', selector, op, value: Number(token), source: token };
-    return { kind: 'string', selector, op, value: wildcardValue(token) };
+    return { kind: 'string', selector, op, value: wildcardValue(token), quoted: false };
   }
 
   private endOfBareValue(): void {
@@ -436,469 +468,127 @@ export function parseFilterPattern(source: string): FilterPattern {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Regular expressions
-//
-// CloudWatch's regex dialect has no groups, so every pattern is a regular language. It is run by
-// a Thompson-NFA simulation (each input character advances a set of states) instead of a
-// backtracking engine: matching costs O(text length x pattern size) whatever the input, so a
-// hostile record can never make `a*a*a*a*b` or `.*x` take exponential or quadratic time.
+// Writing a pattern back
 
-type Atom =
-  | { readonly kind: 'char'; readonly code: number }
-  | { readonly kind: 'set'; readonly ranges: readonly number[]; readonly negated: boolean }
-  | { readonly kind: 'dot' }
-  | { readonly kind: 'start' }
-  | { readonly kind: 'end' };
-
-interface Piece {
-  readonly atom: Atom;
-  readonly min: number;
-  readonly max: number;
+function quoteText(text: string, quote = '"'): string {
+  return `${quote}${text.replace(quote === '"' ? /["\\]/g : /['\\]/g, '\\$&')}${quote}`;
 }
 
-const MAX_REPEAT = 1000;
-const MAX_PROGRAM = 10_000;
-const LITERAL_CHAR = /[A-Za-z0-9:_#=@/;, -]/;
-const CLASS_EXTRA_CHAR = /[\^$?{}|*+.[]/;
-const ESCAPABLE = /[!-/:-@[-`{-~]/;
+function formatTerm(text: string): string {
+  return /^[A-Za-z0-9_]+$/.test(text) ? text : quoteText(text);
+}
 
-const DIGIT: readonly number[] = [48, 57];
-const WORD: readonly number[] = [48, 57, 65, 90, 95, 95, 97, 122];
-const WHITESPACE: readonly number[] = [9, 13, 32, 32];
-
-class RegexParser {
-  constructor(
-    private readonly src: string,
-    private readonly start: number,
-    private readonly end: number,
-  ) {}
-
-  private fail(problem: string, index: number): never {
-    throw new PatternSyntaxError(problem, index + 1, this.src);
+function formatSelector(selector: Selector): string {
+  let out = '$';
+  for (const step of selector.path) {
+    // A bracket right after `$` needs the dot: `$.['a.b']`, `$.[0]`.
+    const dot = out === '$' ? '.' : '';
+    if (step === ANY_CHILD) out += '.*';
+    else if (typeof step === 'number') out += `${dot}[${step}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(step)) out += `.${step}`;
+    else out += `${dot}[${quoteText(step, "'")}]`;
   }
+  return out;
+}
 
-  compile(): CompiledRegex {
-    const alternatives = this.parseAlternatives();
-    return new CompiledRegex(this.src.slice(this.start, this.end), alternatives, () =>
-      this.fail('the regular expression is too large', this.start - 1),
-    );
-  }
-
-  private parseAlternatives(): Piece[][] {
-    const alternatives: Piece[][] = [[]];
-    let i = this.start;
-    while (i < this.end) {
-      const c = this.src[i] as string;
-      if (c === '|') {
-        alternatives.push([]);
-        i++;
-        continue;
-      }
-      if ('*+?{'.includes(c)) this.fail(`nothing to repeat before '${c}'`, i);
-      const [atom, afterAtom] = this.parseAtom(i);
-      const [min, max, afterQuantifier] = this.parseQuantifier(afterAtom);
-      if ((atom.kind === 'start' || atom.kind === 'end') && afterQuantifier !== afterAtom) {
-        this.fail("an anchor ('^' or '$') cannot be repeated", afterAtom);
-      }
-      (alternatives[alternatives.length - 1] as Piece[]).push({ atom, min, max });
-      i = afterQuantifier;
+function formatExpression(e: JsonExpression, parent: 'and' | 'or' | undefined): string {
+  switch (e.kind) {
+    case 'and':
+    case 'or': {
+      const text = e.of.map((x) => formatExpression(x, e.kind)).join(e.kind === 'and' ? ' && ' : ' || ');
+      return parent === undefined || (parent === 'or' && e.kind === 'and') ? text : `(${text})`;
     }
-    return alternatives;
-  }
-
-  private unsupported(i: number): never {
-    const code = this.src.codePointAt(i) as number;
-    if (code > 0x7f) this.fail('multi-byte characters are not supported in regular expressions', i);
-    const c = this.src[i] as string;
-    if (c === '(' || c === ')') this.fail('parentheses are not supported in regular expressions', i);
-    this.fail(`${describeAt(this.src, i)} is not supported in a regular expression`, i);
-  }
-
-  private parseAtom(i: number): [Atom, number] {
-    const c = this.src[i] as string;
-    switch (c) {
-      case '^':
-        return [{ kind: 'start' }, i + 1];
-      case '$':
-        return [{ kind: 'end' }, i + 1];
-      case '.':
-        return [{ kind: 'dot' }, i + 1];
-      case '[':
-        return this.parseClass(i);
-      case '\\':
-        return this.parseEscape(i, false);
-      case ']':
-      case '}':
-        this.fail(`unexpected '${c}' without a matching opening bracket`, i);
+    case 'string': {
+      const v = e.value.source;
+      return `${formatSelector(e.selector)} ${e.op} ${e.quoted || !/^[A-Za-z0-9_.*+-]+$/.test(v) || NUMBER.test(v) || v === 'null' ? quoteText(v) : v}`;
     }
-    if (LITERAL_CHAR.test(c)) return [{ kind: 'char', code: c.charCodeAt(0) }, i + 1];
-    this.unsupported(i);
-  }
-
-  private parseEscape(i: number, inClass: boolean): [Atom, number] {
-    const next = this.src[i + 1];
-    if (next === undefined || i + 1 >= this.end) this.fail("expected a character after '\\'", i + 1);
-    switch (next) {
-      case 'd':
-        return [{ kind: 'set', ranges: DIGIT, negated: false }, i + 2];
-      case 'w':
-        return [{ kind: 'set', ranges: WORD, negated: false }, i + 2];
-      case 's':
-        return [{ kind: 'set', ranges: WHITESPACE, negated: false }, i + 2];
-      case 'D':
-      case 'W':
-      case 'S':
-        if (inClass) this.fail(`'\\${next}' is not supported inside a character class`, i);
-        return [{ kind: 'set', ranges: next === 'D' ? DIGIT : next === 'W' ? WORD : WHITESPACE, negated: true }, i + 2];
-      case 't':
-        return [{ kind: 'char', code: 9 }, i + 2];
-      case 'n':
-        return [{ kind: 'char', code: 10 }, i + 2];
-      case 'r':
-        return [{ kind: 'char', code: 13 }, i + 2];
-    }
-    if (ESCAPABLE.test(next)) return [{ kind: 'char', code: next.charCodeAt(0) }, i + 2];
-    if ((this.src.codePointAt(i + 1) as number) > 0x7f) this.unsupported(i + 1);
-    const shown = /[!-~]/.test(next) ? `'\\${next}'` : `'\\' followed by ${describeAt(this.src, i + 1)}`;
-    this.fail(`unsupported escape ${shown}`, i);
-  }
-
-  private parseClass(open: number): [Atom, number] {
-    let i = open + 1;
-    let negated = false;
-    if (this.src[i] === '^' && i < this.end) {
-      negated = true;
-      i++;
-    }
-    const ranges: number[] = [];
-    for (;;) {
-      if (i >= this.end) this.fail("unterminated character class, no closing ']' for the '['", open);
-      if (this.src[i] === ']') {
-        if (ranges.length === 0) this.fail("empty character class '[]'", open);
-        return [{ kind: 'set', ranges, negated }, i + 1];
-      }
-      const [low, afterLow] = this.classMember(i);
-      if (typeof low !== 'number') {
-        ranges.push(...low);
-        i = afterLow;
-        continue;
-      }
-      if (this.src[afterLow] === '-' && afterLow + 1 < this.end && this.src[afterLow + 1] !== ']') {
-        const [high, afterHigh] = this.classMember(afterLow + 1);
-        if (typeof high !== 'number') this.fail('a character range cannot end with a class escape', afterLow + 1);
-        if (high < low) this.fail('character range out of order', i);
-        ranges.push(low, high);
-        i = afterHigh;
-      } else {
-        ranges.push(low, low);
-        i = afterLow;
-      }
-    }
-  }
-
-  /** One character of a class, or the ranges of a class escape such as `\d`. */
-  private classMember(i: number): [number | readonly number[], number] {
-    const c = this.src[i] as string;
-    if (c === '\\') {
-      const [atom, after] = this.parseEscape(i, true);
-      return [atom.kind === 'char' ? atom.code : atom.kind === 'set' ? atom.ranges : [], after];
-    }
-    if (LITERAL_CHAR.test(c) || CLASS_EXTRA_CHAR.test(c)) return [c.charCodeAt(0), i + 1];
-    this.unsupported(i);
-  }
-
-  /** `[min, max, next index]`; `[1, 1, i]` when there is no quantifier at `i`. */
-  private parseQuantifier(i: number): [number, number, number] {
-    if (i >= this.end) return [1, 1, i];
-    let min: number;
-    let max: number;
-    let j: number;
-    const c = this.src[i];
-    if (c === '*' || c === '+' || c === '?') {
-      min = c === '+' ? 1 : 0;
-      max = c === '?' ? 1 : Infinity;
-      j = i + 1;
-    } else if (c === '{') {
-      const match = /^\{ *(\d+) *(?:(,) *(\d*) *)?\}/.exec(this.src.slice(i, this.end));
-      if (match === null) this.fail("expected a repetition count such as '{2}', '{2,}' or '{1,3}' after '{'", i);
-      min = Number(match[1]);
-      max = match[2] === undefined ? min : match[3] === '' || match[3] === undefined ? Infinity : Number(match[3]);
-      if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) {
-        this.fail(`repetition counts above ${MAX_REPEAT} are not supported`, i);
-      }
-      if (max < min) this.fail('repetition range out of order', i);
-      j = i + match[0].length;
-    } else {
-      return [1, 1, i];
-    }
-    // A lazy quantifier (`*?`) finds the same matches; only their length would differ.
-    if (j < this.end && this.src[j] === '?') j++;
-    if (j < this.end && '*+?{'.includes(this.src[j] as string)) {
-      this.fail('a quantifier cannot follow another quantifier', j);
-    }
-    return [min, max, j];
+    case 'regex':
+      return `${formatSelector(e.selector)} ${e.op} %${e.regex.source}%`;
+    case 'number':
+      return `${formatSelector(e.selector)} ${e.op} ${e.source}`;
+    case 'is':
+      return `${formatSelector(e.selector)} IS ${e.value === null ? 'NULL' : e.value ? 'TRUE' : 'FALSE'}`;
+    case 'not-exists':
+      return `${formatSelector(e.selector)} NOT EXISTS`;
   }
 }
 
-const OP_CHAR = 0;
-const OP_SET = 1;
-const OP_DOT = 2;
-const OP_SPLIT = 3;
-const OP_JUMP = 4;
-const OP_ASSERT_START = 5;
-const OP_ASSERT_END = 6;
-const OP_MATCH = 7;
-
-/** A compiled CloudWatch regular expression; `test` reports whether it matches anywhere in a text. */
-export class CompiledRegex {
-  /** The expression as written between the `%` signs. */
-  readonly source: string;
-  /**
-   * One literal per alternative that every match of that alternative contains, or undefined when
-   * some alternative has none.
-   */
-  readonly requiredLiterals: readonly string[] | undefined;
-
-  /** Whether every alternative is a plain string, so that the required literals are the whole answer. */
-  private readonly literalOnly: boolean;
-  private readonly ops: Uint8Array;
-  private readonly arg1: Int32Array;
-  private readonly arg2: Int32Array;
-  private readonly sets: { readonly ranges: readonly number[]; readonly negated: boolean }[] = [];
-  private current: Int32Array;
-  private next: Int32Array;
-  private readonly marks: Int32Array;
-  private readonly stack: Int32Array;
-  private generation = 0;
-
-  constructor(source: string, alternatives: readonly (readonly Piece[])[], tooLarge: () => never) {
-    this.source = source;
-    this.requiredLiterals = requiredLiterals(alternatives);
-    this.literalOnly = alternatives.every((pieces) =>
-      pieces.every((p) => p.atom.kind === 'char' && p.min === p.max && p.min >= 1 && p.min <= 64),
-    );
-    const ops: number[] = [];
-    const arg1: number[] = [];
-    const arg2: number[] = [];
-    const emit = (op: number, a = 0, b = 0): number => {
-      if (ops.length >= MAX_PROGRAM) tooLarge();
-      ops.push(op);
-      arg1.push(a);
-      arg2.push(b);
-      return ops.length - 1;
-    };
-    const emitAtom = (atom: Atom): void => {
-      switch (atom.kind) {
-        case 'char':
-          emit(OP_CHAR, atom.code);
-          break;
-        case 'set':
-          this.sets.push({ ranges: atom.ranges, negated: atom.negated });
-          emit(OP_SET, this.sets.length - 1);
-          break;
-        case 'dot':
-          emit(OP_DOT);
-          break;
-        case 'start':
-          emit(OP_ASSERT_START);
-          break;
-        case 'end':
-          emit(OP_ASSERT_END);
-          break;
+/**
+ * The pattern as text that parses back to the same pattern: canonical spacing, quotes only where
+ * needed, bracket notation for property names with other characters. The `?` terms a pattern
+ * ignores are left out.
+ */
+export function formatFilterPattern(pattern: FilterPattern): string {
+  switch (pattern.kind) {
+    case 'match-all':
+      return '';
+    case 'terms': {
+      const groups = pattern.groups;
+      if (groups.length === 1) {
+        const g = groups[0] as TermGroup;
+        return [...g.include.map(formatTerm), ...g.exclude.map((t) => `-${formatTerm(t)}`)].join(' ');
       }
-    };
-    const emitPiece = (piece: Piece): void => {
-      for (let k = 0; k < piece.min; k++) emitAtom(piece.atom);
-      if (piece.max === Infinity) {
-        const split = emit(OP_SPLIT, ops.length + 1);
-        emitAtom(piece.atom);
-        emit(OP_JUMP, split);
-        arg2[split] = ops.length;
-        return;
-      }
-      const skips: number[] = [];
-      for (let k = piece.min; k < piece.max; k++) {
-        skips.push(emit(OP_SPLIT, ops.length + 1));
-        emitAtom(piece.atom);
-      }
-      for (const s of skips) arg2[s] = ops.length;
-    };
-    const exits: number[] = [];
-    alternatives.forEach((pieces, index) => {
-      const last = index === alternatives.length - 1;
-      const split = last ? -1 : emit(OP_SPLIT, ops.length + 1);
-      for (const piece of pieces) emitPiece(piece);
-      if (!last) {
-        exits.push(emit(OP_JUMP));
-        arg2[split] = ops.length;
-      }
-    });
-    for (const e of exits) arg1[e] = ops.length;
-    emit(OP_MATCH);
-
-    this.ops = Uint8Array.from(ops);
-    this.arg1 = Int32Array.from(arg1);
-    this.arg2 = Int32Array.from(arg2);
-    this.current = new Int32Array(ops.length);
-    this.next = new Int32Array(ops.length);
-    this.marks = new Int32Array(ops.length);
-    this.stack = new Int32Array(2 * ops.length + 2);
-  }
-
-  test(text: string): boolean {
-    const literals = this.requiredLiterals;
-    if (literals !== undefined && !literals.some((l) => text.includes(l))) return false;
-    return this.literalOnly || this.run(text);
-  }
-
-  private nextGeneration(): void {
-    if (this.generation >= 0x3fffffff) {
-      this.marks.fill(0);
-      this.generation = 0;
+      return groups
+        .map((g) => (g.include.length === 1 ? `?${formatTerm(g.include[0] as string)}` : `?-${formatTerm(g.exclude[0] as string)}`))
+        .join(' ');
     }
-    this.generation++;
+    case 'text-regex':
+      return `%${pattern.regex.source}%`;
+    case 'json':
+      return `{ ${formatExpression(pattern.expression, undefined)} }`;
   }
-
-  /** Adds the states reachable from `pc` without reading a character; -1 when MATCH is reachable. */
-  private closure(list: Int32Array, count: number, pc: number, pos: number, length: number): number {
-    const { ops, arg1, arg2, marks, stack } = this;
-    const generation = this.generation;
-    let sp = 0;
-    stack[sp++] = pc;
-    while (sp > 0) {
-      const at = stack[--sp] as number;
-      if (marks[at] === generation) continue;
-      marks[at] = generation;
-      switch (ops[at]) {
-        case OP_JUMP:
-          stack[sp++] = arg1[at] as number;
-          break;
-        case OP_SPLIT:
-          stack[sp++] = arg2[at] as number;
-          stack[sp++] = arg1[at] as number;
-          break;
-        case OP_ASSERT_START:
-          if (pos === 0) stack[sp++] = at + 1;
-          break;
-        case OP_ASSERT_END:
-          if (pos === length) stack[sp++] = at + 1;
-          break;
-        case OP_MATCH:
-          return -1;
-        default:
-          list[count++] = at;
-      }
-    }
-    return count;
-  }
-
-  private accepts(pc: number, code: number): boolean {
-    switch (this.ops[pc]) {
-      case OP_CHAR:
-        return this.arg1[pc] === code;
-      case OP_DOT:
-        return code !== 10 && code !== 13;
-      case OP_SET: {
-        const set = this.sets[this.arg1[pc] as number] as { ranges: readonly number[]; negated: boolean };
-        const r = set.ranges;
-        let inside = false;
-        for (let k = 0; k < r.length; k += 2) {
-          if (code >= (r[k] as number) && code <= (r[k + 1] as number)) {
-            inside = true;
-            break;
-          }
-        }
-        return inside !== set.negated;
-      }
-      default:
-        return false;
-    }
-  }
-
-  private run(text: string): boolean {
-    const length = text.length;
-    this.nextGeneration();
-    let count = this.closure(this.current, 0, 0, 0, length);
-    if (count < 0) return true;
-    let pos = 0;
-    while (pos < length) {
-      let code = text.charCodeAt(pos);
-      let width = 1;
-      if (code >= 0xd800 && code <= 0xdbff && pos + 1 < length) {
-        const low = text.charCodeAt(pos + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          code = (code - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-          width = 2;
-        }
-      }
-      const after = pos + width;
-      this.nextGeneration();
-      const current = this.current;
-      const next = this.next;
-      let nextCount = 0;
-      for (let k = 0; k < count; k++) {
-        const pc = current[k] as number;
-        if (this.accepts(pc, code)) {
-          nextCount = this.closure(next, nextCount, pc + 1, after, length);
-          if (nextCount < 0) return true;
-        }
-      }
-      // The search is unanchored: a match may start at any position.
-      nextCount = this.closure(next, nextCount, 0, after, length);
-      if (nextCount < 0) return true;
-      this.current = next;
-      this.next = current;
-      count = nextCount;
-      pos = after;
-    }
-    return false;
-  }
-}
-
-function requiredLiterals(alternatives: readonly (readonly Piece[])[]): string[] | undefined {
-  const result: string[] = [];
-  for (const pieces of alternatives) {
-    let best = '';
-    let run = '';
-    const cut = (): void => {
-      if (run.length > best.length) best = run;
-      run = '';
-    };
-    for (const { atom, min, max } of pieces) {
-      if (atom.kind !== 'char' || min === 0) {
-        cut();
-        continue;
-      }
-      const c = String.fromCharCode(atom.code);
-      if (min === max && min <= 64) {
-        run += c.repeat(min);
-        continue;
-      }
-      // The first repetition ends the run before it; the last one starts the run after it.
-      run += c;
-      cut();
-      run = c;
-    }
-    cut();
-    if (best === '') return undefined;
-    result.push(best);
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
-const MISSING: unique symbol = Symbol('missing');
+/** A value a selector reaches, and how: its parent and the step from it (for a number's JSON text). */
+interface Node {
+  readonly value: unknown;
+  readonly parent: Node | undefined;
+  readonly step: string | number | undefined;
+}
 
-function resolve(root: unknown, path: readonly (string | number)[]): unknown {
+function pathOf(node: Node): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let n: Node | undefined = node; n?.parent !== undefined; n = n.parent) path.push(n.step as string | number);
+  return path.reverse();
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Every value `path` reaches from `root`; more than one only through `*`. */
+function resolveNodes(root: unknown, path: readonly PathStep[]): Node[] {
+  let nodes: Node[] = [{ value: root, parent: undefined, step: undefined }];
+  for (const step of path) {
+    const next: Node[] = [];
+    for (const node of nodes) {
+      const current = node.value;
+      if (step === ANY_CHILD) {
+        if (Array.isArray(current)) for (let i = 0; i < current.length; i++) next.push({ value: current[i], parent: node, step: i });
+        else if (isPlainObject(current)) for (const key of Object.keys(current)) next.push({ value: current[key], parent: node, step: key });
+      } else if (typeof step === 'string') {
+        if (isPlainObject(current) && Object.hasOwn(current, step)) next.push({ value: current[step], parent: node, step });
+      } else if (Array.isArray(current) && step < current.length) {
+        next.push({ value: current[step], parent: node, step });
+      }
+    }
+    nodes = next;
+    if (nodes.length === 0) break;
+  }
+  return nodes;
+}
+
+/** The value at a path without `*`, or MISSING. */
+const MISSING: unique symbol = Symbol('missing');
+function resolveOne(root: unknown, path: readonly (string | number)[]): unknown {
   let current: unknown = root;
   for (const step of path) {
     if (typeof step === 'string') {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, step)) {
-        return MISSING;
-      }
-      current = (current as Record<string, unknown>)[step];
+      if (!isPlainObject(current) || !Object.hasOwn(current, step)) return MISSING;
+      current = current[step];
     } else {
       if (!Array.isArray(current) || step >= current.length) return MISSING;
       current = current[step];
@@ -907,17 +597,11 @@ function resolve(root: unknown, path: readonly (string | number)[]): unknown {
   return current;
 }
 
-/** The text a string comparison sees: strings as they are, numbers as JavaScript writes them. */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function numericValue(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && DECIMAL_STRING.test(value)) return Number(value);
-  return undefined;
+function nodesOf(root: unknown, selector: Selector): Node[] {
+  // Without `*` there is at most one value: no chain of nodes to build.
+  if (selector.path.includes(ANY_CHILD)) return resolveNodes(root, selector.path);
+  const value = resolveOne(root, selector.path as readonly (string | number)[]);
+  return value === MISSING ? [] : [{ value, parent: undefined, step: undefined }];
 }
 
 function wildcardMatches(value: WildcardValue, text: string): boolean {
@@ -952,45 +636,89 @@ function compareNumbers(op: NumericOperator, left: number, right: number): boole
   }
 }
 
-/**
- * A condition on a field that is missing, or that holds an object, an array, or a value of the
- * wrong type, is false, whether its operator is `=` or `!=`: AWS's console test of
- * `$.userIdentity.invokedBy != "x"` does not match a record without `invokedBy`; only
- * `NOT EXISTS` is true for a missing field.
- */
-function evaluate(expression: JsonExpression, root: object): boolean {
-  switch (expression.kind) {
-    case 'and':
-      for (const e of expression.of) if (!evaluate(e, root)) return false;
-      return true;
-    case 'or':
-      for (const e of expression.of) if (evaluate(e, root)) return true;
-      return false;
-    case 'string': {
-      const text = scalarText(resolve(root, expression.selector.path));
-      if (text === undefined) return false;
-      return wildcardMatches(expression.value, text) === (expression.op === '=');
-    }
-    case 'regex': {
-      const text = scalarText(resolve(root, expression.selector.path));
-      if (text === undefined) return false;
-      return expression.regex.test(text) === (expression.op === '=');
-    }
-    case 'number': {
-      const n = numericValue(resolve(root, expression.selector.path));
-      return n !== undefined && compareNumbers(expression.op, n, expression.value);
-    }
-    case 'is':
-      return resolve(root, expression.selector.path) === expression.value;
-    case 'not-exists':
-      return resolve(root, expression.selector.path) === MISSING;
+/** Evaluation of one record: the parsed record, and its JSON text for numbers' own spelling. */
+class RecordView {
+  private index: RawJsonIndex | undefined;
+
+  constructor(
+    readonly root: object,
+    private readonly raw: string,
+  ) {}
+
+  /** The JSON text of the number at `node` as the record writes it (`1e2`, `100.0`), else JavaScript's. */
+  numberText(node: Node, selector: Selector): string {
+    this.index ??= new RawJsonIndex(this.raw);
+    const path = node.parent === undefined ? (selector.path as readonly (string | number)[]) : pathOf(node);
+    return this.index.textAt(path) ?? String(node.value);
   }
 }
 
 /**
- * Whether `record` (the parsed record) matches. JSON patterns look at `record`; terms and
- * `%regex%` patterns at `rawText`, the record's JSON text, as CloudWatch sees a log event's
- * message. Matching is case-sensitive throughout.
+ * Whether one value a selector reached meets a condition. AWS's typing rules (SPEC section 7):
+ * a number literal against a string compares text (`"1"` = 1, `"1.0"` != 1, `"Alpha"` != 1), and
+ * `< > <= >=` never hold for a string; a quoted (or non-numeric) literal or a regex against a
+ * number compares the number's JSON text; objects, arrays, booleans and null only answer `IS`.
+ */
+function nodeMeets(condition: JsonCondition, node: Node, view: RecordView): boolean {
+  const v = node.value;
+  switch (condition.kind) {
+    case 'string': {
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? view.numberText(node, condition.selector) : undefined;
+      if (text === undefined) return false;
+      return wildcardMatches(condition.value, text) === (condition.op === '=');
+    }
+    case 'regex': {
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? view.numberText(node, condition.selector) : undefined;
+      if (text === undefined) return false;
+      return condition.regex.test(text) === (condition.op === '=');
+    }
+    case 'number':
+      if (typeof v === 'number') return compareNumbers(condition.op, v, condition.value);
+      if (typeof v === 'string') {
+        if (condition.op === '=') return v === condition.source;
+        if (condition.op === '!=') return v !== condition.source;
+      }
+      return false;
+    case 'is':
+      // AWS's recorded behaviour: IS NULL also holds for an array that holds a null.
+      if (condition.value === null) return v === null || (Array.isArray(v) && v.includes(null));
+      return v === condition.value;
+    case 'not-exists':
+      return false;
+  }
+}
+
+/**
+ * A condition on a field that is missing, or that holds a value of another type, is false,
+ * whether its operator is `=` or `!=`: AWS's console test of `$.userIdentity.invokedBy != "x"`
+ * does not match a record without `invokedBy`; only `NOT EXISTS` is true for a missing field.
+ * A selector with `*` reaches several values: the condition holds when it holds for one of them.
+ */
+function evaluate(expression: JsonExpression, view: RecordView): boolean {
+  switch (expression.kind) {
+    case 'and':
+      for (const e of expression.of) if (!evaluate(e, view)) return false;
+      return true;
+    case 'or':
+      for (const e of expression.of) if (evaluate(e, view)) return true;
+      return false;
+    case 'not-exists':
+      return nodesOf(view.root, expression.selector).length === 0;
+    default:
+      for (const node of nodesOf(view.root, expression.selector)) if (nodeMeets(expression, node, view)) return true;
+      return false;
+  }
+}
+
+/** AWS: "You can match everything in your log events with double quotation marks" (`" "`). */
+function isBlank(term: string): boolean {
+  return term.trim() === '';
+}
+
+/**
+ * Whether `record` (the parsed record) matches. JSON patterns look at `record`, and at `rawText`
+ * for the spelling of numbers; terms and `%regex%` patterns at `rawText`, the record's JSON text,
+ * as CloudWatch sees a log event's message. Matching is case-sensitive throughout.
  */
 export function matchesPattern(pattern: FilterPattern, record: unknown, rawText: string): boolean {
   switch (pattern.kind) {
@@ -998,7 +726,7 @@ export function matchesPattern(pattern: FilterPattern, record: unknown, rawText:
       return true;
     case 'terms':
       for (const group of pattern.groups) {
-        if (group.include.every((t) => rawText.includes(t)) && !group.exclude.some((t) => rawText.includes(t))) {
+        if (group.include.every((t) => isBlank(t) || rawText.includes(t)) && !group.exclude.some((t) => rawText.includes(t))) {
           return true;
         }
       }
@@ -1006,24 +734,141 @@ export function matchesPattern(pattern: FilterPattern, record: unknown, rawText:
     case 'text-regex':
       return pattern.regex.test(rawText);
     case 'json':
-      return record !== null && typeof record === 'object' && evaluate(pattern.expression, record);
+      return record !== null && typeof record === 'object' && !Array.isArray(record) && evaluate(pattern.expression, new RecordView(record, rawText));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON text of one value, found in a record's raw text
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function skipWs(text: string, i: number): number {
+  while (i < text.length && WS.has(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The index after the JSON string that starts at `i` (a `"`). */
+function skipString(text: string, i: number): number {
+  for (i++; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i + 1;
+  }
+  return -1;
+}
+
+/** The index after the JSON value that starts at `i`, or -1 when the text is broken. */
+function skipValue(text: string, i: number): number {
+  const c = text[i];
+  if (c === '"') return skipString(text, i);
+  if (c === '{' || c === '[') {
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const d = text[i];
+      if (d === '"') {
+        i = skipString(text, i) - 1;
+        if (i < 0) return -1;
+      } else if (d === '{' || d === '[') depth++;
+      else if (d === '}' || d === ']') {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    return -1;
+  }
+  while (i < text.length && !',}] \t\r\n'.includes(text[i] as string)) i++;
+  return i;
+}
+
+/**
+ * Where the values of a record's JSON text are: each object or array is scanned once, when a
+ * value inside it is first asked for, so finding any number of values costs one pass over the
+ * text. A repeated key resolves to its last occurrence, as JSON.parse does.
+ */
+export class RawJsonIndex {
+  private readonly containers = new Map<string, Map<string | number, [number, number]> | null>();
+
+  constructor(private readonly text: string) {}
+
+  /** The raw JSON text of the value at `path`, or undefined. */
+  textAt(path: readonly (string | number)[]): string | undefined {
+    const span = this.spanOf(path);
+    return span === undefined ? undefined : this.text.slice(span[0], span[1]);
+  }
+
+  private spanOf(path: readonly (string | number)[]): [number, number] | undefined {
+    if (path.length === 0) {
+      const start = skipWs(this.text, 0);
+      const end = skipValue(this.text, start);
+      return end < 0 ? undefined : [start, end];
+    }
+    return this.children(path.slice(0, -1))?.get(path[path.length - 1] as string | number);
+  }
+
+  private children(path: readonly (string | number)[]): Map<string | number, [number, number]> | undefined {
+    const key = JSON.stringify(path);
+    let children = this.containers.get(key);
+    if (children === undefined) {
+      const span = this.spanOf(path);
+      children = span === undefined ? null : scanChildren(this.text, span[0]);
+      this.containers.set(key, children);
+    }
+    return children ?? undefined;
+  }
+}
+
+/** The spans of the members of the object or array at `start`, or null when it is neither or broken. */
+function scanChildren(text: string, start: number): Map<string | number, [number, number]> | null {
+  const open = text[start];
+  const out = new Map<string | number, [number, number]>();
+  let i = skipWs(text, start + 1);
+  if (open === '{') {
+    while (text[i] === '"') {
+      const keyEnd = skipString(text, i);
+      if (keyEnd < 0) return null;
+      let key = text.slice(i + 1, keyEnd - 1);
+      if (key.includes('\\')) {
+        try {
+          key = JSON.parse(text.slice(i, keyEnd)) as string;
+        } catch {
+          return null;
+        }
+      }
+      i = skipWs(text, keyEnd);
+      if (text[i] !== ':') return null;
+      const valueStart = skipWs(text, i + 1);
+      const valueEnd = skipValue(text, valueStart);
+      if (valueEnd <= valueStart) return null;
+      out.set(key, [valueStart, valueEnd]);
+      i = skipWs(text, valueEnd);
+      if (text[i] === ',') i = skipWs(text, i + 1);
+    }
+    return out;
+  }
+  if (open === '[') {
+    for (let index = 0; i < text.length && text[i] !== ']'; index++) {
+      const valueEnd = skipValue(text, i);
+      if (valueEnd <= i) return null;
+      out.set(index, [i, valueEnd]);
+      i = skipWs(text, valueEnd);
+      if (text[i] === ',') i = skipWs(text, i + 1);
+    }
+    return out;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Needles
 
-/**
- * Characters a number can be written with. A string condition whose literal is made of only these
- * may match a number field, whose JSON text can differ from `String(n)` (`1e2` is `100`), so such
- * a literal is no needle.
- */
-const NUMERIC_LOOKING = /^[0-9.eE+-]*$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** Needle for a literal that a decoded field value contains. */
+/**
+ * Needle for a literal that a field's string value, or a number's JSON text, contains: both are
+ * in the record's raw text as they are (safeLiteral cuts at what JSON could escape).
+ */
 function valueNeedle(literal: string): Needle {
-  if (NUMERIC_LOOKING.test(literal)) return ANY_RECORD;
   // JSON.stringify writes a lone surrogate as `\udXXX`; cut the literal there like at a quote.
   return textNeedle(literal.replace(LONE_SURROGATE, '"'));
 }
@@ -1053,6 +898,7 @@ function jsonNeedle(expression: JsonExpression): Needle {
       return allOf([key, anyOf(literals.map(valueNeedle))]);
     }
     case 'number':
+      // A number may be written in more than one way (`1e2`, `100.0`): only the key is certain.
       return selectorNeedle(expression.selector);
     case 'is':
       // `null`, `true` and `false` have exactly one spelling in JSON.
@@ -1076,4 +922,30 @@ export function patternNeedle(pattern: FilterPattern): Needle {
     case 'json':
       return jsonNeedle(pattern.expression);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What CloudWatch evaluates exactly as trailkit does
+
+function selectorIsDocumented(selector: Selector): boolean {
+  return !selector.path.includes(ANY_CHILD);
+}
+
+function expressionIsDocumented(e: JsonExpression): boolean {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      return e.of.every(expressionIsDocumented);
+    default:
+      return selectorIsDocumented(e.selector);
+  }
+}
+
+/**
+ * Whether CloudWatch Logs is known to evaluate this pattern exactly as matchesPattern does, so
+ * that `grep --log-group` may let the service filter with it. Selectors with `*` are left to the
+ * local filter: AWS documents them, but not how `!=` or `NOT EXISTS` treat several values.
+ */
+export function evaluatesLikeCloudWatch(pattern: FilterPattern): boolean {
+  return pattern.kind === 'json' && expressionIsDocumented(pattern.expression);
 }

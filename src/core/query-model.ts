@@ -14,7 +14,7 @@
  */
 import { findPreset } from './cis-presets.js';
 import { USER_IDENTITY, RESOURCES, CLOUDTRAIL_COLUMNS, STORED_COLUMN_NAMES, type Field } from './event-schema.js';
-import { parseFilterPattern, type FilterPattern, type JsonCondition, type JsonExpression, type WildcardValue } from './filter-pattern.js';
+import { parseFilterPattern, type FilterPattern, type JsonCondition, type JsonExpression, type PathStep, type WildcardValue } from './filter-pattern.js';
 import { expandEventSource, type FilterSpec } from './record-filter.js';
 import { and, globToLike, ident, inList, isoSeconds, like, likeEscape, literal, or, utcDay, type Dialect } from './sql-text.js';
 
@@ -231,7 +231,13 @@ function findField(fields: readonly Field[], key: string): Field | undefined {
  * selector maps onto the DDL's columns: struct fields by name, JSON-text columns through
  * json_extract_scalar; a key the DDL lacks cannot be read there.
  */
-function resolveSelector(path: readonly (string | number)[], target: SqlTarget): Resolved | undefined {
+function resolveSelector(path: readonly PathStep[], target: SqlTarget): Resolved | undefined {
+  // `[*]` (any element) has no single SQL expression: the candidates are checked by grep's matcher.
+  if (!path.every((step): step is string | number => typeof step === 'string' || typeof step === 'number')) return undefined;
+  return resolvePlainSelector(path, target);
+}
+
+function resolvePlainSelector(path: readonly (string | number)[], target: SqlTarget): Resolved | undefined {
   const first = path[0];
   if (typeof first !== 'string') return undefined;
   const raw = rawText(target);

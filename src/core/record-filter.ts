@@ -1,9 +1,9 @@
 import { CIS_PRESETS, findPreset } from './cis-presets.js';
 import { usageError } from './errors.js';
-import { matchesPattern, parseFilterPattern, patternNeedle, PatternSyntaxError, type FilterPattern } from './filter-pattern.js';
+import { formatFilterPattern, matchesPattern, parseFilterPattern, patternNeedle, PatternSyntaxError, type FilterPattern } from './filter-pattern.js';
 import { InvalidCidrError, parseIpMatcher } from './ip.js';
 import { allOf, anyOf, ANY_RECORD, keyNeedle, textNeedle, type Needle } from './needle.js';
-import { accountOf, principalStrings, readOnlyOf, stringField, type CloudTrailRecord } from './record.js';
+import { principalStrings, readOnlyOf, recordedAccountOf, stringField, type CloudTrailRecord, type RecordContext } from './record.js';
 import { parseEventTime } from './time-spec.js';
 
 /**
@@ -34,12 +34,15 @@ export interface FilterSpec {
 export interface CompiledFilter {
   /** A literal condition the raw record text must meet for `test` to be able to pass. */
   readonly needle: Needle;
+  /** The needle for records read in `context` (a delivery file of an --account may hold events without recipientAccountId). */
+  needleFor(context: RecordContext | undefined): Needle;
   /** Whether any condition is set at all. */
   readonly isEmpty: boolean;
-  test(record: CloudTrailRecord, raw: string): boolean;
+  /** Whether the record matches; `context` says where it was read from (for --account). */
+  test(record: CloudTrailRecord, raw: string, context?: RecordContext): boolean;
 }
 
-type Predicate = (record: CloudTrailRecord, raw: string) => boolean;
+type Predicate = (record: CloudTrailRecord, raw: string, context: RecordContext | undefined) => boolean;
 
 /** `ec2` means `ec2.amazonaws.com` (SPEC section 7b); a name with a dot is taken as it is. */
 export function expandEventSource(name: string): string {
@@ -76,9 +79,33 @@ function compilePattern(source: string, label: string): { pattern: FilterPattern
   }
 }
 
+/**
+ * What the user should know about filters that are valid but may not mean what they look like:
+ * the `?` terms of a text pattern that also has plain terms, which CloudWatch ignores.
+ */
+export function filterWarnings(spec: FilterSpec): string[] {
+  const warnings: string[] = [];
+  for (const source of spec.patterns ?? []) {
+    let pattern: FilterPattern;
+    try {
+      pattern = parseFilterPattern(source);
+    } catch {
+      continue;
+    }
+    if (pattern.kind === 'terms' && pattern.ignored !== undefined) {
+      warnings.push(
+        `--pattern: ${pattern.ignored.join(' ')} ${pattern.ignored.length === 1 ? 'is' : 'are'} ignored, as CloudWatch ignores ?-terms next to plain terms; the pattern means '${formatFilterPattern(pattern)}' (put a ? before every term for "any of them")`,
+      );
+    }
+  }
+  return warnings;
+}
+
 export function compileFilter(spec: FilterSpec): CompiledFilter {
   const predicates: Predicate[] = [];
   const needles: Needle[] = [];
+  let accountNeedle: Needle | undefined;
+  let accountSet: ReadonlySet<string> = new Set();
 
   if (oneOf(spec.eventNames)) {
     const globs = spec.eventNames.map(compileGlob);
@@ -103,8 +130,9 @@ export function compileFilter(spec: FilterSpec): CompiledFilter {
   }
   if (oneOf(spec.accounts)) {
     const accounts = new Set(spec.accounts);
-    predicates.push((r) => accounts.has(accountOf(r) ?? ''));
-    needles.push(anyOf(spec.accounts.map(textNeedle)));
+    predicates.push((r, _raw, context) => accounts.has(recordedAccountOf(r, context) ?? ''));
+    accountNeedle = anyOf(spec.accounts.map(textNeedle));
+    accountSet = accounts;
   }
   if (oneOf(spec.regions)) {
     const regions = new Set(spec.regions);
@@ -183,9 +211,17 @@ export function compileFilter(spec: FilterSpec): CompiledFilter {
     ? () => true
     : predicates.length === 1
       ? (predicates[0] as Predicate)
-      : (r, raw) => {
-          for (const p of predicates) if (!p(r, raw)) return false;
+      : (r, raw, context) => {
+          for (const p of predicates) if (!p(r, raw, context)) return false;
           return true;
         };
-  return { needle: isEmpty ? ANY_RECORD : allOf(needles), isEmpty, test };
+  const needle = isEmpty ? ANY_RECORD : allOf(accountNeedle === undefined ? needles : [...needles, accountNeedle]);
+  const withoutAccount = allOf(needles);
+  return {
+    needle,
+    // In a delivery file of a wanted account, an event without recipientAccountId matches by the file's account.
+    needleFor: (context) => (context?.deliveryAccount !== undefined && accountSet.has(context.deliveryAccount) ? withoutAccount : needle),
+    isEmpty,
+    test,
+  };
 }

@@ -41,61 +41,367 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
+/** Receives the records of a stream: each one's bytes `buf[start, end)` and SPAN_* flags. */
+export interface RecordSink {
+  /** Returns false to stop the scan. */
+  record(buf: Buffer, start: number, end: number, flags: number): boolean | void;
+  /** A record of `bytes` bytes, over the scanner's limit, was skipped without being kept. */
+  oversized?(bytes: number): boolean | void;
+}
+
+/** How far a peek at the first key of a top-level object may look before it gives up. */
+const MAX_PEEK_BYTES = 4096;
+
+type State =
+  | 'top'
+  | 'array-open'
+  | 'array-item'
+  | 'array-next'
+  | 'record'
+  | 'wrapper-rest';
+
+/**
+ * Finds the records of a document that arrives in chunks (a file read piece by piece, a gzip
+ * stream, standard input) with the same byte-level pass as scanDocument, holding only the bytes
+ * of the record being read: a record that spans chunks is copied out once it is complete, and a
+ * record longer than `maxRecordBytes` is skipped (reported to `sink.oversized`) without being
+ * kept, so memory is bounded by the limit whatever the document's size. Offsets in error
+ * messages are from the start of the document.
+ */
+export class RecordScanner {
+  private state: State = 'top';
+  /** Absolute offset of the current chunk's first byte. */
+  private base = 0;
+  /** A few bytes at the end of a chunk that a decision needs more of (BOM, a top-level object's first key). */
+  private carry: Buffer | undefined;
+  private documents = 0;
+  private stopped = false;
+
+  // The array being read.
+  private arrayWhat = '';
+  private arrayFlags = 0;
+  private arrayIndex = 0;
+  private inWrapper = false;
+  private wrapperStart = 0;
+
+  // The composite value being skipped (a record, or the rest of a wrapper object).
+  private compositeStart = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private sawUnicodeEscape = false;
+  private recordFlags = 0;
+  private parts: Buffer[] = [];
+  private held = 0;
+  private oversize = false;
+
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly maxRecordBytes = Infinity,
+  ) {}
+
+  /** Whether the sink asked to stop; the rest of the document is not looked at. */
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  /** Scans the next chunk. Returns false once the sink has asked to stop. Throws DocumentFormatError. */
+  push(chunk: Buffer): boolean {
+    if (this.stopped) return false;
+    let buf = chunk;
+    if (this.carry !== undefined) {
+      // `base` is already the offset of the kept bytes.
+      buf = Buffer.concat([this.carry, chunk]);
+      this.carry = undefined;
+    }
+    try {
+      this.run(buf, false);
+    } catch (error) {
+      if (error === STOP) {
+        this.stopped = true;
+        return false;
+      }
+      throw error;
+    }
+    return !this.stopped;
+  }
+
+  /** The document is complete: throws DocumentFormatError when it ends inside a value, or holds nothing. */
+  end(): void {
+    if (this.stopped) return;
+    const rest = this.carry ?? Buffer.alloc(0);
+    this.carry = undefined;
+    try {
+      this.run(rest, true);
+    } catch (error) {
+      if (error === STOP) {
+        this.stopped = true;
+        return;
+      }
+      throw error;
+    }
+    const at = this.base;
+    switch (this.state) {
+      case 'top':
+        if (this.documents === 0) throw new DocumentFormatError('the file is empty', 0);
+        return;
+      case 'record':
+      case 'wrapper-rest':
+        throw truncated(this.compositeStart, this.inString ? 'an unterminated string' : undefined);
+      default:
+        throw truncated(at);
+    }
+  }
+
+  private run(buf: Buffer, final: boolean): void {
+    const len = buf.length;
+    let i = 0;
+    while (i < len) {
+      switch (this.state) {
+        case 'top': {
+          if (this.base + i === 0 && this.documents === 0) {
+            // A UTF-8 byte order mark may open the document.
+            if (len < 3 && !final && (buf[0] === 0xef || len === 0)) return this.keep(buf, 0);
+            if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+          }
+          i = skipWhitespace(buf, i);
+          if (i >= len) {
+            this.advance(len);
+            return;
+          }
+          const c = buf[i];
+          if (c === OPEN_BRACE) {
+            const key = peekFirstKey(buf, i);
+            if (key === 'more' && !final && len - i < MAX_PEEK_BYTES) return this.keep(buf, i);
+            if (key !== 'more' && key !== undefined && (key.name === 'Records' || key.name === 'Events')) {
+              const valueAt = key.valueAt;
+              if (buf[valueAt] !== OPEN_BRACKET) {
+                throw new DocumentFormatError(`"${key.name}" is not an array (found ${describeByte(buf, valueAt)})`, this.base + valueAt);
+              }
+              this.documents++;
+              this.openArray(key.name === 'Events' ? SPAN_LOOKUP_ITEM : 0, `"${key.name}"`, true, i);
+              i = valueAt + 1;
+            } else {
+              this.documents++;
+              this.openComposite(i, SPAN_STANDALONE, 'top');
+            }
+          } else if (c === OPEN_BRACKET) {
+            this.documents++;
+            this.openArray(SPAN_STANDALONE, 'the top-level array', false, i);
+            i++;
+          } else if (this.documents === 0) {
+            throw new DocumentFormatError(`not JSON: starts with ${describeByte(buf, i)}`, this.base + i);
+          } else {
+            throw new DocumentFormatError(`unexpected ${describeByte(buf, i)} at byte ${this.base + i} after a complete JSON value`, this.base + i);
+          }
+          break;
+        }
+        case 'array-open': {
+          i = skipWhitespace(buf, i);
+          if (i >= len) break;
+          if (buf[i] === CLOSE_BRACKET) {
+            i = this.closeArray(i + 1);
+            break;
+          }
+          this.state = 'array-item';
+          break;
+        }
+        case 'array-item': {
+          i = skipWhitespace(buf, i);
+          if (i >= len) break;
+          if (buf[i] !== OPEN_BRACE) {
+            throw new DocumentFormatError(`${this.arrayWhat}[${this.arrayIndex}] is not an object (found ${describeByte(buf, i)})`, this.base + i);
+          }
+          this.openComposite(i, this.arrayFlags, 'array-next');
+          break;
+        }
+        case 'array-next': {
+          i = skipWhitespace(buf, i);
+          if (i >= len) break;
+          const c = buf[i];
+          if (c === CLOSE_BRACKET) {
+            i = this.closeArray(i + 1);
+          } else if (c === COMMA) {
+            this.arrayIndex++;
+            this.state = 'array-item';
+            i++;
+          } else {
+            throw new DocumentFormatError(
+              `expected ',' or ']' after ${this.arrayWhat}[${this.arrayIndex}] at byte ${this.base + i}, found ${describeByte(buf, i)}`,
+              this.base + i,
+            );
+          }
+          break;
+        }
+        case 'record':
+        case 'wrapper-rest':
+          i = this.continueComposite(buf, i);
+          break;
+      }
+    }
+    this.advance(len);
+  }
+
+  /** Keeps buf[from..] for the next chunk, which it is put in front of. */
+  private keep(buf: Buffer, from: number): void {
+    this.carry = Buffer.from(buf.subarray(from));
+    this.base += from;
+  }
+
+  private advance(len: number): void {
+    this.base += len;
+  }
+
+  private openArray(flags: number, what: string, wrapper: boolean, start: number): void {
+    this.arrayFlags = flags;
+    this.arrayWhat = what;
+    this.arrayIndex = 0;
+    this.inWrapper = wrapper;
+    this.wrapperStart = this.base + start;
+    this.state = 'array-open';
+  }
+
+  /** After an array's `]`: the rest of a wrapper object (NextToken, say) holds no records. */
+  private closeArray(after: number): number {
+    if (this.inWrapper) {
+      this.compositeStart = this.wrapperStart;
+      this.depth = 1;
+      this.inString = false;
+      this.escaped = false;
+      this.state = 'wrapper-rest';
+    } else {
+      this.state = 'top';
+    }
+    return after;
+  }
+
+  private afterRecord: State = 'top';
+
+  private openComposite(start: number, flags: number, after: State): void {
+    this.compositeStart = this.base + start;
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.sawUnicodeEscape = false;
+    this.recordFlags = flags;
+    this.parts = [];
+    this.held = 0;
+    this.oversize = false;
+    this.afterRecord = after;
+    this.state = 'record';
+  }
+
+  /**
+   * Continues the composite value being read at buf[from]; returns where scanning goes on. On the
+   * value's last byte, a record is handed to the sink (whole, or copied together from its parts).
+   */
+  private continueComposite(buf: Buffer, from: number): number {
+    const len = buf.length;
+    let i = from;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let sawU = this.sawUnicodeEscape;
+    let endAt = -1;
+    for (; i < len; i++) {
+      if (inString) {
+        // Strings dominate CloudTrail text: a tight loop that only looks for the end and escapes.
+        if (escaped) {
+          escaped = false;
+          if (buf[i] === LETTER_U) sawU = true;
+          i++;
+        }
+        for (; i < len; i++) {
+          const d = buf[i];
+          if (d === QUOTE) break;
+          if (d === BACKSLASH) {
+            i++;
+            if (i >= len) {
+              escaped = true;
+              break;
+            }
+            if (buf[i] === LETTER_U) sawU = true;
+          }
+        }
+        if (i >= len) break;
+        inString = false;
+        continue;
+      }
+      const c = buf[i];
+      if (c === QUOTE) {
+        inString = true;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) {
+          endAt = i + 1;
+          break;
+        }
+        if (depth < 0) throw new DocumentFormatError(`unbalanced ${describeByte(buf, i)} at byte ${this.base + i}`, this.base + i);
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.sawUnicodeEscape = sawU;
+    const startInBuf = Math.max(0, this.compositeStart - this.base);
+    if (endAt < 0) {
+      if (this.state === 'record') this.hold(buf, startInBuf, len);
+      return len;
+    }
+    if (this.state === 'wrapper-rest') {
+      this.state = 'top';
+      return endAt;
+    }
+    this.state = this.afterRecord;
+    const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0);
+    if (this.oversize || this.held + endAt - startInBuf > this.maxRecordBytes) {
+      const bytes = this.held + endAt - startInBuf;
+      this.parts = [];
+      this.held = 0;
+      if (this.sink.oversized?.(bytes) === false) throw STOP;
+      return endAt;
+    }
+    let answer: boolean | void;
+    if (this.parts.length === 0) {
+      answer = this.sink.record(buf, startInBuf, endAt, flags);
+    } else {
+      const whole = Buffer.concat([...this.parts, buf.subarray(0, endAt)]);
+      this.parts = [];
+      this.held = 0;
+      answer = this.sink.record(whole, 0, whole.length, flags);
+    }
+    if (answer === false) throw STOP;
+    return endAt;
+  }
+
+  /** Keeps the part of an unfinished record in this chunk, unless the record is over the limit. */
+  private hold(buf: Buffer, start: number, end: number): void {
+    this.held += end - start;
+    if (this.oversize) return;
+    if (this.held > this.maxRecordBytes) {
+      this.oversize = true;
+      this.parts = [];
+      return;
+    }
+    this.parts.push(Buffer.from(buf.subarray(start, end)));
+  }
+}
+
 class StopScan {}
 const STOP = new StopScan();
 
-let sawUnicodeEscape = false;
-
 /** Scans a whole document, calling `sink` for each record in order. Throws DocumentFormatError. */
-export function scanDocument(buf: Uint8Array, sink: SpanSink): void {
-  const len = buf.length;
-  let i = 0;
-  if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // UTF-8 BOM
-  let documents = 0;
-  try {
-    for (;;) {
-      i = skipWhitespace(buf, i);
-      if (i >= len) break;
-      const c = buf[i];
-      if (c === OPEN_BRACE) i = scanTopObject(buf, i, sink);
-      else if (c === OPEN_BRACKET) i = scanRecordArray(buf, i, SPAN_STANDALONE, sink, 'the top-level array');
-      else if (documents === 0) throw new DocumentFormatError(`not JSON: starts with ${describeByte(buf, i)}`, i);
-      else throw new DocumentFormatError(`unexpected ${describeByte(buf, i)} at byte ${i} after a complete JSON value`, i);
-      documents++;
-    }
-  } catch (error) {
-    if (error === STOP) return;
-    throw error;
-  }
-  if (documents === 0) throw new DocumentFormatError('the file is empty', 0);
+export function scanDocument(buf: Buffer, sink: SpanSink): void {
+  const scanner = new RecordScanner({ record: (_b, start, end, flags) => sink(start, end, flags) });
+  if (scanner.push(buf)) scanner.end();
 }
 
-function emit(sink: SpanSink, start: number, end: number, flags: number): void {
-  if (sawUnicodeEscape) flags |= SPAN_UNICODE_ESCAPE;
-  if (sink(start, end, flags) === false) throw STOP;
-}
-
-function scanTopObject(buf: Uint8Array, start: number, sink: SpanSink): number {
-  const key = peekFirstKey(buf, start);
-  if (key !== undefined && (key.name === 'Records' || key.name === 'Events')) {
-    const valueAt = key.valueAt;
-    if (buf[valueAt] !== OPEN_BRACKET) {
-      throw new DocumentFormatError(`"${key.name}" is not an array (found ${describeByte(buf, valueAt)})`, valueAt);
-    }
-    const flags = key.name === 'Events' ? SPAN_LOOKUP_ITEM : 0;
-    const afterArray = scanRecordArray(buf, valueAt, flags, sink, `"${key.name}"`);
-    // The rest of the wrapper (NextToken, say) holds no records: skip it as one composite value.
-    return skipComposite(buf, start, afterArray, 1);
-  }
-  sawUnicodeEscape = false;
-  const end = skipComposite(buf, start, start, 0);
-  emit(sink, start, end, SPAN_STANDALONE);
-  return end;
-}
-
-/** The first key of the object at `start`, when it is a plain (escape-free) string. */
-function peekFirstKey(buf: Uint8Array, start: number): { name: string; valueAt: number } | undefined {
+/** The first key of the object at `start`, when it is a plain (escape-free) string; 'more' when the buffer ends first. */
+function peekFirstKey(buf: Uint8Array, start: number): { name: string; valueAt: number } | undefined | 'more' {
   let i = skipWhitespace(buf, start + 1);
+  if (i >= buf.length) return 'more';
   if (buf[i] !== QUOTE) return undefined;
   const keyStart = i + 1;
   i = keyStart;
@@ -103,63 +409,14 @@ function peekFirstKey(buf: Uint8Array, start: number): { name: string; valueAt: 
     if (buf[i] === BACKSLASH || i - keyStart > 32) return undefined;
     i++;
   }
-  if (i >= buf.length) return undefined;
+  if (i >= buf.length) return 'more';
   const name = String.fromCharCode(...buf.subarray(keyStart, i));
   i = skipWhitespace(buf, i + 1);
+  if (i >= buf.length) return 'more';
   if (buf[i] !== COLON) return undefined;
-  return { name, valueAt: skipWhitespace(buf, i + 1) };
-}
-
-function scanRecordArray(buf: Uint8Array, open: number, flags: number, sink: SpanSink, what: string): number {
-  const len = buf.length;
-  let i = skipWhitespace(buf, open + 1);
-  if (buf[i] === CLOSE_BRACKET) return i + 1;
-  for (let index = 0; ; index++) {
-    if (i >= len) throw truncated(i);
-    if (buf[i] !== OPEN_BRACE) {
-      throw new DocumentFormatError(`${what}[${index}] is not an object (found ${describeByte(buf, i)})`, i);
-    }
-    sawUnicodeEscape = false;
-    const end = skipComposite(buf, i, i, 0);
-    emit(sink, i, end, flags);
-    i = skipWhitespace(buf, end);
-    if (i >= len) throw truncated(i);
-    const c = buf[i];
-    if (c === CLOSE_BRACKET) return i + 1;
-    if (c !== COMMA) throw new DocumentFormatError(`expected ',' or ']' after ${what}[${index}] at byte ${i}, found ${describeByte(buf, i)}`, i);
-    i = skipWhitespace(buf, i + 1);
-  }
-}
-
-/**
- * Skips to the end of the composite value that started at `start` (an object or array), resuming
- * at `from` with `depth` levels already open. Returns the index after its closing bracket.
- */
-function skipComposite(buf: Uint8Array, start: number, from: number, depth: number): number {
-  const len = buf.length;
-  let i = from;
-  for (; i < len; i++) {
-    const c = buf[i];
-    if (c === QUOTE) {
-      // Strings dominate CloudTrail text: a tight loop that only looks for the end and escapes.
-      for (i++; i < len; i++) {
-        const d = buf[i];
-        if (d === QUOTE) break;
-        if (d === BACKSLASH) {
-          i++;
-          if (buf[i] === LETTER_U) sawUnicodeEscape = true;
-        }
-      }
-      if (i >= len) throw truncated(start, 'an unterminated string');
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return i + 1;
-      if (depth < 0) throw new DocumentFormatError(`unbalanced ${describeByte(buf, i)} at byte ${i}`, i);
-    }
-  }
-  throw truncated(start);
+  const valueAt = skipWhitespace(buf, i + 1);
+  if (valueAt >= buf.length) return 'more';
+  return { name, valueAt };
 }
 
 function truncated(offset: number, what = 'an unclosed value'): DocumentFormatError {

@@ -46,7 +46,35 @@ export function readOnlyOf(record: CloudTrailRecord): boolean | undefined {
   return undefined;
 }
 
-/** The account an event was recorded in: recipientAccountId, else the caller's account. */
+/**
+ * Where a record was read from, for what the record does not say itself: the account a delivery
+ * file belongs to (from its name, `ACCOUNT_CloudTrail_...`, or its folder, `AWSLogs/[o-id/]ACCOUNT/CloudTrail/`).
+ */
+export interface RecordContext {
+  readonly deliveryAccount?: string;
+}
+
+const DELIVERY_NAME = /(?:^|[/\\])(\d{12})_CloudTrail(?:-Insight)?_[^/\\]*$/;
+const DELIVERY_FOLDER = /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]{10,32}\/)?(\d{12})\/CloudTrail(?:-Insight)?\//;
+
+/** The account of the delivery file at `path` (a file path or an S3 URL), when its name or folders say it. */
+export function deliveryAccountOf(path: string): string | undefined {
+  return DELIVERY_NAME.exec(path)?.[1] ?? DELIVERY_FOLDER.exec(path.replace(/\\/g, '/'))?.[1];
+}
+
+/**
+ * The account an event was recorded in, as `--account` means it: `recipientAccountId` ("the
+ * account ID that received this event"; CloudTrail writes it since event version 1.02). Older
+ * events lack it; for them the account whose trail delivered the file is the recipient (events
+ * went to more than one account only from version 1.03, with sharedEventID), so the delivery
+ * file's account stands in. `userIdentity.accountId` never does: in a cross-account call it is
+ * the caller's account, not the one the event was recorded in.
+ */
+export function recordedAccountOf(record: CloudTrailRecord, context: RecordContext = {}): string | undefined {
+  return stringField(record, 'recipientAccountId') ?? context.deliveryAccount;
+}
+
+/** The account column of the human-readable outputs: recipientAccountId, else the caller's account. */
 export function accountOf(record: CloudTrailRecord): string | undefined {
   const recipient = stringField(record, 'recipientAccountId');
   if (recipient !== undefined) return recipient;

@@ -1,12 +1,21 @@
 import type { CheckResult, CheckSummary } from '../core/verify-checks.js';
+import { safeText } from './terminal-safe.js';
 
-/** Characters XML 1.0 cannot hold at all, not even as character references. */
-const XML_ILLEGAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Characters XML 1.0 cannot hold at all, not even as character references (the rest safeText escapes already). */
+const XML_ILLEGAL = /[\ufffe\uffff]/g;
 
-/** Escapes text for an XML attribute or element; illegal characters become `\xHH` text. */
+/**
+ * Escapes text for an XML attribute or element. Each line is made terminal-safe first (safeText:
+ * C0 and C1 controls, bidi and invisible format characters, lone surrogates become `\xHH` or
+ * `\uHHHH` text), because a CI system shows these strings to people; XML could not hold C0
+ * controls at all.
+ */
 export function xmlText(value: string): string {
   return value
-    .replace(XML_ILLEGAL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .split('\n')
+    .map(safeText)
+    .join('\n')
+    .replace(XML_ILLEGAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

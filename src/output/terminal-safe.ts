@@ -80,3 +80,17 @@ export function truncateDisplay(s: string, width: number): string {
   }
   return text;
 }
+
+/** Multi-line text (a stack trace, commander's help and errors) with each line made safe; the line breaks stay. */
+export function safeLines(s: string): string {
+  return s.split('\n').map(safeText).join('\n');
+}
+
+/**
+ * JSON text whose strings cannot drive a terminal either: JSON.stringify escapes C0 controls but
+ * writes C1 controls (U+0080-U+009F), DEL, bidi and invisible format characters and line
+ * separators as they are; these become `\uHHHH` escapes, which decode to the same value.
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u00ad\u061c\u115f\u1160\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { isNotFound, mapAwsError } from '../aws/errors.js';
-import { objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
+import { ObjectTooLargeError, objectReader, readObjectBytes } from '../aws/s3-object-reader.js';
 import { listWindow } from '../aws/s3-trail-listing.js';
 import { MAX_DIGEST_BYTES, type DigestLocation, type DigestStore, type FetchedDigest, type LogCheck, type ScopedFile } from '../core/digest-chain.js';
 import { regionRoot, type TrailFileKind } from '../core/s3-layout.js';
@@ -87,7 +87,7 @@ export class S3DigestStore implements DigestStore {
       try {
         bytes = await readObjectBytes(response, MAX_DIGEST_BYTES).finally(() => response.body.destroy());
       } catch (error) {
-        if ((error as { code?: string }).code === 'TOO_LARGE') return { found: true, bytes: new Uint8Array(0), tooLarge: (error as Error).message, ...meta };
+        if (error instanceof ObjectTooLargeError) return { found: true, bytes: new Uint8Array(0), tooLarge: `${error.message}: larger than a digest file can be`, ...meta };
         throw error;
       }
       return { found: true, bytes, ...meta };

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { searchDocument, type Match } from '../core/document-search.js';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { DocumentSearch, type Match } from '../core/document-search.js';
 import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
+import { deliveryAccountOf, type RecordContext } from '../core/record.js';
 import { describeFsError } from './local-files.js';
+import { FileTooLargeError, NotAFileError, openRegularFile, readRegularFile } from './regular-file.js';
 
 /** A match as it crosses a worker boundary: text and time; the record is parsed again if needed. */
 export interface WireMatch {
@@ -24,6 +27,11 @@ export interface FileSearchOptions {
   readonly countOnly?: boolean;
 }
 
+/**
+ * What a search found in one input, or in a part of it: a document searched as a stream comes in
+ * batches, each with `more` set but the last, whose counts add up; problems and errors come with
+ * the last batch.
+ */
 export interface FileSearchResult {
   readonly path: string;
   matches: WireMatch[];
@@ -33,36 +41,80 @@ export interface FileSearchResult {
   notCloudTrail: number;
   /** Problems inside a readable document (a broken record); the rest was searched. */
   problems: string[];
-  /** Why the file could not be searched at all. */
+  /** Why the input could not be searched (to its end). Matches found before the problem are kept. */
   error?: string;
+  /** More batches of this input follow. */
+  more?: true;
+  /** Too large to search in one piece: search it again as a stream (searchFileStream). */
+  stream?: true;
 }
+
+/**
+ * Documents up to this size (on disk, and inflated) are searched in one piece, in a worker
+ * thread; larger ones are streamed. CloudTrail delivery files are typically a few KB to a few MB.
+ */
+export const WHOLE_DOCUMENT_BYTES = 8 * 1024 * 1024;
+/** A record larger than this is skipped with a message: CloudTrail events are far smaller (CloudWatch Logs takes 256 KB). */
+export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/**
+ * What a compressed document may inflate to. CloudTrail log files are at most 50 MB compressed
+ * and inflate 5 to 15 times (measured on public CloudTrail data), so a larger output is a
+ * decompression bomb; so is one that passes BOMB_FLOOR_BYTES at more than BOMB_RATIO times the
+ * compressed bytes read (gzip's limit is about 1,000 times).
+ */
+export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+export const BOMB_FLOOR_BYTES = 64 * 1024 * 1024;
+export const BOMB_RATIO = 200;
+/** A streamed document hands over its matches in batches of about this much text. */
+const BATCH_BYTES = 1024 * 1024;
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
-/** CloudTrail files are at most 50 MB compressed; anything inflating past this is not a log file. */
-const MAX_DECOMPRESSED_BYTES = 2 ** 31 - 1;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
 }
 
-/** The document's JSON bytes: gunzipped when the content is gzip, whatever the file's name. */
+const MB = 1024 * 1024;
+
+function mb(bytes: number): string {
+  return bytes >= 10 * MB ? `${Math.round(bytes / MB)}` : (bytes / MB).toFixed(1);
+}
+
+/** Thrown when a whole-buffer decode would exceed WHOLE_DOCUMENT_BYTES: the caller streams the input instead. */
+class TooLargeForWhole extends Error {}
+
+function gzipError(error: unknown): DocumentFormatError {
+  const message = (error as Error).message;
+  if (/unexpected end of file/i.test(message)) return new DocumentFormatError('truncated gzip: the file ends before the compressed data does (an interrupted download?)', 0);
+  return new DocumentFormatError(`corrupt gzip data (${message})`, 0);
+}
+
+function notGzipError(): DocumentFormatError {
+  return new DocumentFormatError('not gzip: the .gz file does not start with the gzip magic bytes, and it is not JSON either', 0);
+}
+
+/** A `.gz` name on content that is neither gzip nor JSON. */
+function looksLikeMislabelled(bytes: Uint8Array, path: string): boolean {
+  if (!/\.gz$/i.test(path)) return false;
+  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  return first !== undefined && first !== 0x7b && first !== 0x5b;
+}
+
+/**
+ * The document's JSON bytes, in one piece: gunzipped when the content is gzip, whatever the
+ * file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
+ */
 export function decodeDocument(bytes: Buffer, path: string): Buffer {
   if (isGzip(bytes)) {
     try {
-      return gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+      return gunzipSync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES });
     } catch (error) {
-      const message = (error as Error).message;
-      if (/unexpected end of file/i.test(message)) throw new DocumentFormatError('truncated gzip: the file ends before the compressed data does (an interrupted download?)', 0);
-      throw new DocumentFormatError(`corrupt gzip data (${message})`, 0);
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeForWhole();
+      throw gzipError(error);
     }
   }
-  if (/\.gz$/i.test(path)) {
-    const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
-    if (first !== 0x7b && first !== 0x5b) {
-      throw new DocumentFormatError('not gzip: the .gz file does not start with the gzip magic bytes, and it is not JSON either', 0);
-    }
-  }
+  if (looksLikeMislabelled(bytes, path)) throw notGzipError();
   return bytes;
 }
 
@@ -76,40 +128,210 @@ export function newest(matches: WireMatch[], n: number): WireMatch[] {
   return matches.slice().sort(byTime).slice(matches.length - n);
 }
 
-/** Searches the bytes of one input. Never throws: failures are in `error`. */
+function emptyResult(path: string): FileSearchResult {
+  return { path, matches: [], matched: 0, records: 0, parsed: 0, notCloudTrail: 0, problems: [] };
+}
+
+/** The context of the records of `path`: the account a delivery file belongs to, for --account. */
+export function contextOf(path: string): RecordContext {
+  const account = deliveryAccountOf(path);
+  return account === undefined ? {} : { deliveryAccount: account };
+}
+
+/** Collects matches as a search finds them, under the options' limit, count-only and keep-newest rules. */
+class MatchCollector {
+  matches: WireMatch[] = [];
+  seen = 0;
+  bytes = 0;
+
+  constructor(private readonly options: FileSearchOptions) {}
+
+  /** Returns false when the limit is reached. */
+  take(match: Match): boolean {
+    this.seen++;
+    const { keepNewest, countOnly, limit } = this.options;
+    if (countOnly !== true) {
+      const id = match.record['eventID'];
+      this.matches.push({ index: match.index, raw: match.raw, time: match.time, ...(typeof id === 'string' ? { eventId: id } : {}) });
+      // The newest N are kept to the end, in bounded memory: no batch to hand over before it.
+      if (keepNewest !== undefined) {
+        if (this.matches.length >= 2 * keepNewest + 64) this.matches = newest(this.matches, keepNewest);
+      } else {
+        this.bytes += match.raw.length;
+      }
+    }
+    return limit === undefined || this.seen < limit;
+  }
+
+  /** Hands over what was collected (for a batch), unless the newest are being kept to the end. */
+  drain(final: boolean): WireMatch[] {
+    const keep = this.options.keepNewest;
+    if (keep !== undefined) return final ? newest(this.matches, keep) : [];
+    const out = this.matches;
+    this.matches = [];
+    this.bytes = 0;
+    return out;
+  }
+}
+
+/**
+ * Searches the bytes of one input in one piece. Never throws: failures are in `error`; an input
+ * too large for one piece comes back with `stream` set and nothing searched.
+ */
 export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter, options: FileSearchOptions = {}): FileSearchResult {
-  const result: FileSearchResult = { path, matches: [], matched: 0, records: 0, parsed: 0, notCloudTrail: 0, problems: [] };
-  const keep = options.keepNewest;
+  const result = emptyResult(path);
+  const collector = new MatchCollector(options);
+  let search: DocumentSearch | undefined;
   try {
     const document = decodeDocument(bytes, path);
-    let seen = 0;
-    const outcome = searchDocument(document, filter, (match: Match) => {
-      seen++;
-      if (options.countOnly !== true) {
-        const id = match.record['eventID'];
-        result.matches.push({ index: match.index, raw: match.raw, time: match.time, ...(typeof id === 'string' ? { eventId: id } : {}) });
-        if (keep !== undefined && result.matches.length >= 2 * keep + 64) result.matches = newest(result.matches, keep);
-      }
-      return options.limit === undefined || seen < options.limit;
-    });
-    result.matched = outcome.matched;
-    result.records = outcome.records;
-    result.parsed = outcome.parsed;
-    result.notCloudTrail = outcome.notCloudTrail;
-    result.problems = outcome.problems;
-    if (keep !== undefined) result.matches = newest(result.matches, keep);
+    search = new DocumentSearch(filter, (m) => collector.take(m), contextOf(path), { maxRecordBytes: MAX_RECORD_BYTES });
+    if (search.push(document)) search.end();
   } catch (error) {
+    if (error instanceof TooLargeForWhole) return { ...result, stream: true };
     result.error = error instanceof DocumentFormatError ? error.message : describeFsError(error);
   }
+  if (search !== undefined) Object.assign(result, search.result);
+  result.matched = search?.result.matched ?? 0;
+  result.matches = collector.drain(true);
   return result;
 }
 
+/** Searches one file in one piece (in a worker thread). Larger files come back with `stream` set. */
 export function searchFileSync(path: string, filter: CompiledFilter, options: FileSearchOptions = {}): FileSearchResult {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, WHOLE_DOCUMENT_BYTES);
   } catch (error) {
-    return { path, matches: [], matched: 0, records: 0, parsed: 0, notCloudTrail: 0, problems: [], error: describeFsError(error) };
+    if (error instanceof FileTooLargeError) return { ...emptyResult(path), stream: true };
+    return { ...emptyResult(path), error: error instanceof NotAFileError ? error.reason : describeFsError(error) };
   }
   return searchBytes(path, bytes, filter, options);
+}
+
+/** Counts inflated bytes against the compressed bytes read, and stops a decompression bomb. */
+class InflateGuard {
+  compressed = 0;
+  inflated = 0;
+
+  check(): void {
+    if (this.inflated > MAX_INFLATED_BYTES) {
+      throw new DocumentFormatError(`decompression bomb: it inflates past ${mb(MAX_INFLATED_BYTES)} MB, more than a CloudTrail log file can (at most 50 MB compressed); not read further`, 0);
+    }
+    if (this.inflated > BOMB_FLOOR_BYTES && this.inflated > BOMB_RATIO * this.compressed) {
+      throw new DocumentFormatError(
+        `decompression bomb: it inflates past ${mb(this.inflated)} MB from ${mb(this.compressed)} MB, more than ${BOMB_RATIO} times its compressed size (CloudTrail log files inflate 5 to 15 times); not read further`,
+        0,
+      );
+    }
+  }
+}
+
+/**
+ * The document's JSON bytes from a stream of its raw bytes: gunzipped on the fly when they start
+ * with the gzip magic bytes, checked by an InflateGuard.
+ */
+async function* documentChunks(source: AsyncIterable<Buffer>, path: string): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  const guard = new InflateGuard();
+  async function* raw(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) {
+        guard.compressed += head.length;
+        yield head;
+      }
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        guard.compressed += next.value.length;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  if (!isGzip(head)) {
+    if (looksLikeMislabelled(head, path)) throw notGzipError();
+    yield* raw();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const input = Readable.from(raw(), { objectMode: false });
+  input.on('error', (error) => gunzip.destroy(error));
+  input.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      guard.inflated += chunk.length;
+      guard.check();
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof DocumentFormatError) throw error;
+    if ((error as { code?: string }).code?.startsWith('Z_') === true || /unexpected end of file|incorrect header|invalid/i.test((error as Error).message)) throw gzipError(error);
+    throw error;
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * Searches one input that arrives as a stream of raw bytes (a large file, standard input, an S3
+ * object body), yielding its matches in batches as they are found, so memory stays bounded by a
+ * batch and the largest record whatever the input's size. The last batch carries the counts of
+ * the whole input, problems, and any error (matches found before it were already yielded).
+ */
+export async function* searchStream(path: string, source: AsyncIterable<Buffer>, filter: CompiledFilter, options: FileSearchOptions = {}): AsyncGenerator<FileSearchResult> {
+  const collector = new MatchCollector(options);
+  const search = new DocumentSearch(filter, (m) => collector.take(m), contextOf(path), { maxRecordBytes: MAX_RECORD_BYTES });
+  let reported = { records: 0, parsed: 0, matched: 0 };
+  const batch = (more: boolean): FileSearchResult => {
+    const r = search.result;
+    const out: FileSearchResult = {
+      ...emptyResult(path),
+      matches: collector.drain(!more),
+      matched: r.matched - reported.matched,
+      records: r.records - reported.records,
+      parsed: r.parsed - reported.parsed,
+    };
+    reported = { records: r.records, parsed: r.parsed, matched: r.matched };
+    return more ? { ...out, more: true } : out;
+  };
+  let error: string | undefined;
+  try {
+    for await (const chunk of documentChunks(source, path)) {
+      if (!search.push(chunk)) break;
+      if (collector.bytes >= BATCH_BYTES) yield batch(true);
+    }
+    if (!search.stopped) search.end();
+  } catch (e) {
+    error = e instanceof DocumentFormatError ? e.message : describeFsError(e);
+  }
+  const last = batch(false);
+  last.notCloudTrail = search.result.notCloudTrail;
+  last.problems = search.result.problems;
+  if (error !== undefined) last.error = error;
+  yield last;
+}
+
+/** Searches one file as a stream (see searchStream): for files too large to search in one piece. */
+export async function* searchFileStream(path: string, filter: CompiledFilter, options: FileSearchOptions = {}): AsyncGenerator<FileSearchResult> {
+  let fd: number;
+  try {
+    fd = openRegularFile(path).fd;
+  } catch (error) {
+    yield { ...emptyResult(path), error: error instanceof NotAFileError ? error.reason : describeFsError(error) };
+    return;
+  }
+  const stream = createReadStream('', { fd, highWaterMark: 1024 * 1024 });
+  try {
+    yield* searchStream(path, stream as AsyncIterable<Buffer>, filter, options);
+  } finally {
+    stream.destroy();
+  }
 }

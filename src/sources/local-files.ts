@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isEventFileName } from '../core/trail-files.js';
+import { notAFileReason } from './regular-file.js';
 
 /** One input to search: a file on disk, or standard input. */
 export interface InputFile {
@@ -65,7 +66,10 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
         problems.push({ path, kind: 'empty', message: 'no CloudTrail log files in this folder (looked for *.json, *.json.gz, *.jsonl, *.ndjson; digest files are skipped)' });
       }
     } else {
-      files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+      // A device never ends and a FIFO blocks until someone writes to it: only regular files are read.
+      const reason = notAFileReason(info);
+      if (reason === undefined) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+      else problems.push({ path, message: reason, kind: 'unusable' });
     }
   }
   return { files, problems };

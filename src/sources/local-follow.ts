@@ -1,5 +1,5 @@
 import type { CompiledFilter } from '../core/record-filter.js';
-import { searchFileSync, type FileSearchResult, type WireMatch } from './file-search.js';
+import { searchFileStream, searchFileSync, type FileSearchResult, type WireMatch } from './file-search.js';
 import { expandInputs, type InputFile } from './local-files.js';
 
 interface FileState {
@@ -10,6 +10,13 @@ interface FileState {
   /** Why the file failed to parse at this size: it may still be being written. */
   failure?: string;
   reported?: boolean;
+}
+
+/** Matches a poll holds before it prints them, sorted by time, and goes on. */
+const FLUSH_BYTES = 32 * 1024 * 1024;
+
+function byTime(a: WireMatch, b: WireMatch): number {
+  return (a.time ?? -Infinity) - (b.time ?? -Infinity);
 }
 
 /** Remembers the last event ids printed, to never print an event twice. */
@@ -73,9 +80,14 @@ export class LocalFollower {
     return this.printed.add(dedupKey(match));
   }
 
-  async poll(): Promise<PollResult> {
+  /**
+   * Looks for new events. `flush` prints what a poll holds early when a huge file (streamed in
+   * batches) brings more than FLUSH_BYTES of new events.
+   */
+  async poll(flush?: (matches: WireMatch[]) => Promise<void>): Promise<PollResult> {
     const { files } = await expandInputs(this.paths);
     const out: PollResult = { matches: [], errors: [], results: [] };
+    let held = 0;
     for (const file of files) {
       const state = this.known.get(file.path);
       if (state !== undefined && state.size === file.size && state.mtimeMs === file.mtimeMs) {
@@ -85,20 +97,36 @@ export class LocalFollower {
         }
         continue;
       }
-      const result = searchFileSync(file.path, this.filter);
-      if (result.error !== undefined) {
-        this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records: state?.records ?? 0, failure: result.error });
-        continue;
-      }
       // A file that shrank was replaced: all of it is new, and the id check drops repeats.
       const from = state !== undefined && file.size >= state.size ? state.records : 0;
-      for (const match of result.matches) {
-        if (match.index >= from && this.remember(match)) out.matches.push(match);
+      const one = searchFileSync(file.path, this.filter);
+      const batches: AsyncIterable<FileSearchResult> | FileSearchResult[] = one.stream === true ? searchFileStream(file.path, this.filter) : [one];
+      let records = 0;
+      for await (const result of batches) {
+        records += result.records;
+        // A file still being written fails to parse: it is read again when it grows.
+        if (result.error !== undefined) {
+          this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records: state?.records ?? 0, failure: result.error });
+          break;
+        }
+        for (const match of result.matches) {
+          if (match.index >= from && this.remember(match)) {
+            out.matches.push(match);
+            held += match.raw.length;
+          }
+        }
+        if (flush !== undefined && held > FLUSH_BYTES) {
+          out.matches.sort(byTime);
+          await flush(out.matches);
+          out.matches = [];
+          held = 0;
+        }
+        if (result.more === true) continue;
+        this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records });
+        out.results.push({ ...result, records });
       }
-      this.known.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, records: result.records });
-      out.results.push(result);
     }
-    out.matches.sort((a, b) => (a.time ?? -Infinity) - (b.time ?? -Infinity));
+    out.matches.sort(byTime);
     return out;
   }
 }

@@ -1,20 +1,27 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { compileFilter, type FilterSpec } from '../core/record-filter.js';
-import { searchBytes, searchFileSync, type FileSearchOptions, type FileSearchResult } from './file-search.js';
+import { compileFilter, type CompiledFilter, type FilterSpec } from '../core/record-filter.js';
+import { searchFileStream, searchFileSync, searchStream, type FileSearchOptions, type FileSearchResult } from './file-search.js';
 import { STDIN_PATH, type InputFile } from './local-files.js';
 
 export interface PoolOptions extends FileSearchOptions {
   /** Worker threads to use; 0 searches in this thread. Default: one per core, when it pays. */
   readonly workers?: number;
-  /** Standard input, for the `-` path. */
-  readonly readStdin?: () => Promise<Buffer>;
+  /** Standard input, for the `-` path: read as a stream, never whole. */
+  readonly stdin?: () => AsyncIterable<Buffer>;
 }
+
+export const STDIN_LABEL = '(standard input)';
 
 /** Below this much input, starting threads costs more than it saves. */
 const MIN_BYTES_FOR_WORKERS = 4 * 1024 * 1024;
+/**
+ * Finished results waiting for an earlier, slower file are held in memory: past this many bytes
+ * of their matches, no new file is handed out until the consumer catches up.
+ */
+const MAX_WAITING_BYTES = 64 * 1024 * 1024;
 const WORKER_URL = new URL('./search-worker.js', import.meta.url);
 
 /** How many worker threads a search of `files` should use. */
@@ -28,39 +35,59 @@ export function chooseWorkerCount(files: readonly InputFile[], requested: number
   return Math.min(availableParallelism(), searchable.length, 8);
 }
 
+function matchBytes(result: FileSearchResult): number {
+  let n = 256;
+  for (const m of result.matches) n += m.raw.length;
+  return n;
+}
+
+async function* stdinResults(filter: CompiledFilter, search: FileSearchOptions, options: PoolOptions): AsyncGenerator<FileSearchResult> {
+  const stdin = options.stdin?.() ?? (process.stdin as AsyncIterable<Buffer>);
+  yield* searchStream(STDIN_LABEL, stdin, filter, search);
+}
+
 /**
- * Searches `files` and yields one result per file, in the order of `files`, whatever order the
- * threads finish in. At most a few files run ahead of the consumer, so memory stays bounded by a
- * handful of files however large the archive.
+ * Searches `files` and yields their results in the order of `files`, whatever order the threads
+ * finish in. A file small enough is searched in one piece (in a worker thread); a larger one, and
+ * standard input, are searched as a stream in this thread when their turn comes, in batches (a
+ * file's batches all have `more` set but the last). Files run ahead of the consumer only while
+ * their results fit MAX_WAITING_BYTES, so memory stays bounded however large the archive or its
+ * files.
  */
 export async function* searchFiles(files: readonly InputFile[], spec: FilterSpec, options: PoolOptions = {}): AsyncGenerator<FileSearchResult> {
   const workerCount = chooseWorkerCount(files, options.workers);
-  const searchOptions: FileSearchOptions = { keepNewest: options.keepNewest, limit: options.limit, countOnly: options.countOnly };
+  const searchOptions: FileSearchOptions = {
+    ...(options.keepNewest === undefined ? {} : { keepNewest: options.keepNewest }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.countOnly === undefined ? {} : { countOnly: options.countOnly }),
+  };
+  const filter = compileFilter(spec);
   if (workerCount === 0) {
-    const filter = compileFilter(spec);
     for (const file of files) {
-      if (file.path === STDIN_PATH) yield searchBytes('(standard input)', await readStdinOnce(options), filter, searchOptions);
-      else yield searchFileSync(file.path, filter, searchOptions);
+      if (file.path === STDIN_PATH) {
+        yield* stdinResults(filter, searchOptions, options);
+        continue;
+      }
+      const result = searchFileSync(file.path, filter, searchOptions);
+      if (result.stream === true) yield* searchFileStream(file.path, filter, searchOptions);
+      else yield result;
     }
     return;
   }
-  yield* searchWithWorkers(files, spec, searchOptions, workerCount, options);
-}
-
-async function readStdinOnce(options: PoolOptions): Promise<Buffer> {
-  if (options.readStdin === undefined) return readFileSync(0);
-  return options.readStdin();
+  yield* searchWithWorkers(files, spec, filter, searchOptions, workerCount, options);
 }
 
 async function* searchWithWorkers(
   files: readonly InputFile[],
   spec: FilterSpec,
+  filter: CompiledFilter,
   searchOptions: FileSearchOptions,
   workerCount: number,
   options: PoolOptions,
 ): AsyncGenerator<FileSearchResult> {
   const done = new Map<number, FileSearchResult>();
   const maxAhead = workerCount * 3;
+  let waitingBytes = 0;
   let nextToSend = 0;
   let nextToYield = 0;
   let failure: Error | undefined;
@@ -73,22 +100,12 @@ async function* searchWithWorkers(
 
   const idle: Worker[] = [];
   const workers: Worker[] = [];
-  const filter = compileFilter(spec);
   const sendWork = () => {
-    while (idle.length > 0 && nextToSend < files.length && nextToSend - nextToYield < maxAhead) {
+    while (idle.length > 0 && nextToSend < files.length && nextToSend - nextToYield < maxAhead && (waitingBytes < MAX_WAITING_BYTES || nextToSend === nextToYield)) {
       const index = nextToSend++;
       const file = files[index] as InputFile;
-      if (file.path === STDIN_PATH) {
-        // Standard input belongs to this thread.
-        void readStdinOnce(options).then((bytes) => {
-          done.set(index, searchBytes('(standard input)', bytes, filter, searchOptions));
-          signal();
-        }, (error: Error) => {
-          failure = error;
-          signal();
-        });
-        continue;
-      }
+      // Standard input belongs to this thread, and is streamed when its turn comes.
+      if (file.path === STDIN_PATH) continue;
       (idle.pop() as Worker).postMessage({ index, path: file.path });
     }
   };
@@ -97,6 +114,7 @@ async function* searchWithWorkers(
     const worker = new Worker(WORKER_URL, { workerData: { spec, options: searchOptions } });
     worker.on('message', (message: { index: number; result: FileSearchResult }) => {
       done.set(message.index, message.result);
+      waitingBytes += matchBytes(message.result);
       idle.push(worker);
       sendWork();
       signal();
@@ -112,6 +130,13 @@ async function* searchWithWorkers(
   try {
     sendWork();
     while (nextToYield < files.length) {
+      const file = files[nextToYield] as InputFile;
+      if (file.path === STDIN_PATH) {
+        nextToYield++;
+        sendWork();
+        yield* stdinResults(filter, searchOptions, options);
+        continue;
+      }
       const result = done.get(nextToYield);
       if (result === undefined) {
         if (failure !== undefined) throw failure;
@@ -119,9 +144,11 @@ async function* searchWithWorkers(
         continue;
       }
       done.delete(nextToYield);
+      waitingBytes -= matchBytes(result);
       nextToYield++;
       sendWork();
-      yield result;
+      if (result.stream === true) yield* searchFileStream(result.path, filter, searchOptions);
+      else yield result;
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

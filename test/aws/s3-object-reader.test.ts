@@ -181,6 +181,8 @@ describe('S3ObjectReader against a stand-in S3', () => {
       const cut = await downloadObject(s3, 'b', { ...object, key: object.key.replace('f.json', 'g.json') }, dir, state);
       await state.close();
       expect(cut.status).toBe('failed');
+      // What happened, not the socket's word for it ("aborted").
+      expect(cut.message).toBe(`the download stopped after 10 of ${OBJECT.length} bytes: the connection was closed before the object was complete`);
       const folder = join(dir, 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/20');
       expect(readdirSync(folder).sort()).toEqual(['f.json.gz']);
     } finally {

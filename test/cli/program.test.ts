@@ -63,8 +63,8 @@ describe('trailkit program', () => {
       return loaded;
     };
     try {
-      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1'], ['policy', 'bucket', '--bucket', 'my-trail-bucket', '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/main']]) {
-        const loaded = trace(args, args[0] as string);
+      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1'], ...['pretty', 'table', 'text'].map((f) => ['grep', SAMPLE, '--output', f, '--limit', '5']), ['policy', 'bucket', '--bucket', 'my-trail-bucket', '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/main']]) {
+        const loaded = trace(args, args.join('-').replace(/[^\w-]/g, '_'));
         expect(loaded).not.toContain('@aws-sdk');
         expect(loaded).not.toContain('@duckdb');
       }

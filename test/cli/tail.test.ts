@@ -84,9 +84,13 @@ describe('trailkit tail', () => {
   it('-f waits for a half-written file and reports it only if it stays broken', async () => {
     const folder = join(dir, 'partial');
     mkdirSync(folder);
-    const run = startCli(['tail', folder, '-f', '--interval', '0.2', '--output', 'json']);
+    // A file already there when tail starts is read at once; one that appears while following is
+    // reported broken only once two polls a second apart see it unchanged. So the test waits until
+    // tail has printed the first file's event (it is following then) before writing the others.
+    writeFileSync(join(folder, 'o.json.gz'), gzipSync(JSON.stringify({ Records: [event('o-1', '2026-11-20T09:00:00Z')] })));
+    const run = startCli(['tail', folder, '-f', '--interval', '1', '--output', 'json']);
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      await waitFor(() => run.output.stdout.includes('o-1'));
       const full = gzipSync(JSON.stringify({ Records: [event('p-1', '2026-11-20T10:00:00Z')] }));
       writeFileSync(join(folder, 'p.json.gz'), full.subarray(0, 20));
       await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CIS_PRESETS } from '../../src/core/cis-presets.js';
-import { matchesPattern, parseFilterPattern, PatternSyntaxError, patternNeedle } from '../../src/core/filter-pattern.js';
+import { ANY_CHILD, formatFilterPattern, matchesPattern, parseFilterPattern, PatternSyntaxError, patternNeedle, type FilterPattern, type JsonExpression } from '../../src/core/filter-pattern.js';
 import { needleHolds } from '../../src/core/needle.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -16,13 +16,14 @@ const SYNTAX_CHARS = [
 const TOKENS = [
   '$.a', '$.b[0]', '$.a.b', ' IS NULL', ' IS TRUE', ' IS FALSE', ' NOT EXISTS', ' && ', ' || ', '"x"', '"', '%a%',
   '%', '{ ', ' }', '(', ')', ' = ', ' != ', ' >= ', ' < ', '*', '\\"', '\\\\', '?', '-', 'ERROR', '[0]', '{2,3}',
-  '\\d', '[a-z]', '1e3', '-5',
+  '\\d', '[a-z]', '1e3', '-5', '$.*', '[*]', "['a.b']", '["x"]', '\\x3A', 'null', '.*',
 ];
 const VALID = [
   ...CIS_PRESETS.map((p) => p.pattern),
   '{ $.a = %^x\\d{1,3}[a-c]*$% && $.b != "q" }',
   '?"ERROR" "MainThread" ?"WARN" -Deadlock',
   '%gray|grey%',
+  "{ $.list[*].x = \"a\" || $.* IS NULL && $.['a.b'][0] != %\\x3A% }",
 ];
 
 type Edit = { at: number; kind: 'delete' | 'insert' | 'replace'; text: string };
@@ -91,7 +92,7 @@ describe('parseFilterPattern on hostile input', () => {
 // ---------------------------------------------------------------------------------------------
 // Generated valid patterns
 
-const KEYS = ['a', 'b', 'eventName', 'user-id', 'x_1'];
+const KEYS = ['a', 'b', 'eventName', 'user-id', 'x_1', 'w'];
 const WORDS = [
   'alpha', 'beta', 'Update', 'Trail', 'UpdateTrail', 'x1', '42', '7.5', '-3', '1e2', '100', '', 'a/b', 'say "hi"',
   'back\\slash', 'tab\there', 'Ev*ent', 'ünï', 'line\u2028sep', 'ab\ud800cd', 'ERROR', 'ERROR WARN',
@@ -108,14 +109,20 @@ function quote(s: string): string {
 type Step = string | number;
 type Witness = { steps: Step[]; value: unknown };
 
+/** One selector step: its text and the concrete step a witness is planted at (`*` plants at 'w' or 0). */
+const selectorStep: fc.Arbitrary<{ text: string; step: Step }> = fc.oneof(
+  { arbitrary: fc.constantFrom(...KEYS).map((k) => ({ text: `.${k}`, step: k as Step })), weight: 6 },
+  { arbitrary: fc.constantFrom(0, 1).map((i) => ({ text: `[${i}]`, step: i as Step })), weight: 3 },
+  { arbitrary: fc.constant({ text: '.*', step: 'w' as Step }), weight: 1 },
+  { arbitrary: fc.constant({ text: '[*]', step: 0 as Step }), weight: 1 },
+  { arbitrary: fc.constantFrom('a.b', 'with space', "it's", 'x"y').map((k) => ({ text: `['${k.replace(/[\\']/g, '\\$&')}']`, step: k as Step })), weight: 1 },
+);
+
 const selector: fc.Arbitrary<{ text: string; steps: Step[] }> = fc
-  .tuple(
-    fc.constantFrom(...KEYS),
-    fc.array(fc.oneof(fc.constantFrom(...KEYS), fc.constantFrom(0, 1)), { maxLength: 2 }),
-  )
+  .tuple(fc.constantFrom(...KEYS), fc.array(selectorStep, { maxLength: 2 }))
   .map(([first, rest]) => ({
-    text: `$.${first}${rest.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}`,
-    steps: [first, ...rest],
+    text: `$.${first}${rest.map((s) => s.text).join('')}`,
+    steps: [first, ...rest.map((s) => s.step)],
   }));
 
 /** A value each regex finds, for records built to satisfy a condition. */
@@ -148,7 +155,10 @@ const condition: fc.Arbitrary<Condition> = fc.oneof(
     .tuple(selector, fc.constantFrom('=', '!=', '<', '<=', '>', '>='), fc.constantFrom(...NUMBERS), fc.boolean())
     .map(([s, op, n, asString]) => {
       const v = numberWitness(op, Number(n));
-      return { text: `${s.text} ${op} ${n}`, regex: false, witness: { steps: s.steps, value: asString ? String(v) : v } };
+      // A string field meets `= n` when it is n's text, and `!= n` when it is not; `< > <= >=` only numbers.
+      const text = op === '=' ? n : String(v);
+      const value = asString && (op === '=' || op === '!=') ? text : v;
+      return { text: `${s.text} ${op} ${n}`, regex: false, witness: { steps: s.steps, value } };
     }),
   fc
     .tuple(selector, fc.constantFrom('IS NULL', 'IS TRUE', 'IS FALSE', 'NOT EXISTS'))
@@ -356,5 +366,115 @@ describe('regex engine', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Writing a pattern back
+
+/** The pattern as plain data, without the parts that only record how it was written. */
+function shape(pattern: FilterPattern): unknown {
+  const expression = (e: JsonExpression): unknown => {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        return { [e.kind]: e.of.map(expression) };
+      case 'regex':
+        return { regex: e.regex.source, op: e.op, path: e.selector.path.map((p) => (p === ANY_CHILD ? { any: true } : p)) };
+      default: {
+        const { selector, ...rest } = e;
+        return { ...rest, path: selector.path.map((p) => (p === ANY_CHILD ? { any: true } : p)) };
+      }
+    }
+  };
+  switch (pattern.kind) {
+    case 'json':
+      return expression(pattern.expression);
+    case 'text-regex':
+      return { regex: pattern.regex.source };
+    case 'terms':
+      return { groups: pattern.groups };
+    case 'match-all':
+      return 'all';
+  }
+}
+
+describe('formatFilterPattern', () => {
+  it('writes every parsed pattern as text that parses back to the same pattern', () => {
+    fc.assert(
+      fc.property(anyValidPattern, (source) => {
+        const pattern = parseFilterPattern(source);
+        const text = formatFilterPattern(pattern);
+        const again = parseFilterPattern(text);
+        expect(shape(again)).toEqual(shape(pattern));
+        // And writing is idempotent.
+        expect(formatFilterPattern(again)).toBe(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('round-trips whatever hostile input happens to parse', () => {
+    let parsed = 0;
+    fc.assert(
+      fc.property(hostile, (source) => {
+        let pattern: FilterPattern;
+        try {
+          pattern = parseFilterPattern(source);
+        } catch {
+          return;
+        }
+        parsed++;
+        const text = formatFilterPattern(pattern);
+        expect(shape(parseFilterPattern(text))).toEqual(shape(pattern));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parsed).toBeGreaterThan(30);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// No hang
+
+/** A record that makes selectors with `*` and numbers' JSON text do as much work as they can. */
+function wideRecord(width: number): { record: unknown; raw: string } {
+  const row: Record<string, number> = {};
+  for (let i = 0; i < width; i++) row[`k${i}`] = i + 0.5;
+  const raw = JSON.stringify({ rows: Array.from({ length: width }, () => row), n: Array.from({ length: width * width }, (_, i) => i) });
+  return { record: JSON.parse(raw), raw };
+}
+
+describe('evaluation cost', () => {
+  it('stays linear in the record for wildcard selectors and number texts', () => {
+    const { record, raw } = wideRecord(300); // 90,000 numbers reached through `*`
+    const started = performance.now();
+    for (const source of ['{ $.rows[*].* = "x*" }', '{ $.rows.*.* = %^9$% }', '{ $.n[*] = "nope" }', '{ $.*.* != "0.5" && $.*.*.* = "q" }']) {
+      matchesPattern(parseFilterPattern(source), record, raw);
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('evaluates any generated pattern on any generated record quickly', () => {
+    let slowest = 0;
+    fc.assert(
+      fc.property(anyValidPattern, record, (source, generated) => {
+        const raw = JSON.stringify(generated);
+        const pattern = parseFilterPattern(source);
+        const started = performance.now();
+        matchesPattern(pattern, JSON.parse(raw), raw);
+        matchesPattern(pattern, undefined, raw);
+        slowest = Math.max(slowest, performance.now() - started);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(slowest).toBeLessThan(250);
+  });
+
+  it('parses the longest patterns of nested parentheses and selectors without running out of stack', () => {
+    for (const source of [`{ ${'('.repeat(500)}$.a = 1${')'.repeat(500)} }`, `{ $${'.*'.repeat(500)} = 1 }`, `{ $.a${'[*]'.repeat(330)} NOT EXISTS }`]) {
+      const pattern = parseFilterPattern(source.slice(0, 1024));
+      expect(() => matchesPattern(pattern, { a: [[[1]]] }, '{"a":[[[1]]]}')).not.toThrow();
+    }
   });
 });

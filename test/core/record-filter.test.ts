@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter, compileGlob, expandEventSource, type FilterSpec } from '../../src/core/record-filter.js';
 import { TrailkitError } from '../../src/core/errors.js';
 import { needleHolds } from '../../src/core/needle.js';
+import { deliveryAccountOf } from '../../src/core/record.js';
 
 const base = {
   eventVersion: '1.09',
@@ -83,6 +84,23 @@ describe('compileFilter', () => {
     }
   });
 
+  it('reads --account as recipientAccountId, never the caller\'s account, and falls back to the delivery file\'s account', () => {
+    const old = { ...base, eventVersion: '1.01' } as Record<string, unknown>;
+    delete old['recipientAccountId'];
+    const raw = JSON.stringify(old);
+    const filter = compileFilter({ accounts: ['333333333333'] });
+    // A cross-account call: userIdentity.accountId is the caller's account, not the one the event was recorded in.
+    expect(matches({ accounts: ['111111111111'] }, old)).toBe(false);
+    expect(filter.test(old, raw)).toBe(false);
+    expect(filter.test(old, raw, { deliveryAccount: '333333333333' })).toBe(true);
+    expect(filter.test(old, raw, { deliveryAccount: '444444444444' })).toBe(false);
+    // The file's account never overrides what the event says.
+    expect(filter.test(base, JSON.stringify(base), { deliveryAccount: '333333333333' })).toBe(false);
+    // The needle for that file does not require the account id in the record's text.
+    expect(needleHolds(filter.needleFor({ deliveryAccount: '333333333333' }), raw)).toBe(true);
+    expect(needleHolds(filter.needleFor(undefined), raw)).toBe(false);
+  });
+
   it('accepts readOnly written as a string, as some exports do', () => {
     expect(matches({ readOnly: true }, { ...base, readOnly: 'true' })).toBe(true);
   });
@@ -123,5 +141,19 @@ describe('helpers', () => {
     expect(compileGlob('a?c')('abc')).toBe(true);
     expect(compileGlob('a?c')('ac')).toBe(false);
     expect(compileGlob('*')('')).toBe(true);
+  });
+});
+
+describe('deliveryAccountOf', () => {
+  it.each([
+    ['AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/20/111111111111_CloudTrail_us-east-1_20261120T1005Z_AbCdEfGhIjKlMnOp.json.gz', '111111111111'],
+    ['s3://b/p/AWSLogs/o-a1b2c3d4e5/222222222222/CloudTrail-Insight/us-east-1/2026/11/20/x.json.gz', '222222222222'],
+    ['/tmp/copies/333333333333_CloudTrail_eu-west-1_20261120T1005Z_x.json', '333333333333'],
+    ['C:\\logs\\444444444444_CloudTrail_eu-west-1_20261120T1005Z_x.json', '444444444444'],
+    ['/tmp/export.ndjson', undefined],
+    ['(standard input)', undefined],
+    ['AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/11/20/x.json.gz', undefined],
+  ])('%s -> %s', (path, account) => {
+    expect(deliveryAccountOf(path)).toBe(account);
   });
 });

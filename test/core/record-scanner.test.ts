@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactJson, DocumentFormatError, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from '../../src/core/record-scanner.js';
+import { compactJson, DocumentFormatError, RecordScanner, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from '../../src/core/record-scanner.js';
 
 function spans(text: string): { text: string; flags: number }[] {
   const buf = Buffer.from(text, 'utf8');
@@ -112,6 +112,117 @@ describe('scanDocument', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** Scans `text` cut into chunks at `cuts` (byte offsets); the records as text with flags, or the error message. */
+function streamed(text: string, cuts: readonly number[], maxRecordBytes = Infinity): { records: string[]; flags: number[]; oversized: number[]; error?: string } {
+  const bytes = Buffer.from(text, 'utf8');
+  const out = { records: [] as string[], flags: [] as number[], oversized: [] as number[] };
+  const scanner = new RecordScanner(
+    {
+      record: (buf, start, end, flags) => {
+        out.records.push(buf.toString('utf8', start, end));
+        out.flags.push(flags);
+      },
+      oversized: (n) => {
+        out.oversized.push(n);
+      },
+    },
+    maxRecordBytes,
+  );
+  const points = [...new Set(cuts.map((c) => Math.min(c, bytes.length)))].sort((a, b) => a - b);
+  let from = 0;
+  try {
+    for (const at of [...points, bytes.length]) {
+      // Each chunk is a fresh buffer, as a stream hands them over.
+      scanner.push(Buffer.from(bytes.subarray(from, at)));
+      from = at;
+    }
+    scanner.end();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DocumentFormatError);
+    return { ...out, error: (error as Error).message };
+  }
+  return out;
+}
+
+function whole(text: string): { records: string[]; flags: number[]; oversized: number[]; error?: string } {
+  return streamed(text, []);
+}
+
+describe('RecordScanner (chunked input)', () => {
+  const documents = [
+    '{"Records":[{"eventName":"A","x":{"y":[1,{"z":"}"}]}},{"eventName":"B"}]}',
+    '\ufeff{\n  "Records" : [\n    { "eventName": "A" } ,\n    {"eventName":"B"}\n  ],\n  "Extra": {"a": [1, "]}"]}\n}\n',
+    String.raw`{"Records":[{"a":"b"},{"a":"\u0044elete"},{"a":"\\u0044"},{"a":"x\\\"y"}]}`,
+    '{"Events":[{"CloudTrailEvent":"{}"}],"NextToken":"x"}',
+    '[{"a":1},\n{"a":2}]',
+    '{"a":1}\n{"a":2}\r\n\n{"a":3}',
+    '{"eventName":"X","Records":[]}',
+    '{"Records":[]}',
+    '',
+    '{"Records": 5}',
+    '[{"a":1}, 2]',
+    '{"Records":[{"a":"unterminated',
+    '{"Records":[{"a":1} {"a":2}]}',
+    '{"a":1} x',
+    '{"a":1}}',
+    '{"Records":[{"a":1}]',
+    '{"Records":[{"a":1}],"More":"x',
+    '   {   "Records"   :   [ ] }',
+  ];
+
+  it('finds the same records and errors whatever the chunk boundaries', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...documents), fc.array(fc.nat({ max: 120 }), { maxLength: 8 }), (text, cuts) => {
+        expect(streamed(text, cuts)).toEqual(whole(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds the same records one byte at a time, for any records', () => {
+    const record = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 5 }), fc.boolean(), fc.array(fc.nat({ max: 400 }), { maxLength: 30 }), (records, pretty, cuts) => {
+        const text = JSON.stringify({ Records: records }, null, pretty ? 2 : undefined);
+        expect(streamed(text, cuts)).toEqual(whole(text));
+        const bytes = Buffer.byteLength(text);
+        if (bytes < 300) expect(streamed(text, Array.from({ length: bytes }, (_, i) => i))).toEqual(whole(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('skips a record over the limit without keeping it, and counts it', () => {
+    const big = JSON.stringify({ eventName: 'Big', pad: 'x'.repeat(5000) });
+    const text = JSON.stringify({ Records: [{ eventName: 'A' }, JSON.parse(big), { eventName: 'C' }] });
+    const result = streamed(text, [100, 1000, 3000, 4000], 1000);
+    expect(result.records).toEqual(['{"eventName":"A"}', '{"eventName":"C"}']);
+    expect(result.oversized).toEqual([Buffer.byteLength(big)]);
+    expect(result.error).toBeUndefined();
+  });
+
+  it('reads a record spread over many small chunks once, not once per chunk', () => {
+    const record = JSON.stringify({ eventName: 'A', pad: 'y'.repeat(2_000_000) });
+    const bytes = Buffer.from(`{"Records":[${record}]}`);
+    let found = '';
+    const scanner = new RecordScanner({ record: (buf, start, end) => void (found = buf.toString('utf8', start, end)) });
+    const started = performance.now();
+    for (let at = 0; at < bytes.length; at += 64) scanner.push(bytes.subarray(at, at + 64));
+    scanner.end();
+    expect(found).toBe(record);
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
+  it('stops reading when the sink says so, and reports nothing about the rest', () => {
+    let seen = 0;
+    const scanner = new RecordScanner({ record: () => ++seen < 2 });
+    expect(scanner.push(Buffer.from('{"Records":[{"a":1},{"a":2},{"a":3}'))).toBe(false);
+    expect(scanner.push(Buffer.from('garbage'))).toBe(false);
+    expect(() => scanner.end()).not.toThrow();
+    expect(seen).toBe(2);
   });
 });
 

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -85,7 +85,7 @@ describeWithMoto('grep --bucket and download against moto_server', () => {
 
   it('applies the filters, and --account/--region/--organization-id pick the folders', async () => {
     const count = async (args: string[]) => Number((await cli(['grep', '--bucket', bucket, '--prefix', prefix, ...window, '--count', ...args])).stdout.trim());
-    expect(await count(['--account', '222222222222', '--region', 'eu-west-1'])).toBe(events.filter((e) => inWindow(e) && e.recipientAccountId === '222222222222' && e.awsRegion === 'eu-west-1').length);
+    expect(await count(['--account', '222222222222', '--event-region', 'eu-west-1'])).toBe(events.filter((e) => inWindow(e) && e.recipientAccountId === '222222222222' && e.awsRegion === 'eu-west-1').length);
     expect(await count(['--errors'])).toBe(events.filter((e) => inWindow(e) && e.errorCode !== undefined).length);
     expect(await count(['--event-name', 'Describe*', '--organization-id', org])).toBe(events.filter((e) => inWindow(e) && e.eventName.startsWith('Describe')).length);
     const none = (await cli(['grep', '--bucket', bucket, '--prefix', prefix, ...window, '--organization-id', 'o-zzzzzzzzzz', '--count']));
@@ -110,7 +110,7 @@ describeWithMoto('grep --bucket and download against moto_server', () => {
     expect(online.stdout).toBe(offline.stdout);
   });
 
-  it('resumes: unchanged objects are skipped, missing or different ones fetched again, no partial file keeps a final name', async () => {
+  it('resumes: unchanged objects are skipped, missing or different ones fetched again, no partial file ever has a name in the trail', async () => {
     const dir = join(work, 'resume');
     const first = (await cli(['download', '--bucket', bucket, '--prefix', prefix, '--to', dir, '--no-digests']));
     expect(first.status).toBe(0);
@@ -120,16 +120,20 @@ describeWithMoto('grep --bucket and download against moto_server', () => {
     expect(existsSync(join(dir, digestKey))).toBe(false);
     rmSync(join(dir, keys[3] as string));
     appendFileSync(join(dir, keys[5] as string), 'junk');
-    const partial = (key: string) => join(dir, key.replace(/[^/]+$/, (name) => `.${name}.partial`));
-    writeFileSync(partial(keys[7] as string), 'left by an interrupted run');
-    writeFileSync(partial(keys[3] as string), 'left by an interrupted run');
+    // Temporary files live in .trailkit/tmp under random names; an interrupted run's are swept once an hour old.
+    const temp = (n: string) => join(dir, '.trailkit', 'tmp', `${n.repeat(24)}.partial`);
+    writeFileSync(temp('a'), 'left by an interrupted run');
+    writeFileSync(temp('b'), 'being written by another run');
+    utimesSync(temp('a'), new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
     const second = (await cli(['download', '--bucket', bucket, '--prefix', prefix, '--to', dir, '--no-digests', '--output', 'json']));
     expect(second.status).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ objects: total, downloaded: 2, skipped: total - 2, failed: 0 });
     expect(readFileSync(join(dir, keys[5] as string)).equals(readFileSync(join(work, 'archive', keys[5] as string)))).toBe(true);
-    expect(existsSync(partial(keys[7] as string))).toBe(false);
-    expect(existsSync(partial(keys[3] as string))).toBe(false);
+    expect(existsSync(temp('a'))).toBe(false);
+    expect(existsSync(temp('b'))).toBe(true);
     expect(existsSync(join(dir, keys[3] as string))).toBe(true);
+    // Nothing but the objects has a name in the trail's folders.
+    expect(walk(dir).length).toBe(total);
   });
 
   it('reports a corrupt object by its key and searches the rest (exit 2)', async () => {

@@ -22,7 +22,8 @@ describe('renderJUnit', () => {
     expect(xml).toContain('tests="5" failures="2" errors="0" skipped="1"');
     expect(xml).toContain('timestamp="2026-11-20T10:00:00"');
     expect(xml).toContain('the trail is not logging &lt;&amp;&gt;');
-    expect(xml).toContain('\\x1b[31m\\x00 \\xd800 text');
+    // The same escapes as the terminal output: C0 as \xHH, a lone surrogate as \uHHHH.
+    expect(xml).toContain('\\x1b[31m\\x00 \\ud800 text');
   });
 
   it('turns warnings into failures with --strict', async () => {
@@ -39,5 +40,15 @@ describe('renderJUnit', () => {
 
   it('escapes XML metacharacters and removes what XML cannot hold', () => {
     expect(xmlText(`a<b>&"c'\u0001`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;\\x01');
+  });
+
+  it('carries no raw C1 control, bidi override or invisible character from hostile input', async () => {
+    // A policy statement id crafted to drive a terminal (CSI as the one-byte C1 U+009B) or reorder text.
+    const sid = 'Allow\u009b31mEvil\u202egnp.exe\u200b\u2066x\u2069\ufffe';
+    const hostile: CheckResult[] = [{ id: 'bucket-policy', status: 'fail', message: `statement ${sid} grants s3:GetObject to *`, evidence: { sid }, remediation: `remove ${sid}` }];
+    const xml = renderJUnit({ trail: `t${sid}`, results: hostile, summary: summarize(hostile, false), strict: false, timestamp: new Date(0), seconds: 0 });
+    expect(await junitErrors(xml)).toEqual([]);
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/);
+    expect(xml).toContain('Allow\\u009b31mEvil\\u202egnp.exe\\u200b\\u2066x\\u2069\\ufffe');
   });
 });
