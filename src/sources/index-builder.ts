@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { TrailkitError } from '../core/errors.js';
+import { jsonSyntaxReason, TrailkitError } from '../core/errors.js';
 import { ingestCopySql } from '../core/index-sql.js';
 import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type PartEntry, type SourceEntry, type SourceFacts, type SourceVerdict, INDEX_FORMAT, INDEX_VERSION } from '../core/index-manifest.js';
 import { cloudTrailShape } from '../core/record.js';
@@ -386,7 +386,7 @@ export class IndexBuilder {
       try {
         record = JSON.parse(row.raw);
       } catch (error) {
-        addProblem(source.problems, row.record_index, (error as Error).message);
+        addProblem(source.problems, row.record_index, jsonSyntaxReason(error));
         source.events--;
         continue;
       }

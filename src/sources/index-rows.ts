@@ -5,6 +5,7 @@
  * tell CloudTrail from other JSON as grep does, and `lookup-events` items, whose event is a string.
  */
 import { isUtf8 } from 'node:buffer';
+import { jsonSyntaxReason } from '../core/errors.js';
 import { cloudTrailShape, isObject } from '../core/record.js';
 import { compactJson, DocumentFormatError, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE } from '../core/record-scanner.js';
 import { describeFsError } from './local-files.js';
@@ -74,7 +75,7 @@ export function documentRows(bytes: Buffer, path: string, emit: (index: number, 
             record = JSON.parse(raw);
           }
         } catch (error) {
-          addProblem(out.problems, index, (error as Error).message);
+          addProblem(out.problems, index, jsonSyntaxReason(error));
           return true;
         }
         if (cloudTrailShape(record) !== 'cloudtrail') {
@@ -103,7 +104,7 @@ export function documentRows(bytes: Buffer, path: string, emit: (index: number, 
           try {
             JSON.parse(original);
           } catch (error) {
-            addProblem(out.problems, index, (error as Error).message);
+            addProblem(out.problems, index, jsonSyntaxReason(error));
             return true;
           }
         }
