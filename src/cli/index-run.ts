@@ -10,7 +10,7 @@ import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
 import { inWindow, windowDays, type FileWindow } from '../core/trail-files.js';
 import { formatInstant } from '../core/trail-window.js';
 import { IndexBuilder, type SourceOutcome } from '../sources/index-builder.js';
-import { localSources, s3Sources } from '../sources/index-sources.js';
+import { localSources } from '../sources/index-sources.js';
 import { LocalIndex } from '../sources/index-store.js';
 import { expandInputs, type InputFile } from '../sources/local-files.js';
 import { awsConfigOf, withAws } from './aws-command.js';
@@ -70,9 +70,6 @@ export function sourceVerdict(status: LogVerdict['status']): SourceVerdict | und
 }
 
 /** Every file verdict of the reports, by source id (absolute path, or s3://bucket/key). */
-/** The largest S3 object index reads (compressed); CloudTrail's delivery files are far smaller. */
-const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
-
 export function verdictMap(reports: readonly LocationReport[], idOf: (verdict: LogVerdict) => string): Map<string, SourceVerdict> {
   const out = new Map<string, SourceVerdict>();
   const take = (v: LogVerdict) => {
@@ -207,16 +204,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       if (flags.validate === true) {
         verdicts = await validate(ctx, { ...flags, ...(trailArn === undefined ? {} : { trailArn }), ...(prefix === undefined ? {} : { prefix }) }, { kind: 's3', bucket: query.bucket }, since, until, (v) => `s3://${v.bucket}/${v.key}`, clients);
       }
-      const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { objectReader, readObjectBytes }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../aws/s3-object-reader.js')]);
-      // A delivery file is a few MB; an object past this bound is reported, not read into memory.
-      const fetchObject = async (s3client: typeof s3, bucketName: string, key: string): Promise<Buffer> => {
-        const object = await objectReader(s3client).get(bucketName, key);
-        try {
-          return await readObjectBytes(object, MAX_OBJECT_BYTES);
-        } finally {
-          object.body.destroy();
-        }
-      };
+      const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { s3Sources }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../sources/index-s3-sources.js')]);
       const s3 = await clients.s3();
       const folders = await trailFolders(s3, query, EVENT_KINDS);
       if (folders.length === 0) throw await noTrailError(s3, query);
@@ -224,7 +212,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       const objects = windowObjects(s3, query.bucket, folders, window ?? (until === undefined ? {} : { until }), (o) => progress.listed(o.size));
       await builder.open();
       try {
-        await builder.addAll(s3Sources(objects, query.bucket, (key) => fetchObject(s3, query.bucket, key), verdicts));
+        await builder.addAll(s3Sources(s3, query.bucket, objects, verdicts));
       } finally {
         progress.listing = false;
         await builder.finish();

@@ -8,6 +8,8 @@
 
 export const INDEX_FORMAT = 'trailkit-index';
 export const INDEX_VERSION = 1;
+/** The file that says a folder (or an S3 prefix) holds a trailkit index. */
+export const INDEX_MARKER = 'trailkit-index.json';
 
 /** What `index --validate` found for a source file (validate-digest's verdicts, in four words). */
 export type SourceVerdict = 'valid' | 'invalid' | 'unverifiable' | 'unreferenced';

@@ -48,9 +48,13 @@ export interface IngestSqlInput {
   readonly compressionLevel: number;
 }
 
-/** Reading the rows file: tab-separated, no quoting (the JSON text holds no tab or line break). */
+/**
+ * Reading the rows file: tab-separated, no quoting (the JSON text holds no tab or line break). A
+ * line holds one record of at most 8 MB (MAX_RECORD_BYTES) and its numbers; DuckDB reads the file
+ * in buffers of this size on each thread.
+ */
 export function rowsFileReader(rowsFile: string): string {
-  return `read_csv(${literal(rowsFile)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {'source_no': 'INTEGER', 'record_index': 'INTEGER', 'raw': 'VARCHAR'}, max_line_size = 33554432, buffer_size = 33554432)`;
+  return `read_csv(${literal(rowsFile)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {'source_no': 'INTEGER', 'record_index': 'INTEGER', 'raw': 'VARCHAR'}, max_line_size = 16777216, buffer_size = 16777216)`;
 }
 
 function storedSelect(alias: string): string[] {

@@ -18,6 +18,11 @@ export const SPAN_LOOKUP_ITEM = 1;
 export const SPAN_STANDALONE = 2;
 /** The record's text has a `\u` escape, so a literal search over its bytes is not conclusive. */
 export const SPAN_UNICODE_ESCAPE = 4;
+/**
+ * The record's text has a byte at or below 0x20 outside its strings: white space between tokens (a
+ * pretty-printed record), or a control character that makes it invalid JSON.
+ */
+export const SPAN_LOOSE = 8;
 
 /** Receives each record's byte range [start, end) and SPAN_* flags; returns false to stop. */
 export type SpanSink = (start: number, end: number, flags: number) => boolean | void;
@@ -90,6 +95,7 @@ export class RecordScanner {
   private inString = false;
   private escaped = false;
   private sawUnicodeEscape = false;
+  private sawLoose = false;
   private recordFlags = 0;
   private parts: Buffer[] = [];
   private held = 0;
@@ -283,6 +289,7 @@ export class RecordScanner {
     this.inString = false;
     this.escaped = false;
     this.sawUnicodeEscape = false;
+    this.sawLoose = false;
     this.recordFlags = flags;
     this.parts = [];
     this.held = 0;
@@ -302,6 +309,7 @@ export class RecordScanner {
     let inString = this.inString;
     let escaped = this.escaped;
     let sawU = this.sawUnicodeEscape;
+    let loose = this.sawLoose;
     let endAt = -1;
     for (; i < len; i++) {
       if (inString) {
@@ -339,12 +347,15 @@ export class RecordScanner {
           break;
         }
         if (depth < 0) throw new DocumentFormatError(`unbalanced ${describeByte(buf, i)} at byte ${this.base + i}`, this.base + i);
+      } else if (c !== undefined && c <= 0x20) {
+        loose = true;
       }
     }
     this.depth = depth;
     this.inString = inString;
     this.escaped = escaped;
     this.sawUnicodeEscape = sawU;
+    this.sawLoose = loose;
     const startInBuf = Math.max(0, this.compositeStart - this.base);
     if (endAt < 0) {
       if (this.state === 'record') this.hold(buf, startInBuf, len);
@@ -355,7 +366,7 @@ export class RecordScanner {
       return endAt;
     }
     this.state = this.afterRecord;
-    const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0);
+    const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0) | (loose ? SPAN_LOOSE : 0);
     if (this.oversize || this.held + endAt - startInBuf > this.maxRecordBytes) {
       const bytes = this.held + endAt - startInBuf;
       this.parts = [];

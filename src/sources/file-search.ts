@@ -230,7 +230,7 @@ class InflateGuard {
  * The document's JSON bytes from a stream of its raw bytes: gunzipped on the fly when they start
  * with the gzip magic bytes, checked by an InflateGuard.
  */
-async function* documentChunks(source: AsyncIterable<Buffer>, path: string): AsyncGenerator<Buffer> {
+export async function* documentChunks(source: AsyncIterable<Buffer>, path: string): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   while (head.length < 2) {

@@ -3,9 +3,13 @@
  * records' JSON text goes to a rows file, DuckDB parses it on its own threads and writes zstd
  * Parquet partitioned by account, region and day, and the batch is committed (index-store.ts).
  * While DuckDB writes one batch, the next one is read and scanned.
+ *
+ * Memory is bounded whatever the input, as grep bounds it: a source is read and gunzipped in one
+ * piece (several at once, within MAX_BYTES_IN_FLIGHT) only up to WHOLE_DOCUMENT_BYTES; a larger
+ * one is streamed through grep's decompression-bomb guard, holding only the record being read.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, truncate } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -17,21 +21,25 @@ import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type 
 import { cloudTrailShape } from '../core/record.js';
 import { literal } from '../core/sql-text.js';
 import { duckMessage, openDuck, type DuckSession } from './duckdb.js';
-import { isGzip } from './file-search.js';
-import { addProblem, documentRows } from './index-rows.js';
+import { documentChunks, isGzip, WHOLE_DOCUMENT_BYTES } from './file-search.js';
+import { addProblem, documentRows, invalidRecord, RowExtractor, type DocumentRows } from './index-rows.js';
+import { TOO_LARGE, type IndexSource } from './index-sources.js';
 import { walkFiles, type LocalIndex } from './index-store.js';
 
-const gunzipAsync = promisify(gunzip);
-const MAX_DECOMPRESSED_BYTES = 2 ** 31 - 1;
+export type { IndexSource } from './index-sources.js';
 
-/** One source to index: what identifies its content, and how to read its bytes. */
-export interface IndexSource extends SourceFacts {
-  /** The integrity verdict of `--validate`, when it ran. */
-  readonly verdict?: SourceVerdict;
-  read(): Promise<Buffer>;
+const gunzipAsync = promisify(gunzip);
+
+/** Bytes that sources read ahead of the one being scanned may hold (compressed and inflated), whatever their number. */
+export const MAX_BYTES_IN_FLIGHT = 96 * 1024 * 1024;
+
+/** What reading a source of `size` bytes in one piece may hold: its bytes and its inflated text. */
+function footprint(size: number): number {
+  const compressed = Math.min(Math.max(size, 0), WHOLE_DOCUMENT_BYTES);
+  return compressed + Math.min(WHOLE_DOCUMENT_BYTES, compressed * 16) + 4096;
 }
 
-/** What happened to one source, for the command to report as grep reports a file. */
+/** What outcome a source had, for the command to report as grep reports a file. */
 export interface SourceOutcome {
   readonly id: string;
   readonly status: 'new' | 'changed' | 'same';
@@ -88,16 +96,34 @@ interface Batch {
   rows: number;
 }
 
+/** A source's content as read ahead: the document in one piece, or a stream to read at its turn. */
+type SourceBody =
+  | { readonly kind: 'whole'; readonly document: Buffer; readonly decoded: boolean; readonly size: number }
+  | { readonly kind: 'stream'; readonly open: () => AsyncIterable<Buffer>; readonly size: number };
+
 const NEWLINE = Buffer.from('\n');
 
-/** Decompresses on libuv's thread pool (several sources at once), as `grep --bucket` does. */
-async function decode(bytes: Buffer): Promise<{ document: Buffer; decoded: boolean }> {
-  if (!isGzip(bytes)) return { document: bytes, decoded: false };
+/** Bytes already read, handed to the stream decoder in slices, so its bomb guard sees the ratio grow as it would on a stream. */
+async function* slices(bytes: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+}
+
+/**
+ * Reads a source ahead of its turn: in one piece and gunzipped on libuv's thread pool (several
+ * sources at once, as `grep --bucket` does) when it and its text fit in WHOLE_DOCUMENT_BYTES;
+ * otherwise it is streamed when its turn comes.
+ */
+async function load(source: IndexSource): Promise<SourceBody> {
+  const bytes = await source.read(WHOLE_DOCUMENT_BYTES);
+  if (bytes === TOO_LARGE) return { kind: 'stream', open: () => source.stream(), size: source.size };
+  if (!isGzip(bytes)) return { kind: 'whole', document: bytes, decoded: false, size: bytes.length };
   try {
-    return { document: await gunzipAsync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES }), decoded: true };
-  } catch {
-    // The synchronous decoder in documentRows reports it with grep's words.
-    return { document: bytes, decoded: false };
+    return { kind: 'whole', document: await gunzipAsync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES }), decoded: true, size: bytes.length };
+  } catch (error) {
+    // Larger than one piece: streamed from the bytes already read, through the bomb guard.
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return { kind: 'stream', open: () => slices(bytes), size: bytes.length };
+    // Broken gzip: documentRows decodes it again to report it in grep's words.
+    return { kind: 'whole', document: bytes, decoded: false, size: bytes.length };
   }
 }
 
@@ -129,9 +155,11 @@ export class IndexBuilder {
         ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       });
       // An archive of many accounts, regions and days has many partitions: DuckDB keeps a writer
-      // (and its row group) open per partition, so at most a few are open at once, flushed early.
+      // (and its rows) per partition and thread, so at most a few are open at once, flushed early.
+      // With 5,000 rows per flush a 64 MB batch of 12 partitions ran out of 256 MB; 2,000 keeps
+      // a 200 MB batch under it.
       await this.run('SET partitioned_write_max_open_files = 8');
-      await this.run('SET partitioned_write_flush_threshold = 5000');
+      await this.run('SET partitioned_write_flush_threshold = 2000');
     } catch (error) {
       await this.unlock();
       this.unlock = undefined;
@@ -147,12 +175,18 @@ export class IndexBuilder {
   /** Indexes the sources that are new or changed; the others are skipped without being read. */
   async addAll(sources: AsyncIterable<IndexSource> | Iterable<IndexSource>): Promise<void> {
     const concurrency = Math.max(1, this.options.concurrency ?? 4);
-    const window: Promise<{ source: IndexSource; status: 'new' | 'changed'; bytes?: Buffer; error?: unknown }>[] = [];
+    type Loaded = { source: IndexSource; status: 'new' | 'changed'; held: number; body?: SourceBody; error?: unknown };
+    const window: Promise<Loaded>[] = [];
+    let held = 0;
     const drain = async () => {
       const next = window.shift();
       if (next === undefined) return;
       const item = await next;
-      await this.take(item.source, item.status, item.bytes, item.error);
+      try {
+        await this.take(item.source, item.status, item.body, item.error);
+      } finally {
+        held -= item.held;
+      }
     };
     for await (const source of sources) {
       this.result.sources++;
@@ -162,38 +196,80 @@ export class IndexBuilder {
         this.options.onOutcome?.({ id: source.id, status, bytes: source.size, events: this.state.sources.get(source.id)?.events ?? 0, problems: [], notCloudTrail: 0 });
         continue;
       }
-      window.push(source.read().then((bytes) => ({ source, status, bytes }), (error: unknown) => ({ source, status, error })));
-      if (window.length >= concurrency) await drain();
+      const reserve = footprint(source.size);
+      while (window.length > 0 && (window.length >= concurrency || held + reserve > MAX_BYTES_IN_FLIGHT)) await drain();
+      held += reserve;
+      window.push(load(source).then((body) => ({ source, status, held: reserve, body }), (error: unknown) => ({ source, status, held: reserve, error })));
     }
     while (window.length > 0) await drain();
   }
 
-  private async take(source: IndexSource, status: 'new' | 'changed', bytes: Buffer | undefined, readError: unknown): Promise<void> {
+  private async take(source: IndexSource, status: 'new' | 'changed', body: SourceBody | undefined, readError: unknown): Promise<void> {
     const batch = await this.currentBatch();
-    const pending: PendingSource = { no: batch.sources.length, facts: source, status, events: 0, problems: [], notCloudTrail: 0, bytes: bytes?.length ?? source.size };
+    const pending: PendingSource = { no: batch.sources.length, facts: source, status, events: 0, problems: [], notCloudTrail: 0, bytes: body?.size ?? source.size };
     batch.sources.push(pending);
-    if (bytes === undefined) {
+    if (body === undefined) {
       pending.error = readError instanceof Error ? readError.message : String(readError);
       return;
     }
-    const { document, decoded } = await decode(bytes);
-    const chunks: Buffer[] = [];
-    const prefixOf = (index: number) => Buffer.from(`${pending.no}\t${index}\t`);
-    const rows = documentRows(document, source.id, (index, text) => {
-      chunks.push(prefixOf(index), typeof text === 'string' ? Buffer.from(text, 'utf8') : text, NEWLINE);
-    }, { decoded });
-    if (rows.error !== undefined) {
-      pending.error = rows.error;
-      return;
-    }
-    pending.problems = rows.problems;
-    pending.notCloudTrail = rows.notCloudTrail;
-    pending.events = rows.rows;
-    if (chunks.length > 0) {
+    let chunks: Buffer[] = [];
+    let pendingBytes = 0;
+    const prefix = `${pending.no}\t`;
+    const emit = (index: number, text: Buffer | string) => {
+      const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+      chunks.push(Buffer.from(`${prefix}${index}\t`), data, NEWLINE);
+      pendingBytes += data.length + 16;
+    };
+    const write = async () => {
+      if (chunks.length === 0) return;
       const data = Buffer.concat(chunks);
+      chunks = [];
+      pendingBytes = 0;
       batch.bytes += data.length;
-      batch.rows += rows.rows;
       if (!batch.stream.write(data)) await once(batch.stream, 'drain');
+    };
+    const start = batch.bytes;
+    let rows: DocumentRows;
+    if (body.kind === 'whole') {
+      if (body.decoded) {
+        const extractor = new RowExtractor(emit);
+        if (extractor.push(body.document)) extractor.end();
+        rows = extractor.result;
+      } else {
+        rows = documentRows(body.document, source.id, emit);
+      }
+      await write();
+    } else {
+      // Written as it is found: only the record being read and about a megabyte of rows are held.
+      const extractor = new RowExtractor(emit);
+      try {
+        for await (const chunk of documentChunks(body.open(), source.id)) {
+          const more = extractor.push(chunk);
+          if (pendingBytes >= 1024 * 1024) await write();
+          if (!more) break;
+        }
+        extractor.end();
+      } catch (error) {
+        extractor.fail(error);
+      }
+      await write();
+      rows = extractor.result;
+    }
+    if (rows.error !== undefined) {
+      // A stream that failed part way (a decompression bomb, a cut connection) gave rows before
+      // it failed: they are cut off the rows file (opened to append). A source with an error is
+      // not ingested, even if some of its rows were left.
+      if (batch.bytes > start) {
+        await new Promise<void>((resolve, reject) => batch.stream.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+        await truncate(batch.rowsFile, start);
+        batch.bytes = start;
+      }
+      pending.error = rows.error;
+    } else {
+      batch.rows += rows.rows;
+      pending.problems = rows.problems;
+      pending.notCloudTrail = rows.notCloudTrail;
+      pending.events = rows.rows;
     }
     if (batch.bytes >= this.batchBytes) await this.flush();
   }
@@ -205,7 +281,7 @@ export class IndexBuilder {
     const name = nextBatchName({ ...this.state, batches: [...this.state.batches, ...(this.lastBatchName === undefined ? [] : [this.lastBatchName])] }, now, randomBytes(4).toString('hex'));
     this.lastBatchName = name;
     const rowsFile = join(this.index.stagingDir, `${name}.rows`);
-    this.batch = { name, rowsFile, stream: createWriteStream(rowsFile), sources: [], bytes: 0, rows: 0 };
+    this.batch = { name, rowsFile, stream: createWriteStream(rowsFile, { flags: 'a' }), sources: [], bytes: 0, rows: 0 };
     return this.batch;
   }
 
@@ -261,8 +337,9 @@ export class IndexBuilder {
     const staging = join(this.index.stagingDir, batch.name);
     const table = `sources_${batch.name.replace(/[^A-Za-z0-9]/g, '_')}`;
     await this.run(`CREATE OR REPLACE TEMP TABLE ${table} (source_no INTEGER, source VARCHAR, verdict VARCHAR)`);
-    for (let i = 0; i < batch.sources.length; i += 500) {
-      const values = batch.sources.slice(i, i + 500).map((s) => `(${s.no}, ${literal(s.facts.id)}, ${s.facts.verdict === undefined ? 'NULL' : literal(s.facts.verdict)})`);
+    const readable = batch.sources.filter((s) => s.error === undefined);
+    for (let i = 0; i < readable.length; i += 500) {
+      const values = readable.slice(i, i + 500).map((s) => `(${s.no}, ${literal(s.facts.id)}, ${s.facts.verdict === undefined ? 'NULL' : literal(s.facts.verdict)})`);
       if (values.length > 0) await this.run(`INSERT INTO ${table} VALUES ${values.join(', ')}`);
     }
     const level = this.options.compressionLevel ?? 3;
@@ -386,7 +463,7 @@ export class IndexBuilder {
       try {
         record = JSON.parse(row.raw);
       } catch (error) {
-        addProblem(source.problems, row.record_index, jsonSyntaxReason(error));
+        addProblem(source.problems, invalidRecord(row.record_index, jsonSyntaxReason(error)));
         source.events--;
         continue;
       }

@@ -13,10 +13,10 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { TrailkitError } from '../core/errors.js';
-import { INDEX_FORMAT, INDEX_VERSION, ManifestError, parseBatchManifest, replayManifests, type BatchManifest, type IndexState } from '../core/index-manifest.js';
+import { INDEX_FORMAT, INDEX_MARKER, INDEX_VERSION, ManifestError, parseBatchManifest, replayManifests, type BatchManifest, type IndexState } from '../core/index-manifest.js';
 import { describeFsError } from './local-files.js';
 
-const MARKER = 'trailkit-index.json';
+const MARKER = INDEX_MARKER;
 
 export class LocalIndex {
   constructor(readonly root: string) {}

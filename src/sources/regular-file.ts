@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /**
  * Opening a path that should be a file, without trusting the path: a device (`/dev/zero`,
@@ -80,5 +81,36 @@ export function readRegularFile(path: string, limit: number): Buffer {
     return buffer.subarray(0, length);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * readRegularFile off the main thread: reads a regular file of at most `limit` bytes. Throws
+ * NotAFileError, FileTooLargeError or the fs error.
+ */
+export async function readRegularFileAsync(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    const reason = notAFileReason(info);
+    if (reason !== undefined) throw new NotAFileError(path, reason);
+    if (info.size > limit) throw new FileTooLargeError(path, limit);
+    let buffer = Buffer.allocUnsafe(Math.min(limit + 1, info.size + 1));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > limit) throw new FileTooLargeError(path, limit);
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > limit) throw new FileTooLargeError(path, limit);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
   }
 }

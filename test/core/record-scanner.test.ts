@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactJson, DocumentFormatError, RecordScanner, scanDocument, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from '../../src/core/record-scanner.js';
+import { compactJson, DocumentFormatError, RecordScanner, scanDocument, SPAN_LOOKUP_ITEM, SPAN_LOOSE, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from '../../src/core/record-scanner.js';
 
 function spans(text: string): { text: string; flags: number }[] {
   const buf = Buffer.from(text, 'utf8');
@@ -31,6 +31,17 @@ describe('scanDocument', () => {
   it('handles pretty-printed files, a BOM and keys after the Records array', () => {
     const text = '\ufeff{\n  "Records" : [\n    { "eventName": "A" } ,\n    {"eventName":"B"}\n  ],\n  "Extra": {"a": [1]}\n}\n';
     expect(spans(text).map((s) => s.text)).toEqual(['{ "eventName": "A" }', '{"eventName":"B"}']);
+  });
+
+  it('flags a record with white space or a control byte between its tokens, and only those (white space inside strings does not count)', () => {
+    const found = spans('{"Records":[{"a":"x, y: [ {z"},{ "a": 1},{"a":\n1},{"a":\u00011}]}');
+    expect(found.map((s) => (s.flags & SPAN_LOOSE) !== 0)).toEqual([false, true, true, true]);
+    // Across chunk boundaries too.
+    const flags: number[] = [];
+    const scanner = new RecordScanner({ record: (_b, _s, _e, f) => void flags.push(f) });
+    for (const part of ['{"Records":[{"a":"x, ', 'y"},{"a":', ' 1}]}']) scanner.push(Buffer.from(part));
+    scanner.end();
+    expect(flags.map((f) => (f & SPAN_LOOSE) !== 0)).toEqual([false, true]);
   });
 
   it('ignores brackets and quotes inside strings, including escaped quotes and backslashes', () => {

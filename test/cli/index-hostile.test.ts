@@ -1,0 +1,76 @@
+/**
+ * `trailkit index` on inputs built to exhaust memory: decompression bombs, a file larger than one
+ * piece, a record over the size a record may have. Each is reported in one line naming the file,
+ * as grep reports it, the other files are indexed, and the process stays under 512 MiB.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bombEvent, recordsBomb, watchPeak, zerosBomb } from '../helpers/bombs.js';
+import { BIN, runCli } from '../helpers/cli.js';
+
+const LIMIT_MIB = 512;
+
+/** Runs the CLI as a child and measures its peak RSS while it runs. */
+async function runMeasured(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string; peakMiB: number | undefined }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env['FORCE_COLOR'];
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const peak = watchPeak(child.pid as number);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { status, stdout, stderr, peakMiB: peak.stop() };
+}
+
+describe('index on hostile inputs', () => {
+  let work: string;
+  let folder: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'trailkit-index-hostile-'));
+    folder = join(work, 'in');
+    mkdirSync(folder);
+    // Two gigabytes of valid records, and two of zeros after a valid opening, from about 4 MB of gzip.
+    writeFileSync(join(folder, 'a-records-bomb.json.gz'), recordsBomb(2 * 1024 ** 3));
+    writeFileSync(join(folder, 'b-zeros-bomb.json.gz'), zerosBomb(2 * 1024 ** 3));
+    // A file of 24 MB of JSON (read as a stream, not in one piece), with one record over 8 MiB.
+    const big = Array.from({ length: 60_000 }, (_, i) => bombEvent(`big-${i}`));
+    const huge = { ...bombEvent('huge'), requestParameters: { blob: 'x'.repeat(9 * 1024 * 1024) } };
+    writeFileSync(join(folder, 'c-large.json'), JSON.stringify({ Records: [...big.slice(0, 30_000), huge, ...big.slice(30_000)] }));
+    writeFileSync(join(folder, 'd-good.json.gz'), gzipSync(JSON.stringify({ Records: [bombEvent('good')] })));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('reports each bomb in one line naming it, indexes the other files, and stays under 512 MiB', async () => {
+    const index = join(work, 'index');
+    const r = await runMeasured(['index', folder, '--to', index, '--output', 'json']);
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('trailkit: /'));
+    expect(lines).toEqual([
+      expect.stringMatching(/a-records-bomb\.json\.gz: decompression bomb: it inflates past \d+ MB from [\d.]+ MB, more than 200 times its compressed size/),
+      expect.stringMatching(/b-zeros-bomb\.json\.gz: expected ',' or '\]' after "Records"\[0\]|b-zeros-bomb\.json\.gz: "Records"\[0\] is not an object/),
+      expect.stringMatching(/c-large\.json: record 30000 is 9\.0 MB, over the 8\.0 MB a record may have; skipped/),
+    ]);
+    // The same words as grep's about the same files (the index stops a bomb sooner: the sizes differ).
+    const grep = runCli(['grep', folder, '--count'], { timeoutMs: 120_000 });
+    const words = (l: string) => l.replace(`${folder}/`, '').replace(/[\d.]+ MB/g, 'N MB');
+    expect(grep.stderr.split('\n').filter((l) => l.startsWith('trailkit: ')).map(words)).toEqual(lines.map(words));
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 4, indexed: 2, failed: 2, events: 60_001 });
+    const ids = runCli(['query', "SELECT count(*) AS n, count(DISTINCT eventid) AS d, max(eventid) FILTER (WHERE eventid = 'good') AS good FROM events", '--index', index, '--output', 'json']);
+    expect(JSON.parse(ids.stdout)).toEqual({ n: 60_001, d: 60_001, good: 'good' });
+    if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(LIMIT_MIB);
+  }, 180_000);
+
+  it('tries the bombs again on the next run, and still indexes nothing of them', async () => {
+    const index = join(work, 'index');
+    const r = await runMeasured(['index', folder, '--to', index, '--output', 'json']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 4, unchanged: 2, failed: 2, events: 0 });
+    if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(LIMIT_MIB);
+  }, 180_000);
+});
