@@ -4,6 +4,7 @@ import { runCommand } from './run-command.js';
 
 export interface IndexFlags {
   to?: string;
+  workDir?: string;
   bucket?: string;
   prefix?: string;
   organizationId?: string;
@@ -30,6 +31,7 @@ Examples:
   $ trailkit index ./AWSLogs --to ./trail-index
   $ trailkit index --bucket my-trail-bucket --since 30d --to ./trail-index
   $ trailkit index --trail main --since 7d --to ./trail-index --validate
+  $ trailkit index --trail main --since 1d --to s3://my-index-bucket/trail-index
   $ trailkit index ./trail-download --to ./trail-index --validate --trail-arn arn:aws:cloudtrail:us-east-1:111111111111:trail/main --public-keys keys.json
   $ trailkit query "SELECT eventname, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC" --index ./trail-index
   $ trailkit grep --index ./trail-index --event-name 'Delete*'
@@ -49,14 +51,18 @@ last committed batch left it, and the next run carries on.
 events in the 'verdict' column.
 A file that cannot be read is reported like grep reports it and indexed again on the next run.
 Exit status: 0 when every file was indexed, 2 when some could not be read (each is reported).
-Not built yet: --to s3://bucket/prefix (upload the index for Athena); build it locally and copy
-DIR/data/ and DIR/batches/ with 'aws s3 sync'.`;
+--to s3://bucket/prefix keeps the index in S3 for 'athena ddl --parquet': it is built in a local
+working folder (--work-dir; by default ~/.cache/trailkit/index/BUCKET/PREFIX), downloaded from S3
+first when S3 holds batches the folder lacks (another machine's run), then synced: new and changed
+files are uploaded (part files, then manifests), and only then are the objects under data/ and
+batches/ that the index no longer has deleted. One run at a time per prefix.`;
 
 export function makeIndexCommand(): Command {
   return new Command('index')
     .description('build or extend a Parquet index of CloudTrail events (files, an S3 bucket or a trail) for SQL with DuckDB')
     .argument('[path...]', 'files or folders to index')
-    .addOption(new Option('--to <dir>', 'the index folder (created when missing)'))
+    .addOption(new Option('--to <dir|s3-url>', 'the index folder (created when missing), or s3://bucket/prefix for Athena'))
+    .addOption(new Option('--work-dir <dir>', 'with --to s3://...: the local working folder (default: under the cache folder, per bucket and prefix)'))
     .addOption(new Option('--bucket <name>', 'index the trail in this S3 bucket'))
     .addOption(new Option('--prefix <prefix>', "the trail's S3 key prefix (the part before AWSLogs/)"))
     .addOption(new Option('--organization-id <o-id>', 'only this organization trail folder (AWSLogs/o-.../)'))

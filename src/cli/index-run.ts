@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import type { LogVerdict } from '../core/digest-chain.js';
@@ -5,14 +6,16 @@ import type { LocationReport } from '../core/digest-validation.js';
 import { parsePublicKeysArgument } from '../core/digest-public-keys.js';
 import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
 import type { SourceVerdict } from '../core/index-manifest.js';
+import { parseS3Location } from '../core/index-sync.js';
 import { parseTrailArn } from '../core/s3-layout.js';
 import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
 import { inWindow, windowDays, type FileWindow } from '../core/trail-files.js';
 import { formatInstant } from '../core/trail-window.js';
 import { IndexBuilder, type SourceOutcome } from '../sources/index-builder.js';
 import { localSources } from '../sources/index-sources.js';
+import type { PushResult } from '../sources/index-s3-sync.js';
 import { LocalIndex } from '../sources/index-store.js';
-import { expandInputs, type InputFile } from '../sources/local-files.js';
+import { describeFsError, expandInputs, type InputFile } from '../sources/local-files.js';
 import { awsConfigOf, withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
@@ -93,10 +96,11 @@ interface Counts {
 }
 
 export async function runIndex(ctx: CliContext, paths: readonly string[], flags: IndexFlags): Promise<number> {
-  if (flags.to === undefined) throw usageError('index needs --to DIR, the index folder', 'e.g. trailkit index ./AWSLogs --to ./trail-index');
-  if (/^s3:\/\//i.test(flags.to)) {
-    throw usageError('--to s3://... is not built yet: the index is written to a local folder', `build it locally, then copy its data/ and batches/ folders with aws s3 sync`);
-  }
+  if (flags.to === undefined) throw usageError('index needs --to DIR, the index folder (or s3://bucket/prefix)', 'e.g. trailkit index ./AWSLogs --to ./trail-index');
+  const target = /^s3:/i.test(flags.to) ? parseS3Location(flags.to) : undefined;
+  if (/^s3:/i.test(flags.to) && target === undefined) throw usageError(`--to '${flags.to}' is not an S3 location`, 'e.g. --to s3://my-index-bucket/trail-index');
+  if (flags.workDir !== undefined && target === undefined) throw usageError('--work-dir goes with --to s3://bucket/prefix', 'with a local --to, the index is built in that folder');
+  if (flags.workDir === '') throw usageError('--work-dir is empty', 'give a folder, or leave it out for the default under the cache folder');
   const remote = flags.bucket !== undefined || flags.trail !== undefined;
   if (remote && paths.length > 0) throw usageError(`index reads either files or ${flags.bucket !== undefined ? '--bucket' : '--trail'}, not both`, 'drop the paths, or the remote flag');
   if (!remote && paths.length === 0) throw usageError('index needs files or folders, --bucket or --trail', 'e.g. trailkit index ./AWSLogs --to ./trail-index');
@@ -150,81 +154,120 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       ctx.warn(`${o.id}: ${o.events === 0 ? 'is JSON but not CloudTrail events (an S3 event notification, say); skipped' : `${o.notCloudTrail} of its records are not CloudTrail events; skipped them`}`);
     }
   };
-  const index = new LocalIndex(flags.to);
-  // JSON bytes per committed batch; smaller batches commit more often (the tests use it to stop a run mid-way).
-  const batchEnv = ctx.env['TRAILKIT_INDEX_BATCH_BYTES'];
-  const batchBytes = batchEnv !== undefined && /^\d+$/.test(batchEnv) ? Number(batchEnv) : undefined;
-  const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome, ...(batchBytes === undefined ? {} : { batchBytes }) });
-  const window: FileWindow | undefined = since === undefined ? undefined : { since, until: until as number };
-  const what = since === undefined ? 'every file' : `files for ${formatInstant(since)} to ${formatInstant(until as number)}`;
+  // With --to s3://..., the index is built in a working folder and synced with S3 before and after.
+  const s3Sync = target === undefined ? undefined : await import('../sources/index-s3-sync.js');
+  const dir = target === undefined || s3Sync === undefined ? flags.to : flags.workDir ?? s3Sync.defaultWorkFolder(target, ctx.env);
+  const index = new LocalIndex(dir);
+  let release: (() => Promise<void>) | undefined;
+  let pulled: { downloaded: number; bytes: number } | undefined;
+  let pushed: PushResult | undefined;
+  const sync = target === undefined || s3Sync === undefined ? undefined : new s3Sync.S3IndexSync(target, index, { concurrency: Math.min(flags.concurrency, 16), debug: (m) => ctx.debug(m) });
+  try {
+    if (sync !== undefined) {
+      await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+        throw usageError(`--work-dir ${dir}: ${describeFsError(error)}`);
+      });
+      await index.create();
+      release = await index.lock();
+      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: ${flags.to} is built in ${dir}`)}\n`);
+      pulled = await withAws(ctx, 's3:ListBucket', async (clients) => {
+        const s3 = await clients.s3();
+        return sync.pull(s3, await sync.inspect(s3));
+      });
+      if (pulled.downloaded > 0) ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: downloaded ${pulled.downloaded} files (${formatBytes(pulled.bytes)}) of the index from ${flags.to}`)}\n`);
+    }
+    // JSON bytes per committed batch; smaller batches commit more often (the tests use it to stop a run mid-way).
+    const batchEnv = ctx.env['TRAILKIT_INDEX_BATCH_BYTES'];
+    const batchBytes = batchEnv !== undefined && /^\d+$/.test(batchEnv) ? Number(batchEnv) : undefined;
+    const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome, ...(batchBytes === undefined ? {} : { batchBytes }) });
+    const window: FileWindow | undefined = since === undefined ? undefined : { since, until: until as number };
+    const what = since === undefined ? 'every file' : `files for ${formatInstant(since)} to ${formatInstant(until as number)}`;
 
-  if (!remote) {
-    const { files, problems } = await expandInputs(paths);
-    for (const problem of problems) reportInputError(ctx, problem.path, problem.message);
-    if (problems.length > 0) hadError = true;
-    const days = window === undefined ? undefined : windowDays(window);
-    const chosen = files.filter((f: InputFile) => f.path !== '-' && inLocalWindow(f.path, window, days));
-    for (const f of chosen) progress.listed(f.size);
-    progress.listing = false;
-    let verdicts: Map<string, SourceVerdict> | undefined;
-    if (flags.validate === true) {
-      if (paths.length !== 1) throw usageError('--validate checks one downloaded trail folder: give one PATH');
-      const root = paths[0] as string;
-      verdicts = await validate(ctx, flags, { kind: 'local', path: root }, since, until, (v) => resolve(root, ...v.key.split('/')));
-    }
-    ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: indexing ${what} of ${paths.join(' ')} into ${flags.to}`)}\n`);
-    await builder.open();
-    try {
-      await builder.addAll(localSources(chosen, { hash: false, ...(verdicts === undefined ? {} : { verdicts }) }));
-    } finally {
-      await builder.finish();
-      progress.clear();
-    }
-  } else {
-    await withAws(ctx, 's3:GetObject', async (clients) => {
-      let bucket = flags.bucket;
-      let prefix = flags.prefix;
-      let trailArn = flags.trailArn;
-      if (flags.trail !== undefined) {
-        const [{ readTrail }, { parseTrailRef }] = await Promise.all([import('../aws/trail-lookup.js'), import('../core/resource-refs.js')]);
-        const trail = await readTrail(clients, parseTrailRef(flags.trail), (m) => ctx.debug(m));
-        if (trail.bucket === undefined) throw usageError(`trail ${trail.arn} delivers to no S3 bucket`, 'index its log files from a folder, or give --bucket');
-        bucket = trail.bucket;
-        prefix ??= trail.prefix === '' ? undefined : trail.prefix;
-        trailArn ??= trail.arn;
-      }
-      const query = {
-        bucket: bucket as string,
-        ...(prefix === undefined ? {} : { prefix }),
-        ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
-        ...(flags.eventRegion.length === 0 ? {} : { regions: flags.eventRegion }),
-        ...(flags.organizationId === undefined ? {} : { orgId: flags.organizationId }),
-      };
+    if (!remote) {
+      const { files, problems } = await expandInputs(paths);
+      for (const problem of problems) reportInputError(ctx, problem.path, problem.message);
+      if (problems.length > 0) hadError = true;
+      const days = window === undefined ? undefined : windowDays(window);
+      const chosen = files.filter((f: InputFile) => f.path !== '-' && inLocalWindow(f.path, window, days));
+      for (const f of chosen) progress.listed(f.size);
+      progress.listing = false;
       let verdicts: Map<string, SourceVerdict> | undefined;
       if (flags.validate === true) {
-        verdicts = await validate(ctx, { ...flags, ...(trailArn === undefined ? {} : { trailArn }), ...(prefix === undefined ? {} : { prefix }) }, { kind: 's3', bucket: query.bucket }, since, until, (v) => `s3://${v.bucket}/${v.key}`, clients);
+        if (paths.length !== 1) throw usageError('--validate checks one downloaded trail folder: give one PATH');
+        const root = paths[0] as string;
+        verdicts = await validate(ctx, flags, { kind: 'local', path: root }, since, until, (v) => resolve(root, ...v.key.split('/')));
       }
-      const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { s3Sources }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../sources/index-s3-sources.js')]);
-      const s3 = await clients.s3();
-      const folders = await trailFolders(s3, query, EVENT_KINDS);
-      if (folders.length === 0) throw await noTrailError(s3, query);
-      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: indexing ${what} of s3://${query.bucket}/${prefix === undefined ? '' : `${prefix}/`} into ${flags.to}`)}\n`);
-      const objects = windowObjects(s3, query.bucket, folders, window ?? (until === undefined ? {} : { until }), (o) => progress.listed(o.size));
+      ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: indexing ${what} of ${paths.join(' ')} into ${flags.to}`)}\n`);
       await builder.open();
       try {
-        await builder.addAll(s3Sources(s3, query.bucket, objects, verdicts));
+        await builder.addAll(localSources(chosen, { hash: false, ...(verdicts === undefined ? {} : { verdicts }) }));
       } finally {
-        progress.listing = false;
         await builder.finish();
         progress.clear();
       }
-    });
+    } else {
+      await withAws(ctx, 's3:GetObject', async (clients) => {
+        let bucket = flags.bucket;
+        let prefix = flags.prefix;
+        let trailArn = flags.trailArn;
+        if (flags.trail !== undefined) {
+          const [{ readTrail }, { parseTrailRef }] = await Promise.all([import('../aws/trail-lookup.js'), import('../core/resource-refs.js')]);
+          const trail = await readTrail(clients, parseTrailRef(flags.trail), (m) => ctx.debug(m));
+          if (trail.bucket === undefined) throw usageError(`trail ${trail.arn} delivers to no S3 bucket`, 'index its log files from a folder, or give --bucket');
+          bucket = trail.bucket;
+          prefix ??= trail.prefix === '' ? undefined : trail.prefix;
+          trailArn ??= trail.arn;
+        }
+        const query = {
+          bucket: bucket as string,
+          ...(prefix === undefined ? {} : { prefix }),
+          ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
+          ...(flags.eventRegion.length === 0 ? {} : { regions: flags.eventRegion }),
+          ...(flags.organizationId === undefined ? {} : { orgId: flags.organizationId }),
+        };
+        let verdicts: Map<string, SourceVerdict> | undefined;
+        if (flags.validate === true) {
+          verdicts = await validate(ctx, { ...flags, ...(trailArn === undefined ? {} : { trailArn }), ...(prefix === undefined ? {} : { prefix }) }, { kind: 's3', bucket: query.bucket }, since, until, (v) => `s3://${v.bucket}/${v.key}`, clients);
+        }
+        const [{ trailFolders, windowObjects, noTrailError, EVENT_KINDS }, { s3Sources }] = await Promise.all([import('../sources/s3-trail-objects.js'), import('../sources/index-s3-sources.js')]);
+        const s3 = await clients.s3();
+        const folders = await trailFolders(s3, query, EVENT_KINDS);
+        if (folders.length === 0) throw await noTrailError(s3, query);
+        ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: indexing ${what} of s3://${query.bucket}/${prefix === undefined ? '' : `${prefix}/`} into ${flags.to}`)}\n`);
+        const objects = windowObjects(s3, query.bucket, folders, window ?? (until === undefined ? {} : { until }), (o) => progress.listed(o.size));
+        await builder.open();
+        try {
+          await builder.addAll(s3Sources(s3, query.bucket, objects, verdicts));
+        } finally {
+          progress.listing = false;
+          await builder.finish();
+          progress.clear();
+        }
+      });
+    }
+    if (sync !== undefined) {
+      progress.clear();
+      pushed = await withAws(ctx, 's3:PutObject', async (clients) => sync.push(await clients.s3()));
+    }
+  } finally {
+    await release?.();
   }
   const seconds = (performance.now() - started) / 1000;
-  const summary = { to: flags.to, files: counts.files, indexed: counts.indexed, unchanged: counts.skipped, failed: counts.failed, events: counts.events, bytes: counts.bytes, seconds: Math.round(seconds * 10) / 10 };
+  const summary = {
+    to: flags.to,
+    files: counts.files,
+    indexed: counts.indexed,
+    unchanged: counts.skipped,
+    failed: counts.failed,
+    events: counts.events,
+    bytes: counts.bytes,
+    seconds: Math.round(seconds * 10) / 10,
+    ...(pushed === undefined ? {} : { workDir: dir, downloaded: pulled?.downloaded ?? 0, uploaded: pushed.uploaded, uploadedBytes: pushed.bytes, deleted: pushed.deleted }),
+  };
+  const synced = pushed === undefined ? '' : `; ${flags.to}: ${pushed.uploaded} files uploaded (${formatBytes(pushed.bytes)}), ${pushed.unchanged} unchanged, ${pushed.deleted} deleted`;
   await ctx.write(output === 'json'
     ? `${JSON.stringify(summary)}\n`
-    : `indexed ${summary.indexed} files (${summary.events} events, ${formatBytes(summary.bytes)}), ${summary.unchanged} unchanged, ${summary.failed} failed: ${flags.to} in ${seconds.toFixed(1)} s\n`);
+    : `indexed ${summary.indexed} files (${summary.events} events, ${formatBytes(summary.bytes)}), ${summary.unchanged} unchanged, ${summary.failed} failed: ${dir} in ${seconds.toFixed(1)} s${synced}\n`);
   return hadError ? EXIT_ERROR : EXIT_OK;
 }
 

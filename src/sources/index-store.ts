@@ -88,17 +88,30 @@ export class LocalIndex {
     return [...state.parts.keys()].sort().map((p) => join(this.root, ...p.split('/')));
   }
 
-  /** Takes the index for this process; a lock left by a process that is gone is taken over. */
+  private holds = 0;
+
+  /**
+   * Takes the index for this process; a lock left by a process that is gone is taken over. Taken
+   * again by the same LocalIndex (a run that pulls, builds and pushes), it is held until the last
+   * release.
+   */
   async lock(): Promise<() => Promise<void>> {
     const path = join(this.root, '.lock');
+    const release = async () => {
+      this.holds--;
+      if (this.holds === 0) await rm(path, { force: true });
+    };
+    if (this.holds > 0) {
+      this.holds++;
+      return release;
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const handle = await open(path, 'wx');
         await handle.writeFile(String(process.pid));
         await handle.close();
-        return async () => {
-          await rm(path, { force: true });
-        };
+        this.holds = 1;
+        return release;
       } catch (error) {
         if ((error as { code?: string }).code !== 'EEXIST') throw error;
         const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
