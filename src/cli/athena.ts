@@ -50,10 +50,11 @@ in Athena using partition projection": JsonSerDe, CloudTrailInputFormat, lower-c
 account and region as AWS's example does. With --organization-id: an organization trail's table,
 partitioned by account (injected: every query names its accounts with --account; or an enum of the
 --account values), region (an enum of --event-region, default every commercial region) and day.
-With --parquet: a table over a Parquet index copied to S3 (its data/ folder), and a view
-TABLE_events with every column of AWS's DDL. Before printing, the DDL is checked for what makes Athena
-return no rows without an error: a space in an enum list, a LOCATION without its trailing '/', a
-template that does not name the partition columns, a date range in another format.
+With --parquet: a table over a Parquet index that 'trailkit index --to s3://bucket/prefix' keeps in S3
+(its data/ folder), and a view TABLE_events with every column of AWS's DDL. Before printing, the
+DDL is checked for what makes Athena return no rows without an error: a space in an enum list, a
+LOCATION without its trailing '/', a template that does not name the partition columns, a date
+range in another format.
 Fields newer than AWS's DDL (eventContext, insightDetails, network activity and aggregated events) are
 not in the table. A day folder holds events of the previous day near midnight: the questions prune
 with a day of margin and filter on eventtime.`;
@@ -90,7 +91,7 @@ export function makeAthenaCommand(): Command {
     .addOption(new Option('--database <name>', 'the Glue database to create the table in'))
     .addOption(new Option('--table <name>', 'the table name (default cloudtrail_logs_pp, cloudtrail_org_logs or trailkit_index)'))
     .addOption(new Option('--range-start <yyyy/MM/dd>', 'first day of the date projection').default('2020/01/01'))
-    .addOption(new Option('--parquet <s3-url>', 'define a table over a Parquet index copied to s3://bucket/prefix/ instead'))
+    .addOption(new Option('--parquet <s3-url>', 'define a table over the Parquet index that index --to s3://bucket/prefix/ uploaded, instead'))
     .addHelpText('after', DDL_EXAMPLES)
     .action(async (flags: AthenaDdlFlags, cmd: Command) => {
       await runCommand(cmd, async (ctx) => (await import('./athena-run.js')).runAthenaDdl(ctx, flags));
