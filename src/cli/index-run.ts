@@ -129,8 +129,8 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
   let hadError = false;
   const onOutcome = (o: SourceOutcome) => {
     counts.files++;
-    progress.update(1, o.bytes);
     if (o.status === 'same') {
+      progress.update(1, o.bytes);
       counts.skipped++;
       return;
     }
@@ -179,7 +179,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
     // JSON bytes per committed batch; smaller batches commit more often (the tests use it to stop a run mid-way).
     const batchEnv = ctx.env['TRAILKIT_INDEX_BATCH_BYTES'];
     const batchBytes = batchEnv !== undefined && /^\d+$/.test(batchEnv) ? Number(batchEnv) : undefined;
-    const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome, ...(batchBytes === undefined ? {} : { batchBytes }) });
+    const builder = new IndexBuilder(index, { concurrency: flags.concurrency, compressionLevel: flags.compressionLevel, memoryLimit: flags.memoryLimit, onOutcome, onRead: (_id, bytes) => progress.update(1, bytes), ...(batchBytes === undefined ? {} : { batchBytes }) });
     const window: FileWindow | undefined = since === undefined ? undefined : { since, until: until as number };
     const what = since === undefined ? 'every file' : `files for ${formatInstant(since)} to ${formatInstant(until as number)}`;
 

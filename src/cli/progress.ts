@@ -52,7 +52,8 @@ export class ProgressBar {
     const rate = seconds > 0 ? this.bytes / seconds : 0;
     const more = this.listing ? '+' : '';
     const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.totalObjects}${more} objects  ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}${more}  ${formatBytes(rate)}/s`;
-    const columns = this.stream.columns ?? 100;
+    // A terminal that does not say its width (a pty without a size) reports 0 columns.
+    const columns = (this.stream.columns ?? 0) > 0 ? this.stream.columns : 100;
     this.stream.write(`\r${line.slice(0, Math.max(10, columns - 1))}\x1b[K`);
   }
 

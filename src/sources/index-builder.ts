@@ -60,7 +60,10 @@ export interface BuildOptions {
   readonly threads?: number;
   /** Sources read at once (S3 fetches). */
   readonly concurrency?: number;
+  /** Once a source's outcome is committed (or known: an unchanged source). */
   readonly onOutcome?: (outcome: SourceOutcome) => void;
+  /** As soon as a source new or changed has been read and scanned, with its size (for a progress bar). */
+  readonly onRead?: (id: string, bytes: number) => void;
   readonly onBatch?: (batch: string, rows: number) => void;
   readonly now?: () => number;
 }
@@ -210,6 +213,7 @@ export class IndexBuilder {
     batch.sources.push(pending);
     if (body === undefined) {
       pending.error = readError instanceof Error ? readError.message : String(readError);
+      this.options.onRead?.(source.id, pending.bytes);
       return;
     }
     let chunks: Buffer[] = [];
@@ -271,6 +275,7 @@ export class IndexBuilder {
       pending.notCloudTrail = rows.notCloudTrail;
       pending.events = rows.rows;
     }
+    this.options.onRead?.(source.id, pending.bytes);
     if (batch.bytes >= this.batchBytes) await this.flush();
   }
 

@@ -1,16 +1,17 @@
 /**
  * `trailkit index` on inputs built to exhaust memory: decompression bombs, a file larger than one
  * piece, a record over the size a record may have. Each is reported in one line naming the file,
- * as grep reports it, the other files are indexed, and the process stays under 512 MiB.
+ * as grep reports it, the other files are indexed, and the process stays under 512 MiB. Also the
+ * progress bar: drawn on a terminal, absent when stderr is a pipe.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bombEvent, recordsBomb, watchPeak, zerosBomb } from '../helpers/bombs.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, runCli, SAMPLE } from '../helpers/cli.js';
 
 const LIMIT_MIB = 512;
 
@@ -73,4 +74,18 @@ describe('index on hostile inputs', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ files: 4, unchanged: 2, failed: 2, events: 0 });
     if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(LIMIT_MIB);
   }, 180_000);
+
+  // util-linux `script` runs the command on a pseudo-terminal.
+  it.runIf(spawnSync('script', ['--version']).status === 0)('draws a progress bar on a terminal, and none when stderr is not one', () => {
+    const index = join(work, 'progress');
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} index ${JSON.stringify(SAMPLE)} --to ${JSON.stringify(index)}`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const frames = r.stdout.split('\r').map((f) => f.replace(/\x1b\[K/g, '')).filter((f) => f.startsWith('['));
+    expect(frames.length).toBeGreaterThan(0);
+    const total = /\/(\d+) objects/.exec(frames[0] as string)?.[1];
+    expect(frames.at(-1)).toMatch(new RegExp(`^\\[#{24}\\] ${total}/${total} objects  `));
+    const piped = runCli(['index', SAMPLE, '--to', join(work, 'progress-piped')]);
+    expect(piped.stderr).not.toContain('objects');
+  }, 120_000);
 });
