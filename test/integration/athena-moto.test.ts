@@ -83,4 +83,21 @@ describeWithMoto('trailkit athena query against moto_server', () => {
     expect(both.stderr).toMatch(/give SQL, grep filters or one question/);
     expect(await recorded()).toEqual([]);
   });
+
+  it('on the Parquet index table, checks what SQL cannot match exactly on each row\'s record text, as grep would', async () => {
+    const record = (id: string, name: string) => JSON.stringify({ eventVersion: '1.08', eventTime: '2026-11-20T10:00:00Z', eventSource: 'iam.amazonaws.com', eventName: name, awsRegion: 'us-east-1', recipientAccountId: '111111111111', eventID: id });
+    // Athena's candidates: the regular expression is anchored, so only the first matches.
+    await queueResults(moto, [{ columns: ['eventtime', 'principal', 'eventsource', 'eventname', 'awsregion', 'sourceipaddress', 'errorcode', 'raw'], rows: [
+      ['2026-11-20T10:00:00Z', null, 'iam.amazonaws.com', 'DeleteUser', 'us-east-1', null, null, record('e1', 'DeleteUser')],
+      ['2026-11-20T10:00:00Z', null, 'iam.amazonaws.com', 'UndeleteUser', 'us-east-1', null, null, record('e2', 'UnDeleteUser')],
+    ] }]);
+    const r = await cli(['athena', 'query', '--table', 'trailkit_index', '--layout', 'parquet', '--pattern', '{ $.eventName = %^Delete% }', '--account', '111111111111', '--since', '2026-11-20', '--until', '2026-11-21', '--output', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${record('e1', 'DeleteUser')}\n`);
+    const [sql] = await recorded();
+    // Partitions pruned with a day of margin, the time filtered exactly.
+    expect(sql).toContain(`"account" = '111111111111' AND "date" >= '2026-11-19' AND "date" <= '2026-11-22'`);
+    expect(sql).toContain('event_ms >= ');
+    expect(r.stderr).toMatch(/scanned .*, estimated cost \$/);
+  });
 });
