@@ -24,9 +24,17 @@ interface Candidate {
   readonly time: number | undefined;
 }
 
-function whereOf(spec: FilterSpec, verifiedOnly: boolean): string {
-  const where = compileFilterSql(spec, TARGET, { superset: true }).sql;
-  return verifiedOnly ? `(${where}) AND verdict = 'valid'` : where;
+/**
+ * The candidates of grep's filters, as a subquery `c` (raw, source, record_index, event_ms): the
+ * rows the filter's SQL matches, and the rows DuckDB could not read into columns (always
+ * candidates), asked apart so the filter prunes row groups.
+ */
+function candidatesOf(spec: FilterSpec, verifiedOnly: boolean): string {
+  const compiled = compileFilterSql(spec, TARGET, { superset: true });
+  const verified = verifiedOnly ? ` AND verdict = 'valid'` : '';
+  const columns = 'SELECT raw, source, record_index, event_ms FROM events WHERE';
+  if (compiled.filter === undefined || compiled.unread === undefined) return `(${columns} (${compiled.sql})${verified}) c`;
+  return `(${columns} (${compiled.filter})${verified} UNION ALL ${columns} (${compiled.unread}) AND (${compiled.filter}) IS NOT TRUE${verified}) c`;
 }
 
 /** Streams the candidates of `sql` that grep's matcher accepts. */
@@ -78,7 +86,7 @@ export async function grepIndex(ctx: CliContext, spec: FilterSpec, flags: IndexS
   const table = await openIndex(flags.index as string);
   let matched = 0;
   try {
-    const sql = `SELECT raw, source, record_index, event_ms FROM events WHERE ${whereOf(spec, flags.verified === true)} ORDER BY ${SOURCE_ORDER}`;
+    const sql = `SELECT raw, source, record_index, event_ms FROM ${candidatesOf(spec, flags.verified === true)} ORDER BY ${SOURCE_ORDER}`;
     let batch: WireMatch[] = [];
     for await (const c of confirmed(table.session, sql, spec, (m) => ctx.debug(m))) {
       matched++;
@@ -112,12 +120,12 @@ export async function tailIndex(ctx: CliContext, spec: FilterSpec, flags: IndexS
   let kept: Candidate[] = [];
   try {
     if (n > 0) {
-      const where = whereOf(spec, flags.verified === true);
+      const candidates = candidatesOf(spec, flags.verified === true);
       // Records whose time DuckDB did not read (not CloudTrail's canonical form): grep's parser decides.
       const untimed: Candidate[] = [];
-      for await (const c of confirmed(table.session, `SELECT raw, source, record_index, event_ms FROM events WHERE (${where}) AND event_ms IS NULL`, spec, (m) => ctx.debug(m))) untimed.push(c);
+      for await (const c of confirmed(table.session, `SELECT raw, source, record_index, event_ms FROM ${candidates} WHERE event_ms IS NULL`, spec, (m) => ctx.debug(m))) untimed.push(c);
       const newestFirst: Candidate[] = [];
-      const sql = `SELECT raw, source, record_index, event_ms FROM events WHERE (${where}) AND event_ms IS NOT NULL ORDER BY event_ms DESC, replace(source, '/', chr(1)) DESC, record_index DESC`;
+      const sql = `SELECT raw, source, record_index, event_ms FROM ${candidates} WHERE event_ms IS NOT NULL ORDER BY event_ms DESC, replace(source, '/', chr(1)) DESC, record_index DESC`;
       for await (const c of confirmed(table.session, sql, spec, (m) => ctx.debug(m))) {
         newestFirst.push(c);
         // Once N are found, only records of the same time as the Nth can still be among the newest.

@@ -50,6 +50,12 @@ export interface CompiledWhere {
   readonly inexact: readonly string[];
   /** Filters that need the record's JSON text, which the table does not have. */
   readonly unsupported: readonly string[];
+  /**
+   * With `superset` on the index: `sql` is `filter OR unread`. Kept apart, a query can ask them as
+   * two (one OR across them keeps DuckDB from pruning row groups by the filter: 2.5 times slower).
+   */
+  readonly filter?: string;
+  readonly unread?: string;
 }
 
 export class SqlCompileError extends Error {
@@ -421,10 +427,12 @@ export function compileFilterSql(spec: FilterSpec, target: SqlTarget, options: {
   // escape, that JSON.parse does) have none: they are always candidates, for grep's matcher.
   const where = and(parts.map((p) => p.part.sql));
   const unread = `${ident('account')} = 'none' AND ${ident('region')} = 'none' AND eventtime IS NULL AND eventname IS NULL AND eventsource IS NULL AND useridentity IS NULL`;
+  const withUnread = options.superset === true && target.table === 'index' && parts.length > 0;
   return {
-    sql: options.superset === true && target.table === 'index' && parts.length > 0 ? or([where, `(${unread})`]) : where,
+    sql: withUnread ? or([where, `(${unread})`]) : where,
     inexact: [...new Set(parts.filter((p) => !p.part.exact).map((p) => p.name))],
     unsupported: parts.flatMap((p) => (p.part.unsupported === undefined ? [] : [p.part.unsupported])),
+    ...(withUnread ? { filter: where, unread } : {}),
   };
 }
 
