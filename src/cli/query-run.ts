@@ -69,7 +69,10 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
       const printer = new RowPrinter(format, (t) => ctx.write(t), ctx.chalk, titled ? q.title : undefined);
       const columns = format === 'json' && queries.length > 1 && !q.events ? ['result', ...result.columns] : result.columns;
       printer.begin(columns);
-      for await (const chunk of result.chunks()) {
+      // json prints a result of events as each record's own text: only `raw` is read out.
+      const rawAt = result.columns.indexOf('raw');
+      const only = format === 'json' && q.events && rawAt >= 0 ? new Set([rawAt]) : undefined;
+      for await (const chunk of result.chunks(only)) {
         await printer.add(columns.length === result.columns.length ? chunk : chunk.map((r) => [q.name, ...r]));
       }
       await printer.finish();

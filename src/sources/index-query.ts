@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TrailkitError } from '../core/errors.js';
 import { emptyStoredTableSql, eventsViewSql, partsReader } from '../core/index-sql.js';
 import type { IndexState } from '../core/index-manifest.js';
-import { duckMessage, openDuck, type DuckSession } from './duckdb.js';
+import { duckMessage, loadDuckApi, openDuck, type DuckSession } from './duckdb.js';
 import { IndexBuilder, type BuildOptions, type BuildResult, type SourceOutcome } from './index-builder.js';
 import { LocalIndex } from './index-store.js';
 import { localSources } from './index-sources.js';
@@ -63,7 +63,12 @@ export async function openFiles(files: readonly InputFile[], options: BuildOptio
 
 export interface StreamedResult {
   readonly columns: string[];
-  chunks(): AsyncIterable<unknown[][]>;
+  /**
+   * The rows, in DuckDB's chunks. With `only`, the other columns are null: turning DuckDB's
+   * strings into JavaScript ones is most of the cost of a large result (the json output of a
+   * question prints only each record's `raw`).
+   */
+  chunks(only?: ReadonlySet<number>): AsyncIterable<unknown[][]>;
 }
 
 /** Runs one statement; rows come in DuckDB's chunks (about 2,048 at a time). */
@@ -75,11 +80,23 @@ export async function streamQuery(session: DuckSession, sql: string): Promise<St
     throw new TrailkitError('query', `SQL: ${duckMessage(error)}`);
   }
   const columns = result.columnNames();
+  const { JSDuckDBValueConverter: js } = loadDuckApi();
   return {
     columns,
-    async *chunks() {
+    async *chunks(only?: ReadonlySet<number>) {
       try {
-        for await (const rows of result.yieldRowsJs()) yield rows as unknown[][];
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (chunk === null || chunk.rowCount === 0) return;
+          if (only === undefined) {
+            yield chunk.convertRows(js) as unknown[][];
+            continue;
+          }
+          const values = columns.map((_, i) => (only.has(i) ? chunk.convertColumnValues(i, js) : undefined));
+          const rows: unknown[][] = [];
+          for (let r = 0; r < chunk.rowCount; r++) rows.push(values.map((v) => (v === undefined ? null : v[r])));
+          yield rows;
+        }
       } catch (error) {
         throw new TrailkitError('query', `SQL: ${duckMessage(error)}`);
       }
