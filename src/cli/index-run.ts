@@ -167,7 +167,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       await mkdir(dir, { recursive: true }).catch((error: unknown) => {
         throw usageError(`--work-dir ${dir}: ${describeFsError(error)}`);
       });
-      await index.create();
+      await index.create('--work-dir');
       release = await index.lock();
       ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: ${flags.to} is built in ${dir}`)}\n`);
       pulled = await withAws(ctx, 's3:ListBucket', async (clients) => {

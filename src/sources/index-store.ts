@@ -44,16 +44,16 @@ export class LocalIndex {
   }
 
   /** Creates the folder, or checks that an existing non-empty folder is an index (never writes into anything else). */
-  async create(): Promise<void> {
+  async create(flag = '--to'): Promise<void> {
     if (await this.exists()) return;
     let entries: string[] = [];
     try {
       entries = await readdir(this.root);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT') throw new TrailkitError('input', `--to ${this.root}: ${describeFsError(error)}`);
+      if ((error as { code?: string }).code !== 'ENOENT') throw new TrailkitError('input', `${flag} ${this.root}: ${describeFsError(error)}`);
     }
     if (entries.length > 0) {
-      throw new TrailkitError('input', `--to ${this.root}: the folder is not empty and is not a trailkit index`, { hint: 'give a new or empty folder' });
+      throw new TrailkitError('input', `${flag} ${this.root}: the folder is not empty and is not a trailkit index`, { hint: 'give a new or empty folder' });
     }
     await mkdir(this.batchesDir, { recursive: true });
     await writeFile(join(this.root, MARKER), `${JSON.stringify({ format: INDEX_FORMAT, version: INDEX_VERSION })}\n`);
