@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
-import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { parseTimeFlagMs } from './time-flags.js';
 import { formatInstant } from '../core/trail-window.js';
 import { mapOrdered } from '../sources/ordered-map.js';
 import { downloadObject, DownloadState, sweepTemporaryFiles } from '../sources/s3-download.js';
@@ -17,15 +17,6 @@ import { checkGivenRegion } from './region-check.js';
 import { validateBucket } from './remote-source.js';
 import { bucketLabel, bucketTarget, withRemote } from './remote-run.js';
 
-function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseTimeSpec(value, now).getTime();
-  } catch (error) {
-    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
-    throw error;
-  }
-}
 
 async function prepareTarget(dir: string): Promise<void> {
   try {
@@ -79,8 +70,8 @@ export async function runDownload(ctx: CliContext, flags: DownloadFlags): Promis
     throw usageError(`--organization-id '${flags.organizationId}': not an organization id`, 'it looks like o-a1b2c3d4e5');
   }
   const now = ctx.now();
-  const since = parseTime('--since', flags.since, now);
-  let until = parseTime('--until', flags.until, now);
+  const since = parseTimeFlagMs('--since', flags.since, now);
+  let until = parseTimeFlagMs('--until', flags.until, now);
   if (since !== undefined && until === undefined) until = now.getTime();
   if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since}: after --until ${flags.until}`, 'swap them, or widen the window');
   const output = ctx.globals.output ?? 'text';

@@ -21,8 +21,17 @@ import { givenOptions, readJsonArgument } from './json-argument.js';
 import type { PutEventSelectorsFlags } from './put-event-selectors.js';
 import type { PutInsightSelectorsFlags } from './put-insight-selectors.js';
 import type { PutRolePolicyFlags } from './put-role-policy.js';
-import { checkGivenRegion, openTrailSession } from './trail-session.js';
+import { openTrailSession as openSession, type TrailSession } from '../jobs/trail-session.js';
+import { jobContext } from '../jobs/job-options.js';
+import type { AwsClients } from '../aws/clients.js';
+import { jobOptionsOf } from './job-options.js';
+import { checkGivenRegion } from './region-check.js';
 import type { UpdateTrailFlags } from './update-trail.js';
+
+/** The region checked and the account learnt (STS), for the command's settings. */
+function openTrailSession(ctx: CliContext, clients: AwsClients): Promise<TrailSession> {
+  return openSession(jobContext(jobOptionsOf(ctx)), clients);
+}
 
 const VERB: Record<ChangeAction, string> = { create: 'created', update: 'updated', unchanged: 'unchanged' };
 

@@ -1,7 +1,9 @@
+/** `trailkit verify`: flags -> verifyTrail / verifyAccount (src/jobs/verify.ts) -> text, JSON or JUnit. */
 import { Command, Option } from 'commander';
-import { VERIFY_OUTPUTS } from './output-formats.js';
-import { runCommand } from './run-command.js';
-import { wholeNumber } from './number-options.js';
+import type { CliContext } from '../context.js';
+import { VERIFY_OUTPUTS } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
+import { wholeNumber } from '../number-options.js';
 
 export interface VerifyFlags {
   trail?: string;
@@ -51,6 +53,39 @@ export function makeVerifyCommand(): Command {
     .addOption(new Option('--public-keys <[region=]file>', 'for the integrity check: JSON printed by aws cloudtrail list-public-keys --region REGION, instead of calling ListPublicKeys in each region (repeatable)').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: VerifyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags), { outputs: VERIFY_OUTPUTS });
+      await runCommand(cmd, (ctx) => runVerify(ctx, flags), { outputs: VERIFY_OUTPUTS });
     });
+}
+
+async function runVerify(ctx: CliContext, flags: VerifyFlags): Promise<number> {
+  const [{ EXIT_NEGATIVE, EXIT_OK, usageError }, { parsePublicKeysArgument }, { verifyAccount, verifyTrail }, { renderJUnit }, { renderVerifyText }, { terminalWidth }, { jobOptionsOf }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/digest-public-keys.js'),
+    import('../../jobs/verify.js'),
+    import('../../output/junit.js'),
+    import('../../output/verify-text.js'),
+    import('../terminal.js'),
+    import('../job-options.js'),
+  ]);
+  const strict = flags.strict === true;
+  let report;
+  if (flags.account === true) {
+    report = await verifyAccount({ only: flags.only, skip: flags.skip, strict }, jobOptionsOf(ctx));
+  } else {
+    const trail = flags.trail ?? flags.trailArn ?? flags.trailName;
+    if (trail === undefined || trail === '') throw usageError('verify: needs --trail, --trail-name, --trail-arn or --account', 'e.g. trailkit verify --trail main');
+    const publicKeyFiles = (flags.publicKeys ?? []).map(parsePublicKeysArgument).map((f) => ({ path: f.path, ...(f.region === undefined ? {} : { region: f.region }) }));
+    report = await verifyTrail({ trail, only: flags.only, skip: flags.skip, strict, integrityHours: flags.integrityHours, publicKeyFiles }, jobOptionsOf(ctx));
+  }
+  const { checks: results, summary } = report;
+  const output = ctx.globals.output;
+  if (output === 'json') {
+    const head = flags.account === true ? { account: report.accountId ?? null } : { trail: report.subject };
+    await ctx.write(`${JSON.stringify({ ...head, checks: results, summary }, null, 2)}\n`);
+  } else if (output === 'junit') {
+    await ctx.write(renderJUnit({ trail: report.subject, results, summary, strict, timestamp: report.startedAt, seconds: report.seconds }));
+  } else {
+    await ctx.write(renderVerifyText(ctx.chalk, terminalWidth(ctx), report.subject, results, summary));
+  }
+  return summary.failed ? EXIT_NEGATIVE : EXIT_OK;
 }

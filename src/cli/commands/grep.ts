@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { addFilterOptions, type FilterFlags } from './filter-options.js';
-import { EVENT_OUTPUTS } from './output-formats.js';
-import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from './remote-options.js';
-import { runCommand } from './run-command.js';
-import { wholeNumber } from './number-options.js';
+import type { CliContext } from '../context.js';
+import { addFilterOptions, type FilterFlags } from '../filter-options.js';
+import { EVENT_OUTPUTS } from '../output-formats.js';
+import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from '../remote-options.js';
+import { runCommand } from '../run-command.js';
+import { wholeNumber } from '../number-options.js';
 
 export interface GrepFlags extends FilterFlags, RemoteFlags {
   count?: boolean;
@@ -80,7 +81,53 @@ export function makeGrepCommand(): Command {
     .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: GrepFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./grep-run.js')).runGrep(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
+      await runCommand(cmd, (ctx) => runGrep(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
     });
   return command;
+}
+
+export async function runGrep(ctx: CliContext, paths: readonly string[], flags: GrepFlags): Promise<number> {
+  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError }, { filterWarnings }, { EventPrinter, printerOptions, resolveEventFormat }, { filterSpecFromFlags }, { eventSourceOf, remoteSource }, { inputPaths }, { EXIT_INTERRUPTED, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/record-filter.js'),
+    import('../event-output.js'),
+    import('../filter-options.js'),
+    import('../remote-source.js'),
+    import('../search-inputs.js'),
+    import('../event-batches.js'),
+    import('../job-options.js'),
+  ]);
+  if (flags.listPresets === true) {
+    await ctx.write(await formatPresets(ctx));
+    return EXIT_OK;
+  }
+  const started = performance.now();
+  const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
+  const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, grepIndex } = await import('../grep-index-run.js');
+    checkIndexFlags(paths, flags, 'grep');
+    return grepIndex(ctx, spec, flags, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
+  const kind = remoteSource(ctx, paths, flags, 'grep');
+  const source = eventSourceOf(ctx, kind, kind === 'files' ? inputPaths(ctx, paths, 'grep') : [], flags);
+  const { searchEventBatches } = await import('../../jobs/search.js');
+  const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
+  const search = (signal?: AbortSignal) => printBatches(ctx, searchEventBatches(request, jobOptionsOf(ctx, signal)), printer, { count: flags.count === true });
+  // Ctrl-C on the event history stops between pages: what was found is printed, exit 130.
+  const { value: tally, interrupted } = kind === 'lookup' ? await withInterrupt(search) : { value: await search(), interrupted: false };
+  await printer.finish();
+  if (flags.count === true) await ctx.write(`${tally.matched}\n`);
+  ctx.debug(`grep: ${tally.files} ${kind === 'files' ? 'files' : kind === 'bucket' ? 'objects' : 'pages'}, ${tally.records} records, ${tally.parsed} parsed, ${tally.matched} matched in ${Math.round(performance.now() - started)} ms`);
+  if (interrupted) return EXIT_INTERRUPTED;
+  if (tally.hadError) return EXIT_ERROR;
+  return tally.matched > 0 ? EXIT_OK : EXIT_NEGATIVE;
+}
+
+async function formatPresets(ctx: CliContext): Promise<string> {
+  const { CIS_PRESETS } = await import('../../core/cis-presets.js');
+  if (ctx.globals.output === 'json') return `${JSON.stringify(CIS_PRESETS, null, 2)}\n`;
+  return CIS_PRESETS.map((p) => `${ctx.chalk.bold(p.id)}  ${p.name}  ${p.title}\n    ${p.pattern}\n`).join('');
 }

@@ -1,6 +1,6 @@
 /**
- * What every trail-setup command does first: check the region before any call, build the
- * clients, and learn the account (STS GetCallerIdentity). Imported only from command bodies.
+ * What every trail-setup job does first: check the region before any call, and learn the account
+ * (STS GetCallerIdentity).
  */
 import type { AwsClients } from '../aws/clients.js';
 import { mapAwsError } from '../aws/errors.js';
@@ -9,13 +9,13 @@ import { TrailkitError, usageError } from '../core/errors.js';
 import { partitionOf } from '../core/policies.js';
 import { regionProblem } from '../core/regions.js';
 import type { SetupEnvironment } from '../core/setup-plan.js';
-import type { CliContext } from './context.js';
-import { checkGivenRegion, hasCustomEndpoint } from './region-check.js';
+import type { JobContext } from './job-options.js';
+import { hasCustomEndpoint } from './region-check.js';
 
-export { checkGivenRegion };
+export { checkGivenRegion } from './region-check.js';
 
 /** The region calls go to, checked before anything is sent. */
-export async function resolveRegion(ctx: CliContext, clients: AwsClients): Promise<string> {
+export async function resolveRegion(job: Pick<JobContext, 'aws' | 'env'>, clients: AwsClients): Promise<string> {
   let region: string;
   try {
     region = await clients.region();
@@ -23,7 +23,7 @@ export async function resolveRegion(ctx: CliContext, clients: AwsClients): Promi
     throw mapAwsError(error, { action: 'resolving the AWS region' });
   }
   if (region === undefined || region === '') throw new TrailkitError('region', 'no AWS region is set', { hint: 'pass --region, or set AWS_REGION or a region in the profile' });
-  const problem = regionProblem(region, hasCustomEndpoint(ctx));
+  const problem = regionProblem(region, hasCustomEndpoint(job));
   if (problem !== undefined) throw usageError(`region '${region}': ${problem.replace(/^is /, '')}`, 'check --region, AWS_REGION and the profile\'s region (e.g. us-east-1)');
   return region;
 }
@@ -33,10 +33,10 @@ export interface TrailSession {
   env: SetupEnvironment;
 }
 
-export async function openTrailSession(ctx: CliContext, clients: AwsClients): Promise<TrailSession> {
-  const region = await resolveRegion(ctx, clients);
+export async function openTrailSession(job: Pick<JobContext, 'aws' | 'env' | 'debug'>, clients: AwsClients): Promise<TrailSession> {
+  const region = await resolveRegion(job, clients);
   const gw = new TrailSetupGateway(clients, region);
   const identity = await gw.callerIdentity();
-  ctx.debug(`caller ${identity.arn} in account ${identity.account}, region ${region}`);
+  job.debug(`caller ${identity.arn} in account ${identity.account}, region ${region}`);
   return { gw, env: { account: identity.account, region, partition: identity.partition || partitionOf(region) } };
 }

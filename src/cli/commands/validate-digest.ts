@@ -1,7 +1,9 @@
+/** `trailkit validate-digest`: flags -> validateDigests (src/jobs/validate-digests.ts) -> aws-cli's text or JSON. */
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
-import { concurrency } from './number-options.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
+import { concurrency } from '../number-options.js';
 
 export interface ValidateDigestFlags {
   bucket?: string;
@@ -89,6 +91,57 @@ export function makeValidateDigestCommand(): Command {
     .addOption(new Option('--verbose', 'also print the valid digest and log files'))
     .addHelpText('after', EXAMPLES)
     .action(async (path: string | undefined, flags: ValidateDigestFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./validate-digest-run.js')).runValidateDigest(ctx, path, flags, regionFromCommandLine(cmd)), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runValidateDigest(ctx, path, flags, regionFromCommandLine(cmd)), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runValidateDigest(ctx: CliContext, path: string | undefined, flags: ValidateDigestFlags, regionFlag: string | undefined): Promise<number> {
+  const [{ usageError, EXIT_OK, EXIT_NEGATIVE }, { parsePublicKeysArgument }, { parseTrailRef }, { validateDigests }, { digestJson, renderDigestText }, { parseTimeFlag }, { jobOptionsOf }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/digest-public-keys.js'),
+    import('../../core/resource-refs.js'),
+    import('../../jobs/validate-digests.js'),
+    import('../../output/digest-report.js'),
+    import('../time-flags.js'),
+    import('../job-options.js'),
+  ]);
+  if (flags.trail !== undefined) {
+    if (flags.bucket !== undefined) throw usageError('--trail and --bucket: cannot be used together', 'the trail names its bucket; drop --bucket (or give --trail-arn with --bucket)');
+    parseTrailRef(flags.trail);
+  } else {
+    if ((path === undefined) === (flags.bucket === undefined)) {
+      throw usageError('give either --bucket BUCKET or a PATH to a downloaded trail folder, not both or neither', 'trailkit validate-digest --bucket B --trail-arn ARN');
+    }
+    if (flags.trailArn === undefined) throw usageError('validate-digest: needs --trail-arn ARN or --trail NAME|ARN', 'e.g. trailkit validate-digest --trail main');
+  }
+  const now = ctx.now();
+  const end = parseTimeFlag('--end-time', flags.endTime ?? 'now', now, ': ') as Date;
+  const start = flags.startTime === undefined ? undefined : parseTimeFlag('--start-time', flags.startTime, now, ': ');
+  if (flags.allRegions === true && regionFlag !== undefined) throw usageError('give --region or --all-regions, not both');
+  const regions = flags.allRegions === true ? 'all' as const : regionFlag?.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const report = await validateDigests({
+    trail: flags.trail ?? (flags.trailArn as string),
+    lookUpTrail: flags.trail !== undefined,
+    ...(flags.bucket === undefined ? {} : { bucket: flags.bucket }),
+    ...(path === undefined ? {} : { path }),
+    ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+    ...(start === undefined ? {} : { start }),
+    end,
+    ...(flags.accountId === undefined ? {} : { accounts: flags.accountId }),
+    ...(regions === undefined ? {} : { regions }),
+    publicKeyFiles: (flags.publicKeys ?? []).map(parsePublicKeysArgument).map((f) => ({ path: f.path, ...(f.region === undefined ? {} : { region: f.region }) })),
+    allowUnverifiable: flags.allowUnverifiable === true,
+    strict: flags.strict === true,
+    concurrency: flags.concurrency,
+  }, jobOptionsOf(ctx));
+  const run = { trailArn: report.trailArn, startMs: report.startMs, endMs: report.endMs, allowUnverifiable: report.allowUnverifiable, offline: report.offline };
+  if ((ctx.globals.output ?? 'text') === 'json') {
+    await ctx.write(`${JSON.stringify(digestJson(run, report.locations))}\n`);
+  } else {
+    for (const piece of renderDigestText(run, report.locations, flags.verbose === true)) {
+      if (piece.stream === 'stdout') await ctx.write(piece.text);
+      else ctx.stderr.write(piece.text);
+    }
+  }
+  return report.ok ? EXIT_OK : EXIT_NEGATIVE;
 }

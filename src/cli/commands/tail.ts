@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { addFilterOptions, type FilterFlags } from './filter-options.js';
-import { EVENT_OUTPUTS } from './output-formats.js';
-import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from './remote-options.js';
-import { runCommand } from './run-command.js';
-import { seconds, wholeNumber } from './number-options.js';
+import type { CliContext } from '../context.js';
+import { addFilterOptions, type FilterFlags } from '../filter-options.js';
+import { EVENT_OUTPUTS } from '../output-formats.js';
+import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from '../remote-options.js';
+import { runCommand } from '../run-command.js';
+import { seconds, wholeNumber } from '../number-options.js';
 
 export interface TailFlags extends FilterFlags, RemoteFlags {
   lines: number;
@@ -56,7 +57,42 @@ export function makeTailCommand(): Command {
     .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: TailFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./tail-run.js')).runTail(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
+      await runCommand(cmd, (ctx) => runTail(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
     });
   return command;
+}
+
+async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
+  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError }, { filterWarnings }, { EventPrinter, printerOptions, resolveEventFormat }, { filterSpecFromFlags }, { eventSourceOf, remoteSource }, { inputPaths }, { EXIT_INTERRUPTED, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/record-filter.js'),
+    import('../event-output.js'),
+    import('../filter-options.js'),
+    import('../remote-source.js'),
+    import('../search-inputs.js'),
+    import('../event-batches.js'),
+    import('../job-options.js'),
+  ]);
+  const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
+  const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, tailIndex } = await import('../grep-index-run.js');
+    checkIndexFlags(paths, flags, 'tail');
+    return tailIndex(ctx, spec, flags, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
+  const kind = remoteSource(ctx, paths, flags, 'tail');
+  const source = eventSourceOf(ctx, kind, kind === 'files' ? inputPaths(ctx, paths, 'tail') : [], flags);
+  const { tailEventBatches } = await import('../../jobs/search.js');
+  const follow = flags.follow === true;
+  const request = { source, filter: spec, lines: flags.lines, follow, ...(flags.interval === undefined ? {} : { intervalSeconds: flags.interval }) };
+  const run = (signal?: AbortSignal) => printBatches(ctx, tailEventBatches(request, jobOptionsOf(ctx, signal)), printer);
+  // -f runs until Ctrl-C (exit 0); on the event history Ctrl-C stops between pages (exit 130).
+  const { value: tally, interrupted } = follow || kind === 'lookup' ? await withInterrupt(run) : { value: await run(), interrupted: false };
+  await printer.finish();
+  if (follow) return EXIT_OK;
+  if (interrupted) return EXIT_INTERRUPTED;
+  if (tally.hadError) return EXIT_ERROR;
+  return tally.matched > 0 ? EXIT_OK : EXIT_NEGATIVE;
 }
