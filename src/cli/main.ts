@@ -15,7 +15,7 @@ import { makePutInsightSelectorsCommand } from './put-insight-selectors.js';
 import { makePutRolePolicyCommand } from './put-role-policy.js';
 import { makeSetupCommand } from './commands/setup.js';
 import { makeUpdateTrailCommand } from './update-trail.js';
-import { makeDownloadCommand } from './download.js';
+import { makeDownloadCommand } from './commands/download.js';
 import { makeTailCommand } from './commands/tail.js';
 import { makeValidateDigestCommand } from './commands/validate-digest.js';
 import { makeVerifyCommand } from './commands/verify.js';

@@ -44,12 +44,16 @@ export async function* pushToPull<T>(
     finished = true;
     notify();
   });
+  // The item the consumer holds: a consumer that leaves at a yield must still release its push.
+  let held: { taken: () => void } | undefined;
   try {
     for (;;) {
       if (pending !== undefined) {
         const p = pending;
         pending = undefined;
+        held = p;
         yield p.item;
+        held = undefined;
         p.taken();
         continue;
       }
@@ -61,9 +65,10 @@ export async function* pushToPull<T>(
     if (failure !== undefined) throw failure.error;
   } finally {
     if (!finished) stop.abort(new Stopped());
-    const left = pending;
+    const left = [held, pending];
+    held = undefined;
     pending = undefined;
-    left?.taken();
+    for (const p of left) p?.taken();
     await run;
   }
 }

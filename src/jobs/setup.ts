@@ -2,17 +2,15 @@
  * `setup` as a job: settings -> the account's current state -> a plan (data) -> confirmation
  * (a callback) -> the steps applied one by one, each reported to a callback.
  */
-import { applyCisAlarmStep, planCisAlarmSteps } from '../aws/cis-alarms.js';
 import type { AwsClients } from '../aws/clients.js';
 import { awsErrorCode, mapAwsError } from '../aws/errors.js';
-import { applyOperation, readSetupState } from '../aws/trail-setup.js';
 import { cisTopicNameFor, type CisStep } from '../core/cis-alarms.js';
 import { TrailkitError, errorMessage, usageError } from '../core/errors.js';
 import { partitionOf } from '../core/policies.js';
 import { resolveSetupSettings, type SetupInput } from '../core/setup-config.js';
 import { planChanges, planSetup, resolveNames, type SetupEnvironment, type SetupPlan, type SetupSettings, type TrailState } from '../core/setup-plan.js';
 import { jobContext, throwIfAborted, withAwsClients, type JobOptions } from './job-options.js';
-import { checkGivenRegion, openTrailSession } from './trail-session.js';
+import { checkGivenRegion } from './region-check.js';
 
 export interface SetupRequest {
   /** The settings, as in the config file (later wins: `config`, then `settings`). */
@@ -93,6 +91,12 @@ export async function setupTrail(request: SetupRequest, options: SetupOptions = 
   let settings = resolveSetupSettings(config, flags, partitionOf(regionHint), (m) => job.warn(m));
   checkGivenRegion(job);
 
+  // The SDK's clients load only when a setup runs: importing the library loads none of them.
+  const [{ applyCisAlarmStep }, { applyOperation, readSetupState }, { openTrailSession }] = await Promise.all([
+    import('../aws/cis-alarms.js'),
+    import('../aws/trail-setup.js'),
+    import('./trail-session.js'),
+  ]);
   return withAwsClients(job, 'setup', async (clients) => {
     if (lookUpOrganization) {
       const organizationId = await describeOrganizationId(clients);
@@ -163,6 +167,7 @@ async function describeOrganizationId(clients: AwsClients): Promise<string> {
 
 /** The CIS 4.x metric filters and alarms; they need the CloudWatch Logs group and notify an SNS topic. */
 async function planCisSteps(clients: AwsClients, settings: SetupSettings, env: SetupEnvironment, trail: TrailState | undefined, topic: string | undefined, email: string | undefined): Promise<CisStep[]> {
+  const { planCisAlarmSteps } = await import('../aws/cis-alarms.js');
   const names = resolveNames(settings, env, trail);
   if (!names.cloudwatch) throw usageError('--cis-alarms needs CloudWatch Logs', "drop --no-cloudwatch: the CIS metric filters live on the trail's log group");
   const createName = topic === undefined ? cisTopicNameFor(settings.trailName) : undefined;
