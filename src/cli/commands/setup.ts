@@ -5,7 +5,7 @@ import type { SetupPlan, SetupStep } from '../../core/setup-plan.js';
 import type { CisStep } from '../../core/cis-alarms.js';
 import type { CliContext } from '../context.js';
 import { TEXT_OR_JSON } from '../output-formats.js';
-import type { PutEventSelectorsFlags } from '../put-event-selectors.js';
+import type { PutEventSelectorsFlags } from './put-event-selectors.js';
 import { runCommand } from '../run-command.js';
 import { addSelectorOptions } from '../selector-options.js';
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface UpdateTrailFlags {
   name: string;
@@ -50,6 +51,22 @@ export function makeUpdateTrailCommand(): Command {
     .addOption(new Option('--iam-retry-seconds <seconds>', 'how long to retry while a new role propagates').default('90'))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: UpdateTrailFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runUpdateTrail(ctx, flags, cmd), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runUpdateTrail(ctx, flags, cmd), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runUpdateTrail(ctx: CliContext, flags: UpdateTrailFlags, cmd: Command): Promise<number> {
+  const [{ updateTrail }, { givenOptions }, { safeText }, { jobOptionsOf }] = await Promise.all([import('../../jobs/trail-workflow.js'), import('../json-argument.js'), import('../../output/terminal-safe.js'), import('../job-options.js')]);
+  const given = givenOptions(cmd) as Partial<UpdateTrailFlags>;
+  const settings = {
+    S3BucketName: given.s3BucketName, S3KeyPrefix: given.s3KeyPrefix, SnsTopicName: given.snsTopicName, IncludeGlobalServiceEvents: given.includeGlobalServiceEvents,
+    IsMultiRegionTrail: given.isMultiRegionTrail, EnableLogFileValidation: given.enableLogFileValidation, IsOrganizationTrail: given.isOrganizationTrail, KmsKeyId: given.kmsKeyId,
+    CloudWatchLogsLogGroupArn: given.cloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn: given.cloudWatchLogsRoleArn,
+  };
+  const input = { Name: flags.name, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
+  const r = await updateTrail(input, { ...jobOptionsOf(ctx), iamRetrySeconds: Number(flags.iamRetrySeconds) });
+  if (ctx.globals.output === 'json') await ctx.write(`${JSON.stringify({ action: r.action, trail: r.trail, changes: r.changes })}\n`);
+  else if (r.action === 'unchanged') await ctx.write(`unchanged\t${r.trail.arn}\n`);
+  else await ctx.write(`updated\t${r.trail.arn}\t${safeText(r.summary)}\n`);
+  return 0;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface PutInsightSelectorsFlags {
   trailName: string;
@@ -22,6 +23,13 @@ export function makePutInsightSelectorsCommand(): Command {
     .addOption(new Option('--insights <types>', 'api-call-rate, api-error-rate (comma-separated) or none').makeOptionMandatory())
     .addHelpText('after', EXAMPLES)
     .action(async (flags: PutInsightSelectorsFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutInsightSelectors(ctx, flags), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runPutInsightSelectors(ctx, flags), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runPutInsightSelectors(ctx: CliContext, flags: PutInsightSelectorsFlags): Promise<number> {
+  const [{ putInsightSelectors }, { reportChange }, { jobOptionsOf }] = await Promise.all([import('../../jobs/trail-workflow.js'), import('../change-report.js'), import('../job-options.js')]);
+  const r = await putInsightSelectors({ trailName: flags.trailName, insights: flags.insights }, jobOptionsOf(ctx));
+  await reportChange(ctx, r.action, `${r.trailArn}\t${r.insightTypes.length === 0 ? 'none' : r.insightTypes.join(', ')}`, { trailArn: r.trailArn, insightTypes: r.insightTypes });
+  return 0;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface CreateLogGroupFlags {
   logGroupName: string;
@@ -27,6 +28,18 @@ export function makeCreateLogGroupCommand(): Command {
     .addOption(new Option('--tags <k=v,...>', 'tags, comma-separated; repeatable').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: CreateLogGroupFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateLogGroup(ctx, flags), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runCreateLogGroup(ctx, flags), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runCreateLogGroup(ctx: CliContext, flags: CreateLogGroupFlags): Promise<number> {
+  const [{ createLogGroup }, { reportChange }, { jobOptionsOf }] = await Promise.all([import('../../jobs/trail-workflow.js'), import('../change-report.js'), import('../job-options.js')]);
+  const r = await createLogGroup({
+    logGroupName: flags.logGroupName,
+    ...(flags.retentionInDays === undefined ? {} : { retentionInDays: flags.retentionInDays }),
+    ...(flags.kmsKeyId === undefined ? {} : { kmsKeyId: flags.kmsKeyId }),
+    ...(flags.tags === undefined ? {} : { tags: flags.tags }),
+  }, jobOptionsOf(ctx));
+  await reportChange(ctx, r.action, r.logGroupArn, { logGroupName: r.logGroupName, logGroupArn: r.logGroupArn, ...(r.retentionInDays === undefined ? {} : { retentionInDays: r.retentionInDays }) });
+  return 0;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface CreateRoleFlags {
   roleName: string;
@@ -26,6 +27,13 @@ export function makeCreateRoleCommand(): Command {
     .addOption(new Option('--tags <k=v,...>', 'tags, comma-separated; repeatable').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: CreateRoleFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateRole(ctx, flags), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runCreateRole(ctx, flags), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runCreateRole(ctx: CliContext, flags: CreateRoleFlags): Promise<number> {
+  const [{ createRole }, { reportChange }, { jobOptionsOf }] = await Promise.all([import('../../jobs/trail-workflow.js'), import('../change-report.js'), import('../job-options.js')]);
+  const r = await createRole({ roleName: flags.roleName, ...(flags.trailArn === undefined ? {} : { trailArn: flags.trailArn }), ...(flags.tags === undefined ? {} : { tags: flags.tags }) }, jobOptionsOf(ctx));
+  await reportChange(ctx, r.action, r.roleArn, { roleName: r.roleName, roleArn: r.roleArn });
+  return 0;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TEXT_OR_JSON } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import type { CliContext } from '../context.js';
+import { TEXT_OR_JSON } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface PutRolePolicyFlags {
   roleName: string;
@@ -28,6 +29,13 @@ export function makePutRolePolicyCommand(): Command {
     .addOption(new Option('--organization-id <id>', 'organization trail: also the o-orgid_* streams'))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: PutRolePolicyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutRolePolicy(ctx, flags), { outputs: TEXT_OR_JSON });
+      await runCommand(cmd, (ctx) => runPutRolePolicy(ctx, flags), { outputs: TEXT_OR_JSON });
     });
+}
+
+async function runPutRolePolicy(ctx: CliContext, flags: PutRolePolicyFlags): Promise<number> {
+  const [{ putRolePolicy }, { reportChange }, { jobOptionsOf }] = await Promise.all([import('../../jobs/trail-workflow.js'), import('../change-report.js'), import('../job-options.js')]);
+  const r = await putRolePolicy({ roleName: flags.roleName, logGroupName: flags.logGroupName, policyName: flags.policyName, ...(flags.organizationId === undefined ? {} : { organizationId: flags.organizationId }) }, jobOptionsOf(ctx));
+  await reportChange(ctx, r.action, `${r.roleName}/${r.policyName}`, { roleName: r.roleName, policyName: r.policyName, policy: r.policy });
+  return 0;
 }
