@@ -48,6 +48,13 @@ export {
   mergeBucketPolicy, mergeKmsKeyPolicy, mergeSnsTopicPolicy, mergeTrustPolicy, partitionOf,
 } from './core/policies.js';
 export type { PolicyDocument, PolicyStatement } from './core/policies.js';
+export { policyDocument } from './jobs/policy.js';
+export type { PolicyInput } from './jobs/policy.js';
+export { POLICY_KINDS, type PolicyKind } from './core/policy-kinds.js';
+
+// The AWS CLI's trail workflow, one function per subcommand trailkit mirrors.
+export { createLogGroup, createRole, putRolePolicy, updateTrail, putEventSelectors, putInsightSelectors } from './jobs/trail-workflow.js';
+export type { CreateLogGroupInput, CreateRoleInput, PutRolePolicyInput, UpdateTrailInput, EventSelectorsInput } from './jobs/trail-workflow.js';
 
 // CloudWatch Logs filter patterns: parse, print, match.
 export { parseFilterPattern, formatFilterPattern, matchesPattern, PatternSyntaxError } from './core/filter-pattern.js';

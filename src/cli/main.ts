@@ -9,7 +9,7 @@ import { makeQueryCommand } from './query.js';
 import { makeAthenaCommand } from './athena.js';
 import { makeCreateLogGroupCommand } from './commands/create-log-group.js';
 import { makeCreateRoleCommand } from './commands/create-role.js';
-import { makePolicyCommand } from './policy.js';
+import { makePolicyCommand } from './commands/policy.js';
 import { makePutEventSelectorsCommand } from './commands/put-event-selectors.js';
 import { makePutInsightSelectorsCommand } from './commands/put-insight-selectors.js';
 import { makePutRolePolicyCommand } from './commands/put-role-policy.js';

@@ -1,6 +1,8 @@
+/** `trailkit policy KIND`: flags -> policyDocument (src/jobs/policy.ts) -> the JSON document. Offline. */
 import { Command, Option } from 'commander';
-import { POLICY_OUTPUTS } from './output-formats.js';
-import { runCommand } from './run-command.js';
+import { POLICY_KINDS } from '../../core/policy-kinds.js';
+import { POLICY_OUTPUTS } from '../output-formats.js';
+import { runCommand } from '../run-command.js';
 
 export interface PolicyFlags {
   bucket?: string;
@@ -18,7 +20,6 @@ export interface PolicyFlags {
   denyInsecureTransport: boolean;
 }
 
-export const POLICY_KINDS = ['bucket', 'kms', 'sns', 'cloudwatch-role', 'assume-role', 'reader'] as const;
 
 const EXAMPLES = `
 Kinds and their inputs:
@@ -57,6 +58,10 @@ export function makePolicyCommand(): Command {
     .addOption(new Option('--no-deny-insecure-transport', 'bucket: leave out the statement denying non-TLS requests'))
     .addHelpText('after', EXAMPLES)
     .action(async (kind: string, flags: PolicyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./policy-run.js')).runPolicy(ctx, kind, { ...flags, ...(ctx.globals.region === undefined ? {} : { region: ctx.globals.region }) }), { outputs: POLICY_OUTPUTS });
+      await runCommand(cmd, async (ctx) => {
+        const [{ policyDocument }, { formatPolicy }] = await Promise.all([import('../../jobs/policy.js'), import('../../core/policies.js')]);
+        await ctx.write(`${formatPolicy(policyDocument(kind, { ...flags, ...(ctx.globals.region === undefined ? {} : { region: ctx.globals.region }) }))}\n`);
+        return 0;
+      }, { outputs: POLICY_OUTPUTS });
     });
 }

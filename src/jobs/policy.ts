@@ -1,28 +1,45 @@
-import { EXIT_OK, usageError } from '../core/errors.js';
+/** The policy documents of a trail from plain values, checked: what `trailkit policy` prints. */
+import { usageError } from '../core/errors.js';
 import {
   accountIdProblem, bucketNameProblem, logGroupNameProblem, organizationIdProblem, requireValid, topicNameProblem, trailNameProblem,
 } from '../core/names.js';
 import {
-  assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, formatPolicy, kmsKeyPolicy, partitionOf, readerPolicy, snsTopicPolicy, type PolicyDocument,
+  assumeRolePolicy, bucketPolicy, cloudWatchRolePolicy, kmsKeyPolicy, partitionOf, readerPolicy, snsTopicPolicy, type PolicyDocument,
 } from '../core/policies.js';
 import { regionProblem } from '../core/regions.js';
 import { formatTrailArn, parseTrailArn, type TrailArn } from '../core/s3-layout.js';
-import type { CliContext } from './context.js';
-import { POLICY_KINDS, type PolicyFlags } from './policy.js';
+import { POLICY_KINDS } from '../core/policy-kinds.js';
+
+/** What a policy needs, as the `policy` command's flags name it; each kind uses some of it. */
+export interface PolicyInput {
+  bucket?: string;
+  prefix?: string;
+  accountId?: string;
+  trailArn?: string;
+  trailName?: string;
+  region?: string;
+  organizationId?: string;
+  organization?: boolean;
+  logGroupName?: string;
+  topicArn?: string;
+  topicName?: string;
+  kmsKeyArn?: string;
+  denyInsecureTransport?: boolean;
+}
 
 function need<T>(value: T | undefined, flag: string, kind: string): T {
   if (value === undefined) throw usageError(`policy ${kind} needs ${flag}`);
   return value;
 }
 
-function regionOf(flags: PolicyFlags, kind: string): string {
+function regionOf(flags: PolicyInput, kind: string): string {
   const region = need(flags.region, '--region', kind);
   const problem = regionProblem(region, true);
   if (problem !== undefined) throw usageError(`invalid --region ${JSON.stringify(region)}: ${problem}`);
   return region;
 }
 
-function trailOf(flags: PolicyFlags, kind: string): TrailArn {
+function trailOf(flags: PolicyInput, kind: string): TrailArn {
   if (flags.trailArn !== undefined) {
     const parsed = parseTrailArn(flags.trailArn);
     if (parsed === undefined) throw usageError(`invalid --trail-arn ${JSON.stringify(flags.trailArn)}: expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME`);
@@ -39,11 +56,11 @@ function trailOf(flags: PolicyFlags, kind: string): TrailArn {
   };
 }
 
-function org(flags: PolicyFlags): { organizationId?: string } {
+function org(flags: PolicyInput): { organizationId?: string } {
   return flags.organizationId === undefined ? {} : { organizationId: requireValid('organization id', flags.organizationId, organizationIdProblem) };
 }
 
-export function buildPolicy(kind: string, flags: PolicyFlags): PolicyDocument {
+export function policyDocument(kind: string, flags: PolicyInput): PolicyDocument {
   switch (kind) {
     case 'bucket': {
       const trail = trailOf(flags, kind);
@@ -52,7 +69,7 @@ export function buildPolicy(kind: string, flags: PolicyFlags): PolicyDocument {
         account: trail.account,
         trailArn: formatTrailArn(trail),
         partition: trail.partition,
-        denyInsecureTransport: flags.denyInsecureTransport,
+        denyInsecureTransport: flags.denyInsecureTransport ?? true,
         ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
         ...org(flags),
       });
@@ -95,9 +112,4 @@ export function buildPolicy(kind: string, flags: PolicyFlags): PolicyDocument {
     default:
       throw usageError(`unknown policy kind ${JSON.stringify(kind)}`, `kinds: ${POLICY_KINDS.join(', ')}`);
   }
-}
-
-export async function runPolicy(ctx: CliContext, kind: string, flags: PolicyFlags): Promise<number> {
-  await ctx.write(`${formatPolicy(buildPolicy(kind, flags))}\n`);
-  return EXIT_OK;
 }
