@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { downloadTrail, planTrailSetup, searchEvents, setupTrail, TrailkitError, verifyTrail, type JobOptions, type SetupStepResult } from '../../src/index.js';
+import {
+  createLogGroup, createRole, downloadTrail, planTrailSetup, putEventSelectors, putInsightSelectors, putRolePolicy, searchEvents, setupTrail, TrailkitError, updateTrail, verifyAccount, verifyTrail,
+  type JobOptions, type SetupStepResult,
+} from '../../src/index.js';
 import { describeWithMoto, motoClientConfig, motoEnv, startMoto, type MotoServer } from '../helpers/moto.js';
 
 const ACCOUNT = '123456789012';
@@ -84,5 +87,40 @@ describeWithMoto('the library API against moto_server', () => {
     expect(readdirSync(join(dir, 'mirror', `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/11/20`))).toEqual([key.split('/').pop()]);
     const second = await downloadTrail({ bucket: 'trail-bucket', to: join(dir, 'mirror'), ...window }, options);
     expect(second).toMatchObject({ downloaded: 0, skipped: 1 });
+  });
+
+  it('the AWS CLI workflow as functions: each says what it did, and a second call changes nothing', async () => {
+    const group = await createLogGroup({ logGroupName: 'trail-logs', retentionInDays: 90 }, options);
+    expect(group).toEqual({ action: 'create', logGroupName: 'trail-logs', logGroupArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:trail-logs:*`, retentionInDays: 90 });
+    expect((await createLogGroup({ logGroupName: 'trail-logs', retentionInDays: 90 }, options)).action).toBe('unchanged');
+    const role = await createRole({ roleName: 'ct-logs-role' }, options);
+    expect(role.action).toBe('create');
+    expect((await createRole({ roleName: 'ct-logs-role' }, options)).action).toBe('unchanged');
+    const policy = await putRolePolicy({ roleName: 'ct-logs-role', logGroupName: 'trail-logs', policyName: 'ct-logs' }, options);
+    expect(policy.action).toBe('create');
+    expect(JSON.stringify(policy.policy)).toContain('logs:PutLogEvents');
+    expect((await putRolePolicy({ roleName: 'ct-logs-role', logGroupName: 'trail-logs', policyName: 'ct-logs' }, options)).action).toBe('unchanged');
+
+    await setupTrail({ settings: { trailName: 'main', bucket: 'ct-logs', cloudwatch: false } }, options);
+    const updated = await updateTrail({ Name: 'main', IncludeGlobalServiceEvents: false, IsMultiRegionTrail: false }, options);
+    expect(updated.action).toBe('update');
+    expect(updated.changes.length).toBeGreaterThan(0);
+    expect((await updateTrail({ Name: 'main', IncludeGlobalServiceEvents: false, IsMultiRegionTrail: false }, options)).action).toBe('unchanged');
+    const selectors = await putEventSelectors({ trailName: 'main', selectors: { managementEvents: 'all' } }, options);
+    expect(selectors.trailArn).toBe(`arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`);
+    const insights = await putInsightSelectors({ trailName: 'main', insights: 'api-call-rate' }, options);
+    expect(insights).toEqual({ action: 'update', trailArn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`, insightTypes: ['ApiCallRateInsight'] });
+    // Checked before any call: a bad name is a typed usage error.
+    const error = await createRole({ roleName: 'bad name!' }, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrailkitError);
+    expect((error as TrailkitError).code).toBe('usage');
+  });
+
+  it('verifyAccount returns the account-wide check', async () => {
+    const report = await verifyAccount({}, options);
+    expect(report.subject).toBe(`account ${ACCOUNT}`);
+    expect(report.checks.map((c) => c.id)).toEqual(['account-regions-covered']);
+    expect(report.checks[0]?.status).toBe('fail');
+    expect(report.summary.failed).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  followEvents, matchesPattern, parseFilterPattern, bucketPolicy, mergeBucketPolicy, renderDigestText, searchEventBatches, searchEvents, tailEvents,
+  followEvents, formatPolicy, matchesPattern, policyDocument, parseFilterPattern, bucketPolicy, mergeBucketPolicy, renderDigestText, searchEventBatches, searchEvents, tailEvents,
   TrailkitError, validateDigests, type TrailEvent,
 } from '../../src/index.js';
 import { buildArchive, copyArchive, END, START, TRAIL_ARN } from '../helpers/digest-archive.js';
@@ -149,6 +149,10 @@ describe('the library API, called directly', () => {
     expect(matchesPattern(pattern, record, JSON.stringify(record))).toBe(true);
     expect(matchesPattern(pattern, { errorCode: 'Throttling' }, '{"errorCode":"Throttling"}')).toBe(false);
     expect(() => parseFilterPattern('{ $.a = ')).toThrow();
+    // policyDocument is what `trailkit policy KIND` prints.
+    const doc = policyDocument('bucket', { bucket: 'my-trail-bucket', trailArn: TRAIL_ARN, prefix: 'org' });
+    expect(`${formatPolicy(doc)}\n`).toBe(runCli(['policy', 'bucket', '--bucket', 'my-trail-bucket', '--trail-arn', TRAIL_ARN, '--prefix', 'org']).stdout);
+    expect(() => policyDocument('bucket', { trailArn: TRAIL_ARN })).toThrow(TrailkitError);
   });
 });
 
