@@ -35,8 +35,14 @@ class NeedleProbe {
   private readonly leaves: { bytes: Buffer; next: number }[] = [];
   private readonly root: ProbeNode;
 
-  constructor(private readonly buf: Buffer, needle: Needle) {
+  constructor(private buf: Buffer, needle: Needle) {
     this.root = this.build(needle);
+  }
+
+  /** Moves the probe to another document (the same needle, searched from its start). */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    for (const leaf of this.leaves) leaf.next = -2;
   }
 
   private build(needle: Needle): ProbeNode {
@@ -86,6 +92,72 @@ type ProbeNode =
 
 const LOOKUP_WRAPPER_KEY = { kind: 'text', text: '"CloudTrailEvent"' } as const;
 
+/** The UTF-16 code units of a needle's literals: the characters an escape could hide from it. */
+function needleUnits(needle: Needle, into: Set<number>): Set<number> {
+  switch (needle.kind) {
+    case 'any-record':
+      break;
+    case 'text':
+      for (let i = 0; i < needle.text.length; i++) into.add(needle.text.charCodeAt(i));
+      break;
+    case 'all':
+    case 'any':
+      for (const n of needle.of) needleUnits(n, into);
+      break;
+  }
+  return into;
+}
+
+const BACKSLASH_U = Buffer.from('\\u', 'latin1');
+
+/** The value of the four hex digits at buf[at], or -1 when they are not four hex digits. */
+function hex4(buf: Buffer, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 4; i++) {
+    const c = buf[i] as number;
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/**
+ * Where a document's `\u` escapes are, for records whose literal search failed: such a record
+ * can still match only when one of its escapes stands for a character of the needle (or half of a
+ * surrogate pair). An escape that writes another character (CloudTrail writes `=`, `<`, `>`, `&`
+ * and `'` as `\u003d`...) breaks no needle occurrence, since no occurrence can include it.
+ */
+class EscapeProbe {
+  private next = -2;
+
+  constructor(
+    private buf: Buffer,
+    private readonly units: ReadonlySet<number>,
+  ) {}
+
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    this.next = -2;
+  }
+
+  /** Whether an escape in buf[start, end) may stand for a character the needle needs. */
+  mayHide(start: number, end: number): boolean {
+    const buf = this.buf;
+    let at = this.next;
+    if (at !== -1 && at < start) at = buf.indexOf(BACKSLASH_U, start);
+    while (at !== -1 && at < end) {
+      // Any `\u` counts, even one after an escaped backslash: that only makes the answer cautious.
+      const unit = hex4(buf, at + 2);
+      if (unit >= 0xd800 && unit <= 0xdfff) break;
+      if (unit >= 0 && this.units.has(unit)) break;
+      at = buf.indexOf(BACKSLASH_U, at + 2);
+    }
+    this.next = at;
+    return at !== -1 && at < end;
+  }
+}
+
 export interface DocumentSearchOptions {
   /** Records longer than this are skipped and reported (the document goes on). */
   readonly maxRecordBytes?: number;
@@ -105,6 +177,8 @@ export class DocumentSearch {
   private buf: Buffer | undefined;
   private probe: NeedleProbe | undefined;
   private wrapperProbe: NeedleProbe | undefined;
+  private escapeProbe: EscapeProbe | undefined;
+  private standaloneEscapeProbe: EscapeProbe | undefined;
   private index = -1;
   private shapeChecked = false;
 
@@ -141,6 +215,24 @@ export class DocumentSearch {
     return this.scanner.done;
   }
 
+  /** Points the probes at a new buffer: the next chunk of a stream, or a record copied out of several. */
+  private useBuffer(buf: Buffer): void {
+    this.buf = buf;
+    if (this.needle.kind === 'any-record') return;
+    if (this.probe === undefined) {
+      this.probe = new NeedleProbe(buf, this.needle);
+      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
+      const units = needleUnits(this.needle, new Set());
+      this.escapeProbe = new EscapeProbe(buf, units);
+      this.standaloneEscapeProbe = new EscapeProbe(buf, needleUnits(LOOKUP_WRAPPER_KEY, new Set(units)));
+    } else {
+      this.probe.reset(buf);
+      (this.wrapperProbe as NeedleProbe).reset(buf);
+      (this.escapeProbe as EscapeProbe).reset(buf);
+      (this.standaloneEscapeProbe as EscapeProbe).reset(buf);
+    }
+  }
+
   private problem(text: string): void {
     const problems = this.result.problems;
     if (problems.length < 3) problems.push(text);
@@ -151,15 +243,17 @@ export class DocumentSearch {
     const result = this.result;
     this.index++;
     result.records++;
-    if (buf !== this.buf) {
-      this.buf = buf;
-      this.probe = this.needle.kind === 'any-record' ? undefined : new NeedleProbe(buf, this.needle);
-      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
-    }
-    // The first record is always parsed, to tell CloudTrail from other JSON.
-    if (this.probe !== undefined && this.shapeChecked && (flags & (SPAN_UNICODE_ESCAPE | SPAN_LOOKUP_ITEM)) === 0) {
-      const mayWrap = (flags & SPAN_STANDALONE) !== 0 && (this.wrapperProbe as NeedleProbe).holds(start, end);
-      if (!mayWrap && !this.probe.holds(start, end)) return true;
+    if (buf !== this.buf) this.useBuffer(buf);
+    // The first record is always parsed, to tell CloudTrail from other JSON; so is a lookup-events
+    // item, whose event is a JSON string with its quotes escaped.
+    if (this.probe !== undefined && this.shapeChecked && (flags & SPAN_LOOKUP_ITEM) === 0) {
+      const standalone = (flags & SPAN_STANDALONE) !== 0;
+      const mayWrap = standalone && (this.wrapperProbe as NeedleProbe).holds(start, end);
+      if (!mayWrap && !this.probe.holds(start, end)) {
+        if ((flags & SPAN_UNICODE_ESCAPE) === 0) return true;
+        const escapes = (standalone ? this.standaloneEscapeProbe : this.escapeProbe) as EscapeProbe;
+        if (!escapes.mayHide(start, end)) return true;
+      }
     }
     result.parsed++;
     let raw = buf.toString('utf8', start, end);
