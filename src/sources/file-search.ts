@@ -101,6 +101,21 @@ function looksLikeMislabelled(bytes: Uint8Array, path: string): boolean {
   return first !== undefined && first !== 0x7b && first !== 0x5b;
 }
 
+/** zlib's default output piece; a document inflates into pieces of at least this size. */
+const MIN_INFLATE_CHUNK = 16 * 1024;
+
+/**
+ * How large to make the output buffer of a whole-document inflate: the size the gzip trailer
+ * gives (ISIZE, the last member's inflated size modulo 2^32, RFC 1952), plus one byte so that an
+ * exact hint ends the inflate without another round. The whole document then lands in one
+ * buffer instead of being inflated into 16 KB pieces and copied together. A wrong or hostile
+ * trailer only costs pieces and a copy, as before; maxOutputLength still bounds the output.
+ */
+function inflateChunkSize(gzip: Buffer): number {
+  const hint = gzip.length >= 18 ? gzip.readUInt32LE(gzip.length - 4) : 0;
+  return Math.min(WHOLE_DOCUMENT_BYTES + 1, Math.max(MIN_INFLATE_CHUNK, hint + 1));
+}
+
 /**
  * The document's JSON bytes, in one piece: gunzipped when the content is gzip, whatever the
  * file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
@@ -108,7 +123,7 @@ function looksLikeMislabelled(bytes: Uint8Array, path: string): boolean {
 export function decodeDocument(bytes: Buffer, path: string): Buffer {
   if (isGzip(bytes)) {
     try {
-      return gunzipSync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES });
+      return gunzipSync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES, chunkSize: inflateChunkSize(bytes) });
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeForWhole();
       throw gzipError(error);
