@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DocumentSearch, type Match } from '../core/document-search.js';
@@ -6,7 +6,7 @@ import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
 import { deliveryAccountOf, type RecordContext } from '../core/record.js';
 import { describeFsError } from './local-files.js';
-import { FileTooLargeError, NotAFileError, openRegularFile, readRegularFile } from './regular-file.js';
+import { FileTooLargeError, NotAFileError, openRegularFile } from './regular-file.js';
 
 /** A match as it crosses a worker boundary: text and time; the record is parsed again if needed. */
 export interface WireMatch {
@@ -211,11 +211,52 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
   return result;
 }
 
+/**
+ * The file being searched is read into this buffer, which the next file reuses: a search keeps
+ * nothing of the bytes it searched (matches are copied out as strings), and a fresh buffer for
+ * every one of thousands of small files costs an allocation and its garbage collection each.
+ */
+let readBuffer = Buffer.allocUnsafe(0);
+
+/**
+ * The bytes of a regular file of at most WHOLE_DOCUMENT_BYTES, whatever its size said (a file
+ * can grow while it is read), in readBuffer: valid until the next call. Throws NotAFileError,
+ * FileTooLargeError or the fs error.
+ */
+function readWholeFile(path: string): Buffer {
+  const limit = WHOLE_DOCUMENT_BYTES;
+  const { fd, size } = openRegularFile(path);
+  try {
+    if (size > limit) throw new FileTooLargeError(path, limit);
+    if (readBuffer.length < size + 1) readBuffer = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(size + 1, 64 * 1024)));
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        if (length > limit) throw new FileTooLargeError(path, limit);
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, readBuffer.length * 2));
+        readBuffer.copy(bigger, 0, 0, length);
+        readBuffer = bigger;
+      }
+      const wanted = readBuffer.length - length;
+      const n = readSync(fd, readBuffer, length, wanted, null);
+      if (n === 0) break;
+      length += n;
+      // A regular file that gave all its size said, to a read that asked for more, has ended:
+      // no second read to see the end.
+      if (length === size && n < wanted) break;
+    }
+    if (length > limit) throw new FileTooLargeError(path, limit);
+    return readBuffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Searches one file in one piece (in a worker thread). Larger files come back with `stream` set. */
 export function searchFileSync(path: string, filter: CompiledFilter, options: FileSearchOptions = {}): FileSearchResult {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path, WHOLE_DOCUMENT_BYTES);
+    bytes = readWholeFile(path);
   } catch (error) {
     if (error instanceof FileTooLargeError) return { ...emptyResult(path), stream: true };
     return { ...emptyResult(path), error: error instanceof NotAFileError ? error.reason : describeFsError(error) };
