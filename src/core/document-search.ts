@@ -50,7 +50,7 @@ class NeedleProbe {
       case 'any-record':
         return { kind: 'true' };
       case 'text': {
-        const leaf = { bytes: Buffer.from(needle.text, 'utf8'), next: -2 };
+        const leaf = { bytes: textBytes(needle), next: -2 };
         this.leaves.push(leaf);
         return { kind: 'leaf', leaf };
       }
@@ -84,6 +84,17 @@ class NeedleProbe {
   }
 }
 
+/** The UTF-8 bytes of a text needle, made once per needle rather than once per document. */
+const needleBytes = new WeakMap<Needle, Buffer>();
+function textBytes(needle: Needle & { kind: 'text' }): Buffer {
+  let bytes = needleBytes.get(needle);
+  if (bytes === undefined) {
+    bytes = Buffer.from(needle.text, 'utf8');
+    needleBytes.set(needle, bytes);
+  }
+  return bytes;
+}
+
 type ProbeNode =
   | { kind: 'true' }
   | { kind: 'leaf'; leaf: { bytes: Buffer; next: number } }
@@ -93,7 +104,7 @@ type ProbeNode =
 const LOOKUP_WRAPPER_KEY = { kind: 'text', text: '"CloudTrailEvent"' } as const;
 
 /** The UTF-16 code units of a needle's literals: the characters an escape could hide from it. */
-function needleUnits(needle: Needle, into: Set<number>): Set<number> {
+function collectUnits(needle: Needle, into: Set<number>): Set<number> {
   switch (needle.kind) {
     case 'any-record':
       break;
@@ -102,10 +113,22 @@ function needleUnits(needle: Needle, into: Set<number>): Set<number> {
       break;
     case 'all':
     case 'any':
-      for (const n of needle.of) needleUnits(n, into);
+      for (const n of needle.of) collectUnits(n, into);
       break;
   }
   return into;
+}
+
+/** The code units of a needle, and of the needle with the lookup-events wrapper key, made once per needle. */
+const unitsOfNeedle = new WeakMap<Needle, { plain: ReadonlySet<number>; standalone: ReadonlySet<number> }>();
+function needleUnits(needle: Needle): { plain: ReadonlySet<number>; standalone: ReadonlySet<number> } {
+  let units = unitsOfNeedle.get(needle);
+  if (units === undefined) {
+    const plain = collectUnits(needle, new Set());
+    units = { plain, standalone: collectUnits(LOOKUP_WRAPPER_KEY, new Set(plain)) };
+    unitsOfNeedle.set(needle, units);
+  }
+  return units;
 }
 
 const BACKSLASH_U = Buffer.from('\\u', 'latin1');
@@ -222,9 +245,9 @@ export class DocumentSearch {
     if (this.probe === undefined) {
       this.probe = new NeedleProbe(buf, this.needle);
       this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
-      const units = needleUnits(this.needle, new Set());
-      this.escapeProbe = new EscapeProbe(buf, units);
-      this.standaloneEscapeProbe = new EscapeProbe(buf, needleUnits(LOOKUP_WRAPPER_KEY, new Set(units)));
+      const units = needleUnits(this.needle);
+      this.escapeProbe = new EscapeProbe(buf, units.plain);
+      this.standaloneEscapeProbe = new EscapeProbe(buf, units.standalone);
     } else {
       this.probe.reset(buf);
       (this.wrapperProbe as NeedleProbe).reset(buf);

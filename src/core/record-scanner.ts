@@ -410,7 +410,8 @@ function peekFirstKey(buf: Uint8Array, start: number): { name: string; valueAt: 
     i++;
   }
   if (i >= buf.length) return 'more';
-  const name = String.fromCharCode(...buf.subarray(keyStart, i));
+  let name = '';
+  for (let j = keyStart; j < i; j++) name += String.fromCharCode(buf[j] as number);
   i = skipWhitespace(buf, i + 1);
   if (i >= buf.length) return 'more';
   if (buf[i] !== COLON) return undefined;
