@@ -1,3 +1,4 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -19,6 +20,19 @@ export interface AwsConfig {
   readonly endpointUrl?: string;
   /** Attempts per call including the first; adaptive mode also rate-limits on throttling. */
   readonly maxAttempts?: number;
+  /** Where the SDK's warnings go, one line each (its multi-line notices would break trailkit's one-line style). */
+  readonly warn?: (message: string) => void;
+}
+
+const ignore = (): void => undefined;
+
+/** The SDK's warning in one line: its notice about a profile and environment keys both set, or its first line. */
+export function sdkWarningLine(args: readonly unknown[]): string {
+  const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ');
+  if (/Multiple credential sources detected/.test(text)) {
+    return 'both a profile (--profile or AWS_PROFILE) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set: the profile\'s credentials are used';
+  }
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/WARNING:?$/.test(l)) ?? text.trim();
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -32,14 +46,24 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 export function clientOptions(config: AwsConfig, region?: string): Record<string, unknown> {
   const options: Record<string, unknown> = {
     retryMode: 'adaptive',
-    maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     customUserAgent: 'trailkit',
+    // The SDK logs each call (info) and each failure (error) to its logger; trailkit reports
+    // failures itself, so only warnings are kept, as one line.
+    logger: { trace: ignore, debug: ignore, info: ignore, error: ignore, warn: (...args: unknown[]) => config.warn?.(sdkWarningLine(args)) },
   };
+  // AWS_MAX_ATTEMPTS, the setting every AWS SDK and the CLI read, wins over trailkit's default.
+  const fromEnv = process.env['AWS_MAX_ATTEMPTS'];
+  if (config.maxAttempts !== undefined || fromEnv === undefined || !/^[1-9]\d*$/.test(fromEnv)) options['maxAttempts'] = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const effectiveRegion = region ?? config.region;
   if (effectiveRegion !== undefined) options['region'] = effectiveRegion;
   if (config.profile !== undefined) options['profile'] = config.profile;
   if (config.endpointUrl !== undefined) options['endpoint'] = config.endpointUrl;
   return options;
+}
+
+/** An endpoint set for the service in the environment (AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL), which the SDK honours. */
+function hasEnvEndpoint(service: string): boolean {
+  return (process.env[`AWS_ENDPOINT_URL_${service}`] ?? '') !== '' || (process.env['AWS_ENDPOINT_URL'] ?? '') !== '';
 }
 
 /**
@@ -72,9 +96,16 @@ export class AwsClients {
       return new S3Client({
         ...clientOptions(this.config, region),
         // An emulator on a custom endpoint serves buckets by path, not by virtual host.
-        forcePathStyle: this.config.endpointUrl !== undefined,
+        forcePathStyle: this.config.endpointUrl !== undefined || hasEnvEndpoint('S3'),
         followRegionRedirects: true,
       });
+    });
+  }
+
+  athena(region?: string): Promise<AthenaClient> {
+    return this.get(`athena:${region ?? ''}`, async () => {
+      const { AthenaClient } = await import('@aws-sdk/client-athena');
+      return new AthenaClient(clientOptions(this.config, region));
     });
   }
 

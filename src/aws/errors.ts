@@ -37,22 +37,42 @@ export function isNotFound(error: unknown): boolean {
   return /NotFound|NoSuch/.test(code) || status === 404;
 }
 
+/** The profile a "could not resolve credentials using profile" error names, if any. */
+function missingProfileOf(message: string): string | undefined {
+  return /using profile: \[([^\]]*)\]/.exec(message)?.[1] ?? /^Profile (\S+) could not be found/.exec(message)?.[1];
+}
+
+/** Whether the error is an answer from an AWS service (it has an HTTP status), not a client-side failure. */
+function isServiceAnswer(e: SdkError): boolean {
+  return e.$metadata?.httpStatusCode !== undefined && (e.$fault === 'client' || e.$fault === 'server');
+}
+
 /**
  * Turns an SDK error into a one-line TrailkitError (exit 2) that names what was being done, the
- * cause and the fix: for AccessDenied the IAM action that was missing.
+ * cause and the fix: for AccessDenied the IAM action that was missing. Never a JavaScript class
+ * name (CredentialsProviderError, TimeoutError): an AWS error code appears only as what AWS
+ * answered, and an answer without one (the SDK's "Unknown") is named by its HTTP status.
  */
 export function mapAwsError(error: unknown, context: { action: string; resource?: string }): TrailkitError {
   if (error instanceof TrailkitError) return error;
   const e = (error ?? {}) as SdkError;
   const code = awsErrorCode(error) ?? 'Error';
   const where = context.resource === undefined ? context.action : `${context.action} on ${context.resource}`;
-  const firstLine = (e.message ?? String(error)).split('\n')[0] ?? '';
+  const firstLine = ((e.message ?? String(error)).split('\n')[0] ?? '').trim();
   if (ACCESS_DENIED.has(code)) {
     return new TrailkitError('access-denied', `${where}: access denied`, { hint: `the caller needs the IAM permission ${context.action}`, cause: error });
   }
-  if (NO_CREDENTIALS.has(code) || (code === 'Error' && /Could not load credentials|credential/i.test(firstLine))) {
-    return new TrailkitError('credentials', `${where}: no usable AWS credentials (${firstLine})`, {
-      hint: 'set AWS_PROFILE or --profile, run aws configure or aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+  const profile = missingProfileOf(firstLine);
+  if (profile !== undefined) {
+    return new TrailkitError('profile', `profile '${profile}': not found in the AWS config or credentials file`, { hint: `check --profile / AWS_PROFILE, or create it with aws configure --profile ${profile}`, cause: error });
+  }
+  if (NO_CREDENTIALS.has(code) || (!isServiceAnswer(e) && /Could not load credentials|credential/i.test(firstLine))) {
+    const why = code === 'ExpiredToken' || code === 'ExpiredTokenException' ? 'the AWS credentials have expired'
+      : code === 'InvalidClientTokenId' || code === 'UnrecognizedClientException' || code === 'InvalidAccessKeyId' ? 'AWS does not know the access key'
+        : code === 'SignatureDoesNotMatch' ? 'AWS refused the signature (a wrong secret key?)'
+          : 'no AWS credentials found';
+    return new TrailkitError('credentials', `${where}: ${why}`, {
+      hint: 'set --profile or AWS_PROFILE, run aws configure or aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
       cause: error,
     });
   }
@@ -68,5 +88,16 @@ export function mapAwsError(error: unknown, context: { action: string; resource?
   if (/ECONNREFUSED/.test(firstLine)) {
     return new TrailkitError('endpoint', `${where}: connection refused (${firstLine})`, { hint: 'check --endpoint-url', cause: error });
   }
-  return new TrailkitError('aws', `${where}: ${code}: ${firstLine}`, { cause: error });
+  if (isServiceAnswer(e)) {
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    if (code === 'Unknown' || code === 'UnknownError' || code === 'Error') {
+      return new TrailkitError('aws', `${where}: AWS answered HTTP ${status} without an error code`, { hint: status >= 500 ? 'a service or endpoint problem: try again later, or check --endpoint-url' : 'check --endpoint-url and --region', cause: error });
+    }
+    const message = firstLine === '' || firstLine === code || firstLine === 'UnknownError' ? '' : `: ${firstLine}`;
+    return new TrailkitError('aws', `${where}: AWS answered ${code}${message}`, { cause: error });
+  }
+  if (/timed? ?out|ETIMEDOUT|ECONNRESET|socket hang up|EPIPE/i.test(firstLine) || code === 'TimeoutError') {
+    return new TrailkitError('endpoint', `${where}: the connection to AWS failed (${firstLine})`, { hint: 'check the network and --endpoint-url, then try again', cause: error });
+  }
+  return new TrailkitError('aws', `${where}: ${firstLine === '' ? 'failed' : firstLine}`, { cause: error });
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface CreateLogGroupFlags {
@@ -26,6 +27,6 @@ export function makeCreateLogGroupCommand(): Command {
     .addOption(new Option('--tags <k=v,...>', 'tags, comma-separated; repeatable').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: CreateLogGroupFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateLogGroup(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateLogGroup(ctx, flags), { outputs: TEXT_OR_JSON });
     });
 }

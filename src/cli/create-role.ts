@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface CreateRoleFlags {
@@ -25,6 +26,6 @@ export function makeCreateRoleCommand(): Command {
     .addOption(new Option('--tags <k=v,...>', 'tags, comma-separated; repeatable').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: CreateRoleFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateRole(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runCreateRole(ctx, flags), { outputs: TEXT_OR_JSON });
     });
 }

@@ -1,65 +1,104 @@
 import { usageError } from '../core/errors.js';
 import type { CloudTrailRecord } from '../core/record.js';
-import { DEFAULT_COLUMNS, fieldColumns, prettyLine, type Column } from '../output/event-format.js';
-import { renderEventTable } from '../output/event-table.js';
+import {
+  boundedJson, DEFAULT_COLUMNS, fieldColumns, fitColumns, PRETTY_OVERHEAD, prettyHeader, prettyLine, projectRecord, textHeader, textLine, type Column, type Layout,
+} from '../output/event-format.js';
+import { TABLE_OVERHEAD, tableBottom, tableRow, tableTop } from '../output/event-table.js';
 import { safeText } from '../output/terminal-safe.js';
 import type { WireMatch } from '../sources/file-search.js';
 import type { CliContext } from './context.js';
+import { terminalWidth } from './terminal.js';
 
-export type EventFormat = 'pretty' | 'table' | 'json';
+import { EVENT_OUTPUTS } from './output-formats.js';
+
+export type EventFormat = (typeof EVENT_OUTPUTS)[number];
 
 /** `--output` for event commands: pretty on a terminal, JSON lines when piped (so `| jq` works). */
 export function resolveEventFormat(output: string | undefined, stdoutIsTTY: boolean): EventFormat {
   if (output === undefined) return stdoutIsTTY ? 'pretty' : 'json';
-  if (output === 'pretty' || output === 'text') return 'pretty';
-  if (output === 'table' || output === 'json') return output;
-  throw usageError(`--output '${output}' is not a format for events`, 'use pretty, table or json');
+  if ((EVENT_OUTPUTS as readonly string[]).includes(output)) return output as EventFormat;
+  throw usageError(`--output '${output}': not a format of events`, 'use pretty, table, text or json');
 }
 
-export function columnsFor(fields: string | undefined): readonly Column[] {
-  if (fields === undefined) return DEFAULT_COLUMNS;
+/** `--fields a,b.c` as a list, or undefined for the default columns. */
+export function fieldList(fields: string | undefined): string[] | undefined {
+  if (fields === undefined) return undefined;
   const list = fields.split(',').map((f) => f.trim()).filter((f) => f !== '');
-  if (list.length === 0) throw usageError('--fields needs at least one field name', 'e.g. --fields eventTime,eventName,userIdentity.arn');
-  return fieldColumns(list);
+  if (list.length === 0) throw usageError('--fields: needs at least one field name', 'e.g. --fields eventTime,eventName,userIdentity.arn');
+  return list;
+}
+
+/** The printer settings of grep and tail: `--fields` and `--headers`/`--no-headers`. */
+export function printerOptions(flags: { fields?: string; headers?: boolean }): EventPrinterOptions {
+  const fields = fieldList(flags.fields);
+  return { ...(fields === undefined ? {} : { fields }), ...(flags.headers === undefined ? {} : { headers: flags.headers }) };
+}
+
+export interface EventPrinterOptions {
+  /** `--fields`, or undefined for the default columns. */
+  readonly fields?: readonly string[];
+  /** `--headers` / `--no-headers`; default: on a terminal. */
+  readonly headers?: boolean;
 }
 
 /**
- * Prints events in the chosen format. JSON lines are the record text as found in the input, so
- * the output is faithful to it; the human formats escape hostile characters.
+ * Prints events in the chosen format, as they come (no format holds events back). JSON lines are
+ * the record text as found in the input, so the output is faithful to it (with `--fields`, one
+ * projected object per event); the human formats escape hostile characters.
  */
 export class EventPrinter {
-  private readonly tableRows: CloudTrailRecord[] = [];
   printed = 0;
+  private readonly columns: readonly Column[];
+  private readonly layout: Layout;
+  private readonly headers: boolean;
+  private started = false;
 
   constructor(
     private readonly ctx: CliContext,
     private readonly format: EventFormat,
-    private readonly columns: readonly Column[],
-  ) {}
+    private readonly options: EventPrinterOptions = {},
+  ) {
+    // Text never cuts a value, so an object or array field is its whole JSON there.
+    this.columns = options.fields === undefined ? DEFAULT_COLUMNS : fieldColumns(options.fields, format === 'text' ? Infinity : undefined);
+    const width = terminalWidth(ctx);
+    this.layout = format === 'table'
+      ? fitColumns(this.columns, width, TABLE_OVERHEAD)
+      : fitColumns(this.columns, width, PRETTY_OVERHEAD, { full: true });
+    this.headers = options.headers ?? ctx.stdoutIsTTY;
+  }
+
+  private opening(): string {
+    if (this.started) return '';
+    this.started = true;
+    if (this.format === 'table') return `${tableTop(this.layout, this.ctx.chalk)}\n`;
+    if (!this.headers) return '';
+    if (this.format === 'pretty') return `${prettyHeader(this.layout, this.ctx.chalk)}\n`;
+    if (this.format === 'text') return `${textHeader(this.columns)}\n`;
+    return '';
+  }
 
   async print(matches: readonly WireMatch[]): Promise<void> {
     if (matches.length === 0) return;
     this.printed += matches.length;
+    let chunk = this.opening();
     if (this.format === 'json') {
-      let chunk = '';
-      for (const m of matches) chunk += `${m.raw}\n`;
-      await this.ctx.write(chunk);
-      return;
+      const fields = this.options.fields;
+      if (fields === undefined) for (const m of matches) chunk += `${m.raw}\n`;
+      // Written without recursion: a field nested a million levels deep cannot exhaust the stack.
+      else for (const m of matches) chunk += `${boundedJson(projectRecord(JSON.parse(m.raw) as CloudTrailRecord, fields), Infinity)}\n`;
+    } else if (this.format === 'pretty') {
+      for (const m of matches) chunk += `${prettyLine(JSON.parse(m.raw) as CloudTrailRecord, this.layout, this.ctx.chalk)}\n`;
+    } else if (this.format === 'table') {
+      for (const m of matches) chunk += `${tableRow(JSON.parse(m.raw) as CloudTrailRecord, this.layout, this.ctx.chalk)}\n`;
+    } else {
+      for (const m of matches) chunk += `${textLine(JSON.parse(m.raw) as CloudTrailRecord, this.columns)}\n`;
     }
-    const records = matches.map((m) => JSON.parse(m.raw) as CloudTrailRecord);
-    if (this.format === 'table') {
-      this.tableRows.push(...records);
-      return;
-    }
-    let chunk = '';
-    for (const record of records) chunk += `${prettyLine(record, this.columns, this.ctx.chalk)}\n`;
     await this.ctx.write(chunk);
   }
 
+  /** Closes the table; the other formats have nothing left to print. */
   async finish(): Promise<void> {
-    if (this.format === 'table' && this.tableRows.length > 0) {
-      await this.ctx.write(`${renderEventTable(this.tableRows, this.columns, this.ctx.chalk)}\n`);
-    }
+    if (this.format === 'table' && this.started) await this.ctx.write(`${tableBottom(this.layout)}\n`);
   }
 }
 

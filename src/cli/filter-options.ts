@@ -9,7 +9,7 @@ export interface FilterFlags {
   eventSource: string[];
   user: string[];
   account: string[];
-  region: string[];
+  eventRegion: string[];
   sourceIp: string[];
   errorCode: string[];
   errors?: boolean;
@@ -42,7 +42,7 @@ const EXAMPLES: Record<string, string> = {
   '--event-source': 'iam',
   '--user': 'alice',
   '--account': '123456789012',
-  '--region': 'us-east-1',
+  '--event-region': 'us-east-1',
   '--source-ip': '203.0.113.0/24',
   '--error-code': "'AccessDenied*'",
   '--event-id': '0a1b2c3d-...',
@@ -61,7 +61,7 @@ export function addFilterOptions(command: Command): Command {
     .addOption(new Option('--event-source <name>', "service, e.g. ec2 or iam.amazonaws.com ('ec2' means ec2.amazonaws.com)").argParser(collectList).default([]))
     .addOption(new Option('--user <text>', 'text in userIdentity arn, userName, principalId, session issuer or invokedBy (case-insensitive)').argParser(collectWhole).default([]))
     .addOption(new Option('--account <id>', 'account the event was recorded in (recipientAccountId)').argParser(collectList).default([]))
-    .addOption(new Option('--region <region>', 'awsRegion of the event').argParser(collectList).default([]))
+    .addOption(new Option('--event-region <region>', "the event's own region (awsRegion); on --bucket also picks the region folders").argParser(collectList).default([]))
     .addOption(new Option('--source-ip <ip|cidr>', 'sourceIPAddress in an IPv4/IPv6 address or CIDR').argParser(collectList).default([]))
     .addOption(new Option('--error-code <glob>', 'errorCode, * and ? wildcards').argParser(collectList).default([]))
     .addOption(new Option('--errors', 'only failed calls (events with an errorCode)'))
@@ -92,7 +92,7 @@ export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
     ['--event-source', flags.eventSource],
     ['--user', flags.user],
     ['--account', flags.account],
-    ['--region', flags.region],
+    ['--event-region', flags.eventRegion],
     ['--source-ip', flags.sourceIp],
     ['--error-code', flags.errorCode],
     ['--event-id', flags.eventId],
@@ -108,7 +108,7 @@ export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
     eventSources: flags.eventSource,
     users: flags.user,
     accounts: flags.account,
-    regions: flags.region,
+    regions: flags.eventRegion,
     sourceIps: flags.sourceIp,
     errorCodes: flags.errorCode,
     eventIds: flags.eventId,

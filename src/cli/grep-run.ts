@@ -1,11 +1,11 @@
-import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK } from '../core/errors.js';
+import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError } from '../core/errors.js';
 import { CIS_PRESETS } from '../core/cis-presets.js';
 import type { CliContext } from './context.js';
-import { columnsFor, EventPrinter, resolveEventFormat } from './event-output.js';
+import { EventPrinter, printerOptions, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { filterWarnings } from '../core/record-filter.js';
 import type { GrepFlags } from './grep.js';
-import { remoteSource } from './remote-options.js';
+import { remoteSource } from './remote-source.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 
 export async function runGrep(ctx: CliContext, paths: readonly string[], flags: GrepFlags): Promise<number> {
@@ -17,8 +17,14 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const spec = filterSpecFromFlags(flags, ctx.now());
   for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
-  const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
-  const source = remoteSource(paths, flags, 'grep');
+  const printer = new EventPrinter(ctx, format, printerOptions(flags));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, grepIndex } = await import('./grep-index-run.js');
+    checkIndexFlags(paths, flags, 'grep');
+    return grepIndex(ctx, spec, flags, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
+  const source = remoteSource(ctx, paths, flags, 'grep');
   if (source !== 'files') return (await import('./grep-remote.js')).runGrepRemote(ctx, spec, flags, printer, source);
   const { files, hadError: inputError } = await resolveInputs(ctx, inputPaths(ctx, paths, 'grep'));
 

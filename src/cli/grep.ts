@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { addFilterOptions, type FilterFlags } from './filter-options.js';
-import { addAwsConnectionOptions, addBucketOptions, addLogGroupOptions, type RemoteFlags } from './remote-options.js';
+import { EVENT_OUTPUTS } from './output-formats.js';
+import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from './remote-options.js';
 import { runCommand } from './run-command.js';
 import { wholeNumber } from './number-options.js';
 
@@ -8,32 +9,42 @@ export interface GrepFlags extends FilterFlags, RemoteFlags {
   count?: boolean;
   limit?: number;
   fields?: string;
+  headers?: boolean;
   listPresets?: boolean;
+  index?: string;
+  verified?: boolean;
 }
 
 const EXAMPLES = `
 Examples:
   $ trailkit grep fixtures/sample-archive --event-name 'Delete*'
   $ trailkit grep ./AWSLogs --errors --since 2h --output table
-  $ trailkit grep ./AWSLogs --user alice --event-source iam --write-only
+  $ trailkit grep ./AWSLogs --user alice --event-source iam --write-only --event-region eu-west-1
   $ trailkit grep ./AWSLogs --source-ip 203.0.113.0/24 --source-ip 2001:db8::/32
   $ trailkit grep ./AWSLogs --pattern '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
   $ trailkit grep ./AWSLogs --preset root-usage --count
+  $ trailkit grep ./AWSLogs --event-name ConsoleLogin --fields eventTime,sourceIPAddress --output text | cut -f2
   $ zcat 123456789012_CloudTrail_us-east-1_*.json.gz | trailkit grep - --event-name ConsoleLogin
-  $ aws cloudtrail lookup-events --max-results 50 | trailkit grep - --errors
-  $ trailkit grep --bucket my-trail-bucket --since 2h --event-name ConsoleLogin
-  $ trailkit grep --bucket my-trail-bucket --prefix org --organization-id o-a1b2c3d4e5 --account 111111111111 --region eu-west-1 --since 2026-11-20 --until 2026-11-21 --errors
-  $ trailkit grep --log-group aws-cloudtrail-logs-111111111111 --since 1h --preset root-usage
+  $ trailkit grep --trail main --since 2h --event-name ConsoleLogin
+  $ trailkit grep --trail main --log-group --since 1h --preset root-usage
+  $ trailkit grep --lookup --region eu-west-1 --since 7d --event-name DeleteTrail
+  $ trailkit grep --bucket my-trail-bucket --prefix org --organization-id o-a1b2c3d4e5 --account 111111111111 --event-region eu-west-1 --since 2026-11-20 --until 2026-11-21 --errors
+  $ trailkit grep --log-group arn:aws:logs:eu-west-1:111111111111:log-group:aws-cloudtrail-logs-111111111111 --since 1h
 
 Inputs: .json.gz delivery files, .json, NDJSON, 'aws cloudtrail lookup-events' output, folders
 (searched recursively; digest files are skipped) and - for standard input. The format is read from
 the content.
---bucket reads the trail where CloudTrail delivers it ([prefix/]AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/
-YYYY/MM/DD/): only the day folders of the window are listed, --account/--region also pick the folders,
-and the objects are searched in memory, 16 at once (--concurrency). --log-group reads a CloudWatch
-Logs group with FilterLogEvents (the filters become a filter pattern where they can). Without
---since both search the last 24 h, and say which window on stderr. The AWS region is AWS_REGION or
-the profile's (--region filters events).
+--trail NAME|ARN reads the trail's settings (GetTrail) and searches its bucket, or with --log-group
+(no value) its CloudWatch Logs group. --bucket reads the trail where CloudTrail delivers it
+([prefix/]AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/): only the day folders of the window
+are listed, --account/--event-region also pick the folders, and the objects are searched in memory,
+16 at once (--concurrency). --log-group reads a CloudWatch Logs group with FilterLogEvents (the
+filters become a filter pattern where they can). --lookup reads CloudTrail's event history
+(LookupEvents: management events of the last 90 days in one region, no trail needed; one filter
+goes to the service, the rest is applied here; newest first). Without --since they search the last
+24 h, and say which window on stderr.
+--region is the AWS region to call (default: AWS_REGION, then the profile's); --event-region
+filters events by their own region. A log group ARN names its own region.
 
 Filter patterns (--pattern), read as CloudWatch Logs reads them:
   { $.eventName = "Delete*" && ($.errorCode = "AccessDenied" || $.readOnly IS FALSE) }
@@ -44,25 +55,32 @@ Filter patterns (--pattern), read as CloudWatch Logs reads them:
   terms are ignored, as CloudWatch ignores them). Space-delimited patterns ([...]) are for non-JSON logs.
 Empty values (--account=, --pattern '') are refused: they would match every event.
 
-Output: pretty (one line per event, the default on a terminal), table, or json (one record per
-line, exactly as in the input; the default when piped).
+Output: pretty (aligned columns fitted to the terminal, the default on a terminal), table, text
+(tab-separated values for cut and awk), or json (one record per line, exactly as in the input;
+the default when piped). --fields picks and labels the columns; with json it prints one object
+per event with only those fields. A header line on a terminal (--headers/--no-headers).
 Exit status: 0 when something matched, 1 when nothing did, 2 on an error (other files are still searched).`;
 
 export function makeGrepCommand(): Command {
   const command = new Command('grep')
-    .description('search CloudTrail events in log files and folders, an S3 bucket or a CloudWatch Logs group')
+    .description('search CloudTrail events in files and folders, a trail (its S3 bucket or log group), or the event history')
     .argument('[path...]', 'files, folders or - (standard input)');
   addFilterOptions(command);
+  addTrailOption(command);
   addBucketOptions(command);
   addLogGroupOptions(command);
-  addAwsConnectionOptions(command)
+  addLookupOption(command)
     .addOption(new Option('--count', 'print the number of matching events only'))
     .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(wholeNumber(1)))
-    .addOption(new Option('--fields <list>', 'columns for pretty/table output, e.g. eventTime,eventName,userIdentity.arn'))
+    .addOption(new Option('--fields <list>', 'the fields to print, e.g. eventTime,eventName,userIdentity.arn: labelled columns, or with json one object per event with only these'))
+    .addOption(new Option('--headers', 'print a header line (default: on a terminal)'))
+    .addOption(new Option('--no-headers', 'no header line'))
     .addOption(new Option('--list-presets', 'print the CIS 4.x presets and their patterns, then exit'))
+    .addOption(new Option('--index <dir>', 'search a Parquet index made by trailkit index (same events, order and bytes as on the files)'))
+    .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: GrepFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./grep-run.js')).runGrep(ctx, paths, flags));
+      await runCommand(cmd, async (ctx) => (await import('./grep-run.js')).runGrep(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
     });
   return command;
 }

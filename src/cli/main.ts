@@ -1,9 +1,12 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { EXIT_ERROR, TrailkitError } from '../core/errors.js';
+import { EXIT_ERROR, TrailkitError, usageError } from '../core/errors.js';
 import { safeLines, safeText } from '../output/terminal-safe.js';
 import { addGlobalOptions } from './global-options.js';
 import { makeGrepCommand } from './grep.js';
+import { makeIndexCommand } from './index-command.js';
+import { makeQueryCommand } from './query.js';
+import { makeAthenaCommand } from './athena.js';
 import { makeCreateLogGroupCommand } from './create-log-group.js';
 import { makeCreateRoleCommand } from './create-role.js';
 import { makePolicyCommand } from './policy.js';
@@ -16,26 +19,62 @@ import { makeDownloadCommand } from './download.js';
 import { makeTailCommand } from './tail.js';
 import { makeValidateDigestCommand } from './validate-digest.js';
 import { makeVerifyCommand } from './verify.js';
+import { formatUsageError } from './usage-errors.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const PROGRAM_HELP = `
-Search and tail:   grep, tail (files and folders, an S3 bucket with --bucket, a CloudWatch Logs
-                   group with --log-group), download (mirror a trail's S3 objects to a folder).
+Search and tail:   grep, tail (files and folders; a trail with --trail, an S3 bucket with --bucket,
+                   a CloudWatch Logs group with --log-group, the event history with --lookup),
+                   download (mirror a trail's S3 objects to a folder).
 Integrity:         validate-digest (from S3 or a downloaded folder).
+SQL:               index (a Parquet index of the events), query (SQL and named questions with DuckDB),
+                   grep/tail --index, athena ddl / athena query (the same questions on Athena).
 Set a trail up:    setup, and the AWS CLI workflow: create-log-group, create-role, put-role-policy,
                    update-trail, put-event-selectors, put-insight-selectors; policy (offline).
 CI gate:           verify.
 
+--profile, --region (the AWS region to call) and --endpoint-url go before or after the command
+name; a flag beats AWS_PROFILE/AWS_REGION/AWS_ENDPOINT_URL, which beat the profile's config.
 Exit status: 0 success, 1 a negative result (no match, something invalid or failing), 2 a usage,
 input or AWS error.`;
 
+/** The command whose input commander refused, for the help hint of the error line. */
+let refusedBy: Command | undefined;
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.parent === null ? 'trailkit' : c.name());
+  return names.join(' ');
+}
+
+/**
+ * `--x` and `--no-x` on one command line contradict each other: refused, rather than letting the
+ * last one win silently.
+ */
+function refuseContradictions(command: Command): void {
+  const options = command.options as readonly Option[];
+  for (const negative of options.filter((o) => o.negate)) {
+    const positive = options.find((o) => !o.negate && o.attributeName() === negative.attributeName());
+    if (positive === undefined) continue;
+    const seen = new Set<string>();
+    for (const option of [positive, negative]) {
+      command.on(`option:${option.name()}`, () => {
+        seen.add(option.long ?? option.flags);
+        if (seen.size === 2) throw usageError(`${positive.long ?? ''} and ${negative.long ?? ''}: they contradict each other`, 'give one of them');
+      });
+    }
+  }
+}
+
 function configure(command: Command): Command {
-  // commander echoes the arguments it rejects: print them escaped like everything else.
+  // commander's own error line is replaced by trailkit's, escaped like everything else (see
+  // reportError); what else it writes to stderr (the usage when no command is given) is escaped too.
   command
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureOutput({ writeErr: (text) => process.stderr.write(safeLines(text)) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(safeLines(text)), outputError: () => { refusedBy ??= command; } });
+  refuseContradictions(command);
   for (const sub of command.commands) configure(sub);
   return command;
 }
@@ -47,8 +86,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .addHelpText('after', PROGRAM_HELP);
   addGlobalOptions(program, { aws: true });
-  program.addCommand(addGlobalOptions(makeGrepCommand(), { aws: false }));
-  program.addCommand(addGlobalOptions(makeTailCommand(), { aws: false }));
+  program.addCommand(addGlobalOptions(makeGrepCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeTailCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeSetupCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeCreateLogGroupCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeCreateRoleCommand(), { aws: true }));
@@ -57,16 +96,29 @@ export function buildProgram(): Command {
   program.addCommand(addGlobalOptions(makePutEventSelectorsCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makePutInsightSelectorsCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makePolicyCommand(), { aws: false }));
-  program.addCommand(addGlobalOptions(makeDownloadCommand(), { aws: false }));
+  program.addCommand(addGlobalOptions(makeDownloadCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeVerifyCommand(), { aws: true }));
   program.addCommand(addGlobalOptions(makeValidateDigestCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeIndexCommand(), { aws: true }));
+  program.addCommand(addGlobalOptions(makeQueryCommand(), { aws: false }));
+  const athena = makeAthenaCommand();
+  for (const sub of athena.commands) addGlobalOptions(sub, { aws: true });
+  program.addCommand(athena);
   return configure(program);
 }
 
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
-    // commander has printed its message already; help and --version end here too.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    // --help, --version and `help` end here with exit code 0.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.code === 'commander.help') {
+      if (error.exitCode === 0) return 0;
+      // No command: commander printed the usage on stderr.
+      process.stderr.write('trailkit: no command given (see trailkit --help; e.g. trailkit grep ./AWSLogs --errors)\n');
+      return EXIT_ERROR;
+    }
+    const { message, hint } = formatUsageError(error.code, error.message, commandPath(refusedBy ?? new Command('trailkit')));
+    process.stderr.write(`trailkit: ${safeText(message)} (${safeText(hint)})\n`);
     return EXIT_ERROR;
   }
   if (error instanceof TrailkitError) {

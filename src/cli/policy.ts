@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { POLICY_OUTPUTS } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface PolicyFlags {
@@ -56,6 +57,6 @@ export function makePolicyCommand(): Command {
     .addOption(new Option('--no-deny-insecure-transport', 'bucket: leave out the statement denying non-TLS requests'))
     .addHelpText('after', EXAMPLES)
     .action(async (kind: string, flags: PolicyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./policy-run.js')).runPolicy(ctx, kind, flags));
+      await runCommand(cmd, async (ctx) => (await import('./policy-run.js')).runPolicy(ctx, kind, { ...flags, ...(ctx.globals.region === undefined ? {} : { region: ctx.globals.region }) }), { outputs: POLICY_OUTPUTS });
     });
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 import { addSelectorOptions } from './selector-options.js';
 
@@ -35,6 +36,6 @@ export function makePutEventSelectorsCommand(): Command {
   return addSelectorOptions(command)
     .addHelpText('after', EXAMPLES)
     .action(async (flags: PutEventSelectorsFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutEventSelectors(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutEventSelectors(ctx, flags), { outputs: TEXT_OR_JSON });
     });
 }

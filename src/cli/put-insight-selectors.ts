@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface PutInsightSelectorsFlags {
@@ -21,6 +22,6 @@ export function makePutInsightSelectorsCommand(): Command {
     .addOption(new Option('--insights <types>', 'api-call-rate, api-error-rate (comma-separated) or none').makeOptionMandatory())
     .addHelpText('after', EXAMPLES)
     .action(async (flags: PutInsightSelectorsFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutInsightSelectors(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutInsightSelectors(ctx, flags), { outputs: TEXT_OR_JSON });
     });
 }

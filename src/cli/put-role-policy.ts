@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface PutRolePolicyFlags {
@@ -27,6 +28,6 @@ export function makePutRolePolicyCommand(): Command {
     .addOption(new Option('--organization-id <id>', 'organization trail: also the o-orgid_* streams'))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: PutRolePolicyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutRolePolicy(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runPutRolePolicy(ctx, flags), { outputs: TEXT_OR_JSON });
     });
 }

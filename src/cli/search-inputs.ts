@@ -10,7 +10,7 @@ import { reportInputError } from './event-output.js';
 export function inputPaths(ctx: CliContext, paths: readonly string[], command: string): string[] {
   if (paths.length > 0) return [...paths];
   if (ctx.stdin.isTTY !== true) return [STDIN_PATH];
-  throw usageError(`${command} needs a file or folder to read`, `e.g. trailkit ${command} ./AWSLogs --event-name 'Delete*', or pipe a log file into it`);
+  throw usageError(`${command}: needs a file or folder to read`, `e.g. trailkit ${command} ./AWSLogs --event-name 'Delete*', or pipe a log file into it`);
 }
 
 /** Expands PATH arguments, reporting the ones that cannot be used. */

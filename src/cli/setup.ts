@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 import { addSelectorOptions } from './selector-options.js';
 
@@ -59,6 +60,6 @@ export function makeSetupCommand(): Command {
     .addOption(new Option('--alarm-email <address>', 'subscribe this address to the alarm topic (it must confirm the email)'))
     .addHelpText('after', EXAMPLES)
     .action(async (_flags: Record<string, unknown>, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./setup-run.js')).runSetup(ctx, cmd));
+      await runCommand(cmd, async (ctx) => (await import('./setup-run.js')).runSetup(ctx, cmd), { outputs: TEXT_OR_JSON });
     });
 }

@@ -4,10 +4,10 @@ import { newest, type WireMatch } from '../sources/file-search.js';
 import { STDIN_PATH, type InputFile } from '../sources/local-files.js';
 import { LocalFollower } from '../sources/local-follow.js';
 import type { CliContext } from './context.js';
-import { columnsFor, EventPrinter, reportInputError, resolveEventFormat } from './event-output.js';
+import { EventPrinter, printerOptions, reportInputError, resolveEventFormat } from './event-output.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { followPolls } from './follow.js';
-import { remoteSource } from './remote-options.js';
+import { remoteSource } from './remote-source.js';
 import { inputPaths, resolveInputs, searchInputs } from './search-inputs.js';
 import type { TailFlags } from './tail.js';
 
@@ -18,11 +18,14 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
   const spec = filterSpecFromFlags(flags, ctx.now());
   for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const format = resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY);
-  const printer = new EventPrinter(ctx, format, columnsFor(flags.fields));
-  if (flags.follow === true && format === 'table') {
-    throw usageError('tail -f cannot print a table (a table is printed whole at the end)', 'use --output pretty or json');
+  const printer = new EventPrinter(ctx, format, printerOptions(flags));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags, tailIndex } = await import('./grep-index-run.js');
+    checkIndexFlags(paths, flags, 'tail');
+    return tailIndex(ctx, spec, flags, printer);
   }
-  const source = remoteSource(paths, flags, 'tail');
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
+  const source = remoteSource(ctx, paths, flags, 'tail');
   if (source !== 'files') return (await import('./tail-remote.js')).runTailRemote(ctx, spec, flags, printer, source);
   const inputs = inputPaths(ctx, paths, 'tail');
   if (flags.follow === true && inputs.includes(STDIN_PATH)) {
@@ -47,9 +50,9 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     return true;
   });
   await printer.print(kept);
-  await printer.finish();
 
   if (follower === undefined) {
+    await printer.finish();
     if (inputError || hadError) return EXIT_ERROR;
     return kept.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
   }
@@ -58,5 +61,6 @@ export async function runTail(ctx: CliContext, paths: readonly string[], flags: 
     for (const error of polled.errors) reportInputError(ctx, error.path, error.message);
     return polled;
   });
+  await printer.finish();
   return EXIT_OK;
 }

@@ -11,6 +11,8 @@ import { parseTrailArn } from '../core/s3-layout.js';
 import { selectorsOf, type SetupInput } from '../core/setup-config.js';
 import { logGroupArn, type CreateTrailInput } from '../core/setup-plan.js';
 import { readTrailInHomeRegion, withIamPropagationRetry } from '../aws/trail-setup.js';
+import { describeChanges, trailChanges } from '../core/trail-update.js';
+import { safeText } from '../output/terminal-safe.js';
 import { withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import type { CreateLogGroupFlags } from './create-log-group.js';
@@ -137,11 +139,23 @@ export async function runUpdateTrail(ctx: CliContext, flags: UpdateTrailFlags, c
   checkGivenRegion(ctx);
   return withAws(ctx, 'cloudtrail:UpdateTrail', async (clients) => {
     const { gw } = await openTrailSession(ctx, clients);
-    if (await readTrailInHomeRegion(gw, name, 'update-trail') === undefined) throw usageError(`trail ${name} not found in ${gw.region}`, 'UpdateTrail must run in the trail\'s home region: check --region');
+    const current = await readTrailInHomeRegion(gw, name, 'update-trail');
+    if (current === undefined) throw usageError(`trail ${name} not found in ${gw.region}`, 'UpdateTrail must run in the trail\'s home region: check --region');
+    let resolvedKmsArn: string | undefined;
+    if (input.KmsKeyId !== undefined && current.kmsKeyId !== undefined && input.KmsKeyId !== current.kmsKeyId && !current.kmsKeyId.endsWith(`:key/${input.KmsKeyId}`)) {
+      // An alias: compare the key it names (a key we may not describe counts as a change).
+      resolvedKmsArn = await gw.kmsKey(input.KmsKeyId).then((k) => k?.arn, () => undefined);
+    }
+    const changes = trailChanges(current, input, resolvedKmsArn);
+    if (changes.length === 0) {
+      if (ctx.globals.output === 'json') await ctx.write(`${JSON.stringify({ action: 'unchanged', trail: current, changes: [] })}\n`);
+      else await ctx.write(`unchanged\t${current.arn}\n`);
+      return EXIT_OK;
+    }
     const run = () => gw.updateTrail(input);
     const trail = input.CloudWatchLogsRoleArn === undefined ? await run() : await withIamPropagationRetry(run, { budgetMs: budget * 1000, onRetry: (m) => ctx.warn(m) });
-    if (ctx.globals.output === 'json') await ctx.write(`${JSON.stringify({ action: 'update', trail })}\n`);
-    else await ctx.write(`updated\t${trail.arn}\n`);
+    if (ctx.globals.output === 'json') await ctx.write(`${JSON.stringify({ action: 'update', trail, changes })}\n`);
+    else await ctx.write(`updated\t${trail.arn}\t${safeText(describeChanges(changes))}\n`);
     return EXIT_OK;
   });
 }

@@ -10,10 +10,9 @@ import { partitionOf } from '../core/policies.js';
 import { regionProblem } from '../core/regions.js';
 import type { SetupEnvironment } from '../core/setup-plan.js';
 import type { CliContext } from './context.js';
+import { checkGivenRegion, hasCustomEndpoint } from './region-check.js';
 
-export function hasCustomEndpoint(ctx: CliContext): boolean {
-  return ctx.globals.endpointUrl !== undefined || (ctx.env['AWS_ENDPOINT_URL'] ?? '') !== '';
-}
+export { checkGivenRegion };
 
 /** The region calls go to, checked before anything is sent. */
 export async function resolveRegion(ctx: CliContext, clients: AwsClients): Promise<string> {
@@ -25,16 +24,8 @@ export async function resolveRegion(ctx: CliContext, clients: AwsClients): Promi
   }
   if (region === undefined || region === '') throw new TrailkitError('region', 'no AWS region is set', { hint: 'pass --region, or set AWS_REGION or a region in the profile' });
   const problem = regionProblem(region, hasCustomEndpoint(ctx));
-  if (problem !== undefined) throw usageError(`unknown region ${JSON.stringify(region)}: ${problem}`, 'check --region / AWS_REGION (e.g. us-east-1)');
+  if (problem !== undefined) throw usageError(`region '${region}': ${problem.replace(/^is /, '')}`, 'check --region, AWS_REGION and the profile\'s region (e.g. us-east-1)');
   return region;
-}
-
-/** A region given as a flag or in the environment, checked without loading the SDK. */
-export function checkGivenRegion(ctx: CliContext): void {
-  const region = ctx.globals.region ?? ctx.env['AWS_REGION'];
-  if (region === undefined || region === '') return;
-  const problem = regionProblem(region, hasCustomEndpoint(ctx));
-  if (problem !== undefined) throw usageError(`unknown region ${JSON.stringify(region)}: ${problem}`, 'check --region / AWS_REGION (e.g. us-east-1)');
 }
 
 export interface TrailSession {

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 
 export interface UpdateTrailFlags {
@@ -49,6 +50,6 @@ export function makeUpdateTrailCommand(): Command {
     .addOption(new Option('--iam-retry-seconds <seconds>', 'how long to retry while a new role propagates').default('90'))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: UpdateTrailFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runUpdateTrail(ctx, flags, cmd));
+      await runCommand(cmd, async (ctx) => (await import('./trail-commands-run.js')).runUpdateTrail(ctx, flags, cmd), { outputs: TEXT_OR_JSON });
     });
 }

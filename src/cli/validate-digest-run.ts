@@ -1,13 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
-import { createLimiter, isAllValid, sumTallies, validateLocations, type DigestLocation, type DigestStore, type LocationReport } from '../core/digest-chain.js';
+import { createLimiter, type DigestLocation, type DigestStore } from '../core/digest-chain.js';
+import { isAllValid, sumTallies, validateLocations, type LocationReport } from '../core/digest-validation.js';
 import { fileKeyProvider, missingRegionKeys, parsePublicKeysArgument, parsePublicKeysJson, type PublicKeyFile, type PublicKeyProvider } from '../core/digest-public-keys.js';
 import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import { parseTrailArn, type TrailArn } from '../core/s3-layout.js';
 import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
 import { digestJson, renderDigestText } from '../output/digest-report.js';
 import { describeFsError } from '../sources/local-files.js';
-import { withAws } from './aws-command.js';
+import { parseTrailRef } from '../core/resource-refs.js';
+import { awsConfigOf, withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import type { ValidateDigestFlags } from './validate-digest.js';
 
@@ -49,6 +51,7 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
   if ((path === undefined) === (flags.bucket === undefined)) {
     throw usageError('give either --bucket BUCKET or a PATH to a downloaded trail folder, not both or neither', 'trailkit validate-digest --bucket B --trail-arn ARN');
   }
+  if (flags.trailArn === undefined) throw usageError('validate-digest: needs --trail-arn ARN or --trail NAME|ARN', 'e.g. trailkit validate-digest --trail main');
   const trail = parseTrailArn(flags.trailArn);
   if (trail === undefined) throw usageError(`--trail-arn: '${flags.trailArn}' is not a trail ARN`, 'expected arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME');
   const now = ctx.now();
@@ -61,7 +64,6 @@ export function resolveValidateDigestInput(ctx: CliContext, path: string | undef
   const regions = flags.allRegions === true ? undefined : (regionFlag ?? trail.region).split(',').map((r) => r.trim()).filter((r) => r !== '');
   for (const region of regions ?? []) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--region: '${region}' is not a region name`);
   const output = ctx.globals.output ?? 'text';
-  if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output: '${output}' is not one of text, json`);
   if (flags.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(flags.bucket)) throw usageError(`--bucket: '${flags.bucket}' is not an S3 bucket name`);
   return {
     source: flags.bucket !== undefined ? { kind: 's3', bucket: flags.bucket } : { kind: 'local', path: path as string },
@@ -140,9 +142,24 @@ function regionWithoutKeys(reports: readonly LocationReport[]): string | undefin
 }
 
 export async function runValidateDigest(ctx: CliContext, path: string | undefined, flags: ValidateDigestFlags, regionFlag: string | undefined): Promise<number> {
+  // --region names the source regions here (aws-cli's meaning), not the region to call: the calls
+  // name their regions (the trail's home region, each source region), and GetTrail by name goes
+  // to AWS_REGION or the profile's region.
+  const config = { ...awsConfigOf(ctx), region: undefined };
+  if (flags.trail !== undefined) {
+    if (flags.bucket !== undefined) throw usageError('--trail and --bucket: cannot be used together', 'the trail names its bucket; drop --bucket (or give --trail-arn with --bucket)');
+    const ref = parseTrailRef(flags.trail);
+    return withAws(ctx, 'cloudtrail:GetTrail', async (clients) => {
+      const { readTrail } = await import('../aws/trail-lookup.js');
+      const trail = await readTrail(clients, ref, (m) => ctx.debug(m));
+      if (path === undefined && trail.bucket === undefined) throw new TrailkitError('not-found', `trail ${trail.arn}: it names no S3 bucket`, { hint: 'give a PATH, or --trail-arn with --bucket' });
+      const resolved: ValidateDigestFlags = { ...flags, trailArn: trail.arn, prefix: flags.prefix ?? trail.prefix, ...(path === undefined ? { bucket: trail.bucket as string } : {}) };
+      return validate(ctx, resolveValidateDigestInput(ctx, path, resolved, regionFlag), clients);
+    }, config);
+  }
   const input = resolveValidateDigestInput(ctx, path, flags, regionFlag);
   const needsAws = input.source.kind === 's3' || input.publicKeyFiles.length === 0;
-  return needsAws ? withAws(ctx, 's3:GetObject', (clients) => validate(ctx, input, clients)) : validate(ctx, input, undefined);
+  return needsAws ? withAws(ctx, 's3:GetObject', (clients) => validate(ctx, input, clients), config) : validate(ctx, input, undefined);
 }
 
 /**

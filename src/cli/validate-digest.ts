@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
+import { TEXT_OR_JSON } from './output-formats.js';
 import { runCommand } from './run-command.js';
 import { concurrency } from './number-options.js';
 
 export interface ValidateDigestFlags {
   bucket?: string;
-  trailArn: string;
+  trailArn?: string;
+  trail?: string;
   startTime?: string;
   endTime?: string;
   prefix?: string;
@@ -20,6 +22,7 @@ export interface ValidateDigestFlags {
 const EXAMPLES = `
 Examples:
   $ trailkit validate-digest --bucket my-trail-bucket --trail-arn arn:aws:cloudtrail:us-east-1:111111111111:trail/main
+  $ trailkit validate-digest --trail main --start-time 7d --all-regions
   $ trailkit validate-digest --bucket my-trail-bucket --trail-arn ARN --start-time 2026-11-19 --all-regions --account-id 111111111111,222222222222
   $ trailkit validate-digest ./trail-download --trail-arn ARN --start-time 7d --public-keys keys.json --output json
   $ aws cloudtrail list-public-keys --region us-east-1 --start-time 2026-11-01 > keys.json
@@ -37,7 +40,11 @@ INVALID, however old the range.
 Public keys: ListPublicKeys in each source region (CloudTrail signs each region's digests with that
 region's key), or --public-keys [REGION=]FILE (repeatable) with what 'aws cloudtrail
 list-public-keys --region REGION' prints; a FILE without REGION serves every region.
-Regions: the trail's home region, --region R[,R...] (given on the command line), or --all-regions.
+Trail: --trail-arn ARN, or --trail NAME|ARN, which reads the trail (GetTrail) for its ARN, bucket
+and prefix (a PATH or --prefix given still wins).
+Regions: the trail's home region, --region R[,R...] (given on the command line, before or after
+validate-digest), or --all-regions. AWS_REGION and the profile's region pick only the region that
+GetTrail by name is called in.
 Accounts: the trail's account, or --account-id A[,A...]; an organization's o-... folder is found.
 
 Output: the lines and summary of 'aws cloudtrail validate-logs' (INVALID lines on stderr, as it
@@ -68,7 +75,8 @@ export function makeValidateDigestCommand(): Command {
     .description('validate CloudTrail log file integrity (digest chain, signatures, log hashes) from S3 or a downloaded folder')
     .argument('[path]', 'a local folder mirroring the trail bucket (instead of --bucket)')
     .addOption(new Option('--bucket <name>', 'the S3 bucket the trail delivers to'))
-    .addOption(new Option('--trail-arn <arn>', 'the trail: arn:aws:cloudtrail:HOME_REGION:ACCOUNT:trail/NAME').makeOptionMandatory())
+    .addOption(new Option('--trail-arn <arn>', 'the trail: arn:aws:cloudtrail:HOME_REGION:ACCOUNT:trail/NAME'))
+    .addOption(new Option('--trail <name|arn>', 'the trail, read with GetTrail: its ARN, and (unless given) its bucket and prefix').conflicts('trailArn'))
     .addOption(new Option('--start-time <time>', 'oldest delivery time to validate: ISO 8601 (2026-11-20T10:00:00Z or basic 20261120T100000Z; UTC when no zone), epoch seconds, a duration such as 7d, today or yesterday; default: 24 h before --end-time'))
     .addOption(new Option('--end-time <time>', 'newest delivery time to validate (same forms as --start-time); default: now'))
     .addOption(new Option('--prefix <prefix>', 'the S3 key prefix of the trail, before AWSLogs/'))
@@ -81,6 +89,6 @@ export function makeValidateDigestCommand(): Command {
     .addOption(new Option('--verbose', 'also print the valid digest and log files'))
     .addHelpText('after', EXAMPLES)
     .action(async (path: string | undefined, flags: ValidateDigestFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./validate-digest-run.js')).runValidateDigest(ctx, path, flags, regionFromCommandLine(cmd)));
+      await runCommand(cmd, async (ctx) => (await import('./validate-digest-run.js')).runValidateDigest(ctx, path, flags, regionFromCommandLine(cmd)), { outputs: TEXT_OR_JSON });
     });
 }

@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
+import { VERIFY_OUTPUTS } from './output-formats.js';
 import { runCommand } from './run-command.js';
 import { wholeNumber } from './number-options.js';
 
 export interface VerifyFlags {
+  trail?: string;
   trailName?: string;
   trailArn?: string;
   account?: boolean;
@@ -15,7 +17,7 @@ export interface VerifyFlags {
 
 const EXAMPLES = `
 Examples:
-  $ trailkit verify --trail-name main
+  $ trailkit verify --trail main
   $ trailkit verify --trail-arn arn:aws:cloudtrail:us-east-1:123456789012:trail/main --output junit > verify.xml
   $ trailkit verify --trail-name main --skip s3-data-events,bucket-access-logging --strict
   $ trailkit verify --trail-name main --only integrity --integrity-hours 6 --output json
@@ -38,9 +40,10 @@ const list = (value: string, previous: string[]) => previous.concat(value.split(
 export function makeVerifyCommand(): Command {
   return new Command('verify')
     .description("check a trail's configuration, delivery health and integrity: one CI gate")
-    .addOption(new Option('--trail-name <name>', 'the trail to check (name or ARN)'))
-    .addOption(new Option('--trail-arn <arn>', 'the trail to check, by ARN').conflicts('trailName'))
-    .addOption(new Option('--account', 'check the account instead of one trail: every enabled region covered by a logging multi-region trail').conflicts(['trailName', 'trailArn']))
+    .addOption(new Option('--trail <name|arn>', 'the trail to check (name or ARN)'))
+    .addOption(new Option('--trail-name <name>', 'the same as --trail').conflicts('trail'))
+    .addOption(new Option('--trail-arn <arn>', 'the same as --trail, by ARN').conflicts(['trailName', 'trail']))
+    .addOption(new Option('--account', 'check the account instead of one trail: every enabled region covered by a logging multi-region trail').conflicts(['trailName', 'trailArn', 'trail']))
     .addOption(new Option('--only <ids>', 'run only these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--skip <ids>', 'leave out these checks (comma-separated ids)').argParser(list).default([]))
     .addOption(new Option('--strict', 'a warning fails the run too'))
@@ -48,6 +51,6 @@ export function makeVerifyCommand(): Command {
     .addOption(new Option('--public-keys <[region=]file>', 'for the integrity check: JSON printed by aws cloudtrail list-public-keys --region REGION, instead of calling ListPublicKeys in each region (repeatable)').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: VerifyFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('./verify-run.js')).runVerify(ctx, flags), { outputs: VERIFY_OUTPUTS });
     });
 }

@@ -5,7 +5,8 @@
  * by a blank line. One block per account-region. What aws-cli has no verdict for comes after its
  * lines and ratios, in lines of the same form. JSON is one document with every verdict.
  */
-import { isAllValid, sumTallies, type LocationReport, type LogVerdict, type Tally } from '../core/digest-chain.js';
+import type { LogVerdict } from '../core/digest-chain.js';
+import { isAllValid, sumTallies, type LocationReport, type Tally } from '../core/digest-validation.js';
 import { displayTime } from '../core/digest.js';
 import { safeText } from './terminal-safe.js';
 

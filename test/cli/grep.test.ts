@@ -56,7 +56,7 @@ describe('trailkit grep on the sample archive', () => {
     expect(Number(runCli(['grep', SAMPLE, '--count']).stdout)).toBe(expected.totalEvents + expected.insightEvents);
     expect(Number(runCli(['grep', SAMPLE, '--count', '--pattern', '{ $.eventType = "AwsCloudTrailInsight" }']).stdout)).toBe(expected.insightEvents);
     for (const [account, n] of Object.entries(expected.byAccount)) expect(count(['--account', account])).toBe(n);
-    for (const [region, n] of Object.entries(expected.byRegion)) expect(count(['--region', region])).toBe(n);
+    for (const [region, n] of Object.entries(expected.byRegion)) expect(count(['--event-region', region])).toBe(n);
     expect(count(['--errors'])).toBe(expected.withErrorCode);
     expect(count(['--write-only'])).toBe(expected.writeEvents);
     expect(count(['--event-name', 'Delete*'])).toBe(deletes);
@@ -223,7 +223,7 @@ describe('trailkit grep on bad input', () => {
       [['--since', '2026-11-21', '--until', '2026-11-20'], /^trailkit: --since 2026-11-21 is after --until 2026-11-20/],
       [['--account', '12345'], /^trailkit: --account '12345' is not an AWS account id/],
       [['--preset', 'nope'], /^trailkit: --preset 'nope' is not a known preset/],
-      [['--output', 'xml'], /^trailkit: --output 'xml' is not a format for events/],
+      [['--output', 'xml'], /^trailkit: --output 'xml': not a format of grep \(use pretty, table, text or json\)$/],
       [['--read-only', '--write-only'], /cannot be used with/],
       [['--limit', '0'], /'0' is not a whole number of at least 1/],
       [['--no-such-flag'], /unknown option/],

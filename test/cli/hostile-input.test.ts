@@ -197,7 +197,7 @@ describe('memory and inputs that never end', () => {
 });
 
 describe('empty filter values', () => {
-  it.each(['--source-ip=', '--account=', '--event-name=', '--pattern=', '--event-source=', '--user=', '--error-code=', '--region=', '--event-id=', '--preset=', '--event-name=a,,b'])(
+  it.each(['--source-ip=', '--account=', '--event-name=', '--pattern=', '--event-source=', '--user=', '--error-code=', '--event-region=', '--event-id=', '--preset=', '--event-name=a,,b'])(
     '%s is a usage error, not a filter that matches every event',
     (flag) => {
       const r = runCli(['grep', write('any.json', [event({})]), flag]);

@@ -13,7 +13,7 @@ describe('trailkit program', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
-  const COMMANDS = ['grep', 'tail', 'download', 'validate-digest', 'setup', 'create-log-group', 'create-role', 'put-role-policy', 'update-trail', 'put-event-selectors', 'put-insight-selectors', 'policy', 'verify'];
+  const COMMANDS = ['grep', 'tail', 'download', 'validate-digest', 'setup', 'create-log-group', 'create-role', 'put-role-policy', 'update-trail', 'put-event-selectors', 'put-insight-selectors', 'policy', 'verify', 'index', 'query', 'athena'];
 
   it('lists every command, each with help that has examples and the global options', () => {
     const top = runCli(['--help']);
@@ -23,8 +23,9 @@ describe('trailkit program', () => {
       const r = runCli([command, '--help']);
       expect(r.status, command).toBe(0);
       expect(r.stdout, command).toMatch(/Examples?:/);
-      expect(r.stdout, command).toContain('--no-color');
+      if (command !== 'athena') expect(r.stdout, command).toContain('--no-color');
     }
+    for (const sub of ['ddl', 'query']) expect(runCli(['athena', sub, '--help']).stdout).toMatch(/Examples:[\s\S]*--no-color|--no-color[\s\S]*Examples:/);
     for (const command of ['grep', 'tail']) expect(runCli([command, '--help']).stdout).toContain('--event-name');
   });
 
@@ -50,16 +51,29 @@ describe('trailkit program', () => {
     expect(runCli(args, { env: { NO_COLOR: '' } }).stdout).not.toMatch(/\u001b/);
   });
 
-  it('does not load any @aws-sdk module for help or for grep on files', () => {
+  it('does not load any @aws-sdk module, nor DuckDB, for help, grep and tail on files, or policy', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trailkit-trace-'));
+    const trace = (args: string[], name: string) => {
+      const file = join(dir, `${name}.txt`);
+      const r = runCli(args, { nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-imports.mjs')], env: { TRAILKIT_TRACE_IMPORTS: file } });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = readFileSync(file, 'utf8');
+      // The trace sees the CLI's own modules, so an empty trace cannot pass by accident.
+      expect(loaded).toContain('/node_modules/commander/');
+      return loaded;
+    };
     try {
-      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1']]) {
-        const trace = join(dir, `${args[0]}.txt`);
-        const r = runCli(args, { nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-imports.mjs')], env: { TRAILKIT_TRACE_IMPORTS: trace } });
-        expect(r.status).toBe(0);
-        const loaded = readFileSync(trace, 'utf8');
-        // The trace sees the CLI's own modules, so an empty trace cannot pass by accident.
-        expect(loaded).toContain('/node_modules/commander/');
+      for (const args of [['--help'], ['grep', SAMPLE, '--count'], ['tail', SAMPLE, '-n', '1'], ...['pretty', 'table', 'text'].map((f) => ['grep', SAMPLE, '--output', f, '--limit', '5']), ['policy', 'bucket', '--bucket', 'my-trail-bucket', '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/main']]) {
+        const loaded = trace(args, args.join('-').replace(/[^\w-]/g, '_'));
+        expect(loaded).not.toContain('@aws-sdk');
+        expect(loaded).not.toContain('@duckdb');
+      }
+      // The commands that need DuckDB load it (so the trace would see it), and still no AWS SDK.
+      const index = join(dir, 'index');
+      expect(runCli(['index', SAMPLE, '--to', index]).status).toBe(0);
+      for (const args of [['query', 'SELECT 1', '--index', index], ['grep', '--index', index, '--count']]) {
+        const loaded = trace(args, args[0] as string);
+        expect(loaded).toContain('@duckdb/node-api');
         expect(loaded).not.toContain('@aws-sdk');
       }
     } finally {

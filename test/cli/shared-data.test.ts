@@ -60,7 +60,7 @@ describe.runIf(existsSync(SHARED_DATA))('trailkit grep on the public CloudTrail 
     ['--event-name Delete*', ['--event-name', 'Delete*'], (e: Rec) => typeof e['eventName'] === 'string' && e['eventName'].startsWith('Delete')],
     ['--errors', ['--errors'], (e: Rec) => typeof e['errorCode'] === 'string' && e['errorCode'] !== ''],
     ['--event-source s3', ['--event-source', 's3'], (e: Rec) => e['eventSource'] === 's3.amazonaws.com'],
-    ['--region sa-east-1', ['--region', 'sa-east-1'], (e: Rec) => e['awsRegion'] === 'sa-east-1'],
+    ['--event-region sa-east-1', ['--event-region', 'sa-east-1'], (e: Rec) => e['awsRegion'] === 'sa-east-1'],
     ['--write-only', ['--write-only'], (e: Rec) => e['readOnly'] === false || e['readOnly'] === 'false'],
   ] as [string, string[], (e: Rec) => boolean][])('%s agrees with the naive reader', (_name, args, predicate) => {
     const expected = reference().filter(predicate).length;

@@ -7,7 +7,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLimiter, isAllValid, sumTallies, validateLocations, type DigestLocation } from '../../src/core/digest-chain.js';
+import { createLimiter, type DigestLocation } from '../../src/core/digest-chain.js';
+import { isAllValid, sumTallies, validateLocations } from '../../src/core/digest-validation.js';
 import { fileKeyProvider, parsePublicKeysJson } from '../../src/core/digest-public-keys.js';
 import { LocalDigestStore, discoverLocalLocations } from '../../src/sources/digest-local-store.js';
 import { generateArchive } from '../../fixtures/generate.mjs';

@@ -12,15 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The test's environment without colour settings (vitest sets FORCE_COLOR), plus `extra`. */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The test's environment without colour settings (vitest sets FORCE_COLOR), plus `extra`; a key set to undefined there is removed. */
+function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['FORCE_COLOR'];
-  return { ...env, ...extra };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
 }
 
 /** Runs the built CLI as a user would, without colour unless the test asks for it. */
-export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string>; nodeArgs?: string[]; timeoutMs?: number } = {}): CliResult {
+export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined>; nodeArgs?: string[]; timeoutMs?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     input: options.input ?? '',
     env: cliEnv(options.env),
@@ -32,7 +36,7 @@ export function runCli(args: readonly string[], options: { input?: string | Buff
 }
 
 /** Starts the CLI in the background (for tail -f); collects its output. */
-export function startCli(args: readonly string[], env: Record<string, string> = {}) {
+export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

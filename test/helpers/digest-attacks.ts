@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { signArchive, type SigningKey } from '../../fixtures/digest-signer.mjs';
 import { generateArchive } from '../../fixtures/generate.mjs';
 import { BUCKET, buildArchive, END, errorLines, forgeDigest, START, tempDir, url, walkFiles, type SignedArchive } from './digest-archive.js';
+import { expect } from 'vitest';
 import { ALL_VALID, UNVERIFIABLE_HINT } from './digest-cases.js';
 
 export const ACCOUNT = '111111111111';
@@ -275,4 +276,20 @@ export function twoTrailArchive(label: string, otherKey: SigningKey): SignedArch
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
+}
+
+/** The attack's own arguments, with the archive's key file unless they name keys themselves. */
+export function keysOf(attack: Attack, a: SignedArchive): string[] {
+  const extra = attack.args?.(a) ?? [];
+  return extra.includes('--public-keys') ? extra : ['--public-keys', a.keysFile, ...extra];
+}
+
+const ratiosOf = (attack: Attack, a: SignedArchive) => (typeof attack.ratios === 'function' ? attack.ratios(a) : attack.ratios);
+
+export function expectVerdicts(r: { status: number | null; stdout: string; stderr: string }, attack: Attack, a: SignedArchive): void {
+  expect(r.stderr).toBe(attack.stderr(a));
+  // The summary's last lines; a list with a blank line in it starts at the line before the ratios.
+  const ratios = ratiosOf(attack, a);
+  expect(r.stdout.endsWith(`${ratios.includes('') ? '\n' : '\n\n'}${ratios.join('\n')}\n`), r.stdout).toBe(true);
+  expect(r.status).toBe(attack.status);
 }

@@ -85,7 +85,7 @@ describeWithMoto('grep --bucket and download against moto_server', () => {
 
   it('applies the filters, and --account/--region/--organization-id pick the folders', async () => {
     const count = async (args: string[]) => Number((await cli(['grep', '--bucket', bucket, '--prefix', prefix, ...window, '--count', ...args])).stdout.trim());
-    expect(await count(['--account', '222222222222', '--region', 'eu-west-1'])).toBe(events.filter((e) => inWindow(e) && e.recipientAccountId === '222222222222' && e.awsRegion === 'eu-west-1').length);
+    expect(await count(['--account', '222222222222', '--event-region', 'eu-west-1'])).toBe(events.filter((e) => inWindow(e) && e.recipientAccountId === '222222222222' && e.awsRegion === 'eu-west-1').length);
     expect(await count(['--errors'])).toBe(events.filter((e) => inWindow(e) && e.errorCode !== undefined).length);
     expect(await count(['--event-name', 'Describe*', '--organization-id', org])).toBe(events.filter((e) => inWindow(e) && e.eventName.startsWith('Describe')).length);
     const none = (await cli(['grep', '--bucket', bucket, '--prefix', prefix, ...window, '--organization-id', 'o-zzzzzzzzzz', '--count']));

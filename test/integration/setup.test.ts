@@ -236,7 +236,7 @@ describeWithMoto('trail setup against moto_server', () => {
     const r = await cli(setup, viaProxy);
     expect(r.status).toBe(2);
     expect(fault.hits).toBe(8);
-    expect(r.stderr).toMatch(/^trailkit: setup stopped at logging: cloudtrail:StartLogging on main: InternalFailure/);
+    expect(r.stderr).toMatch(/^trailkit: setup stopped at logging: cloudtrail:StartLogging on main: AWS answered InternalFailure/);
     proxy.clear();
     const rerun = await cli([...setup, '--output', 'json'], viaProxy);
     expect(rerun.status).toBe(0);
@@ -286,8 +286,13 @@ describeWithMoto('trail setup against moto_server', () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`;
     const ut = await cli(['update-trail', '--name', 'main', '--cloud-watch-logs-log-group-arn', group, '--cloud-watch-logs-role-arn', roleArn, '--no-enable-log-file-validation'], env);
     expect(ut.status).toBe(0);
-    expect(ut.stdout).toBe(`updated\t${TRAIL_ARN}\n`);
+    // update-trail says what it changed (issue 12: it used to say "updated" whatever happened).
+    expect(ut.stdout).toBe(`updated\t${TRAIL_ARN}\tEnableLogFileValidation true -> false, CloudWatchLogsLogGroupArn (none) -> ${group}, CloudWatchLogsRoleArn (none) -> ${roleArn}\n`);
     expect((await ct.send(new GetTrailCommand({ Name: 'main' }))).Trail).toMatchObject({ CloudWatchLogsLogGroupArn: group, CloudWatchLogsRoleArn: roleArn, LogFileValidationEnabled: false, IsMultiRegionTrail: true });
+    const again = await cli(['update-trail', '--name', 'main', '--cloud-watch-logs-log-group-arn', group.replace(/:\*$/, ''), '--cloud-watch-logs-role-arn', roleArn, '--no-enable-log-file-validation', '--is-multi-region-trail'], env);
+    expect(again.stdout).toBe(`unchanged\t${TRAIL_ARN}\n`);
+    const json = await cli(['update-trail', '--name', 'main', '--enable-log-file-validation', '--output', 'json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ action: 'update', changes: [{ setting: 'EnableLogFileValidation', from: false, to: true }] });
 
     const es = await cli(['put-event-selectors', '--trail-name', 'main', '--lambda-data-events', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:fn`, '--management-events', 'write'], env);
     expect(es.stdout).toBe(`updated\t${TRAIL_ARN}\t2 advanced selector(s)\n`);

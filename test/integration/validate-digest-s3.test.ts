@@ -67,7 +67,7 @@ describeWithMoto('trailkit validate-digest against moto_server S3', () => {
   it('a bucket that does not exist is an error (exit 2) on one line', () => {
     const r = runCli(['validate-digest', '--bucket', 'no-such-bucket', ...RANGE, '--public-keys', base.keysFile], { env: motoEnv(moto) });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^trailkit: s3:ListBucket on s3:\/\/no-such-bucket: NoSuchBucket/);
+    expect(r.stderr).toMatch(/^trailkit: s3:ListBucket on s3:\/\/no-such-bucket: AWS answered NoSuchBucket/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 

@@ -176,6 +176,20 @@ describeWithMoto('trailkit verify against moto_server', () => {
     expect(report('good-trail', ['--strict', '--skip', 'integrity']).status).toBe(0);
   });
 
+  it('the text table fits 80 columns (the width of COLUMNS when set), its fixes wrapped to the same width', () => {
+    for (const [columns, width] of [[undefined, 80], ['120', 120], ['60', 60]] as const) {
+      const text = runCli(['verify', '--trail', 'single-region'], { env: { ...env, ...(columns === undefined ? {} : { COLUMNS: columns }) } });
+      expect(text.status).toBe(1);
+      const lines = text.stdout.split('\n');
+      const table = lines.filter((l) => /^[┌│├└]/.test(l));
+      expect(table.length).toBeGreaterThan(CHECK_IDS.length);
+      // The first line names the trail's ARN, whole.
+      for (const line of lines.slice(1)) expect(Array.from(line).length, line).toBeLessThanOrEqual(width);
+      if (columns === undefined) expect(Array.from(table[0] as string).length).toBe(80);
+      expect(text.stdout).toMatch(/^To fix:$/m);
+    }
+  });
+
   it('works by trail ARN', () => {
     const r = verify(['--trail-arn', `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/good-trail`, '--output', 'json']);
     expect(r.status).toBe(0);

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Benchmarks `trailkit index` and the questions asked of the index against `grep` over the same
+// .json.gz files, measured in the same run: index wall time as a multiple of one grep pass, index
+// size against the gzip files, peak RSS while indexing, and five questions through `query` /
+// `grep --index` as a speed-up over grep. Prints ratios, which stay meaningful on a shared machine.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const archive = join(root, 'bench', '.data', 'archive');
+const bin = join(root, 'bin', 'trailkit.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+if (!existsSync(join(archive, '.complete'))) {
+  console.error('generating the benchmark archive (once)...');
+  execFileSync(process.execPath, [join(root, 'fixtures', 'generate.mjs'), '--out', archive, '--bench'], { stdio: 'inherit' });
+}
+
+function sizeOf(dir, filter = () => true) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) total += sizeOf(full, filter);
+    else if (filter(full)) total += statSync(full).size;
+  }
+  return total;
+}
+
+/** Runs trailkit with args; wall seconds, peak RSS (KiB), stdout. */
+function run(args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`trailkit ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const rssKiB = Number(r.stderr.trim().split('\n').pop());
+  return { seconds, rssKiB, stdout: r.stdout };
+}
+
+function best(args, runs = RUNS) {
+  let fastest;
+  for (let i = 0; i < runs; i++) {
+    const r = run(args);
+    if (fastest === undefined || r.seconds < fastest.seconds) fastest = r;
+  }
+  return fastest;
+}
+
+const gz = sizeOf(archive, (f) => f.endsWith('.json.gz') && !f.includes('_CloudTrail-Digest_'));
+console.log(`archive: ${(gz / 1e6).toFixed(1)} MB of .json.gz`);
+
+const grepPass = best(['grep', archive, '--event-name', 'Delete*', '--output', 'json']);
+console.log(`one grep pass (--event-name 'Delete*'): ${grepPass.seconds.toFixed(2)} s`);
+
+const work = mkdtempSync(join(tmpdir(), 'trailkit-bench-index-'));
+const dir = join(work, 'index');
+let failed = false;
+try {
+  const index = run(['index', archive, '--to', dir, '--output', 'json']);
+  const summary = JSON.parse(index.stdout);
+  const indexSize = sizeOf(dir);
+  const rssMiB = index.rssKiB / 1024;
+  const ratio = index.seconds / grepPass.seconds;
+  console.log(`index: ${index.seconds.toFixed(2)} s for ${summary.events} events = ${ratio.toFixed(2)}x one grep pass (target <= 3x); peak RSS ${rssMiB.toFixed(0)} MiB (target < 512 MiB)`);
+  console.log(`index size: ${(indexSize / 1e6).toFixed(1)} MB = ${(indexSize / gz).toFixed(2)}x the gzip files (target <= 1x)`);
+  if (ratio > 3 || rssMiB >= 512 || indexSize > gz) failed = true;
+  const rerun = run(['index', archive, '--to', dir, '--output', 'json']);
+  console.log(`index again (nothing new): ${rerun.seconds.toFixed(2)} s, ${JSON.parse(rerun.stdout).unchanged} files unchanged`);
+
+  const key = run(['query', "SELECT useridentity.accesskeyid FROM events WHERE useridentity.accesskeyid LIKE 'AKIA%' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", '--index', dir, '--output', 'text']).stdout.trim();
+  const principal = run(['query', "SELECT useridentity.arn FROM events WHERE useridentity.type = 'IAMUser' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", '--index', dir, '--output', 'text']).stdout.trim();
+  const questions = [
+    { name: 'an event name', grep: ['--event-name', 'DeleteBucket'], index: ['grep', '--index', dir, '--event-name', 'DeleteBucket'] },
+    { name: `an access key (${key})`, grep: ['--pattern', `{ $.userIdentity.accessKeyId = "${key}" }`], index: ['query', '--access-key', key, '--index', dir] },
+    { name: "a principal's timeline", grep: ['--user', principal], index: ['query', '--timeline', principal, '--index', dir] },
+    { name: 'an error summary', grep: ['--errors'], index: ['query', 'SELECT errorcode, eventname, count(*) AS n FROM events WHERE errorcode IS NOT NULL GROUP BY ALL ORDER BY n DESC', '--index', dir] },
+    { name: 'a CIDR', grep: ['--source-ip', '203.0.113.0/24'], index: ['grep', '--index', dir, '--source-ip', '203.0.113.0/24'] },
+  ];
+  for (const q of questions) {
+    const g = best(['grep', archive, ...q.grep, '--output', 'json']);
+    const i = best([...q.index, '--output', 'json']);
+    const speedup = g.seconds / i.seconds;
+    const counts = `${g.stdout.split('\n').filter(Boolean).length} events by grep, ${i.stdout.split('\n').filter(Boolean).length} rows from the index`;
+    console.log(`${q.name}: grep ${g.seconds.toFixed(2)} s, index ${(i.seconds * 1000).toFixed(0)} ms = ${speedup.toFixed(1)}x faster (target >= 20x); ${counts}`);
+    if (speedup < 20) failed = true;
+  }
+  const startup = best(['query', 'SELECT 1', '--index', dir, '--output', 'json']);
+  console.log(`floor: 'query SELECT 1' on the index (start-up and DuckDB load) ${(startup.seconds * 1000).toFixed(0)} ms; grep pass / floor = ${(grepPass.seconds / startup.seconds).toFixed(1)}x`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;

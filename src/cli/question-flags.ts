@@ -1,0 +1,61 @@
+import { usageError } from '../core/errors.js';
+import { ACCESS_KEY_ID, type Question, type Scope } from '../core/query-model.js';
+import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import type { QuestionFlags } from './query.js';
+
+function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseTimeSpec(value, now).getTime();
+  } catch (error) {
+    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
+    throw error;
+  }
+}
+
+/** The named question the flags ask, if any (at most one). */
+export function questionFromFlags(flags: QuestionFlags): Question | undefined {
+  const asked = [flags.accessKey !== undefined, flags.timeline !== undefined, flags.resource !== undefined, flags.summary === true].filter(Boolean).length;
+  if (asked > 1) throw usageError('ask one question at a time: --access-key, --timeline, --resource or --summary');
+  if (flags.accessKey !== undefined) {
+    if (!ACCESS_KEY_ID.test(flags.accessKey)) throw usageError(`--access-key '${flags.accessKey}' is not an AWS access key id`, 'they look like AKIA... (long-term) or ASIA... (temporary), 16 to 128 capital letters and digits');
+    return { kind: 'access-key', accessKeyId: flags.accessKey };
+  }
+  if (flags.timeline !== undefined) {
+    if (flags.timeline.trim() === '' || flags.timeline.length > 2048) throw usageError('--timeline needs a principal: an ARN, a user or role name, or a role session ARN');
+    return { kind: 'timeline', principal: flags.timeline };
+  }
+  if (flags.resource !== undefined) {
+    if (flags.resource.trim() === '' || flags.resource.length > 2048) throw usageError('--resource needs an ARN (or a resource name)');
+    return { kind: 'resource', arn: flags.resource };
+  }
+  if (flags.summary === true) {
+    // A duration is what parseTimeSpec reads as "that long before now".
+    const reference = new Date(Date.UTC(2100, 0, 1));
+    let baselineMs = Number.NaN;
+    if (/^(\d+[wdhms])+$/.test(flags.baseline)) {
+      try {
+        baselineMs = reference.getTime() - parseTimeSpec(flags.baseline, reference).getTime();
+      } catch {
+        // reported below
+      }
+    }
+    if (!(baselineMs >= 0)) throw usageError(`--baseline '${flags.baseline}' is not a duration`, 'e.g. 30d, 2w, 12h');
+    return { kind: 'summary', top: flags.top, baselineMs };
+  }
+  return undefined;
+}
+
+export function scopeFromFlags(flags: QuestionFlags, now: Date): Scope {
+  for (const account of flags.account) if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits');
+  for (const region of flags.eventRegion) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--event-region '${region}' is not a region name`, 'e.g. us-east-1');
+  const since = parseTime('--since', flags.since, now);
+  const until = parseTime('--until', flags.until, now);
+  if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
+  return {
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
+    ...(flags.eventRegion.length === 0 ? {} : { regions: flags.eventRegion }),
+  };
+}

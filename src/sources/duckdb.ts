@@ -1,0 +1,64 @@
+/**
+ * DuckDB, through @duckdb/node-api (SPEC section 10: the maintained client; its binary ships in the
+ * npm package). Loaded only by the commands that query or build an index, with a dynamic import,
+ * so every other command starts as fast as before.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { TrailkitError } from '../core/errors.js';
+
+export interface DuckSession {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  close(): void;
+}
+
+export interface DuckOptions {
+  /** Threads DuckDB may use (default: the machine's cores, at most 4). */
+  readonly threads?: number;
+  /** DuckDB's own memory limit; it spills to `tempDirectory` beyond it. */
+  readonly memoryLimit?: string;
+  readonly tempDirectory?: string;
+}
+
+/**
+ * The Trino functions the generated SQL uses, defined for DuckDB so that the SQL text is the same
+ * in both dialects (core/query-model.ts): `json_extract_scalar` returns NULL for objects and
+ * arrays as Trino's does, `json_format` is the JSON text of a value.
+ */
+const TRINO_COMPAT_MACROS = [
+  `CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS CASE WHEN TRY(json_type(j, p)) IN ('OBJECT', 'ARRAY') THEN NULL ELSE TRY(json_extract_string(j, p)) END`,
+  `CREATE OR REPLACE MACRO json_format(j) AS CAST(j AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)`,
+];
+
+export async function openDuck(options: DuckOptions = {}): Promise<DuckSession> {
+  let api: typeof import('@duckdb/node-api');
+  try {
+    api = await import('@duckdb/node-api');
+  } catch (error) {
+    throw new TrailkitError('engine', `DuckDB could not be loaded (${(error as Error).message})`, {
+      hint: 'reinstall trailkit so that @duckdb/node-api and its platform binary (@duckdb/node-bindings-<os>-<cpu>) are installed',
+    });
+  }
+  const config: Record<string, string> = { preserve_insertion_order: 'false' };
+  if (options.threads !== undefined) config['threads'] = String(options.threads);
+  if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
+  if (options.tempDirectory !== undefined) config['temp_directory'] = options.tempDirectory;
+  const instance = await api.DuckDBInstance.create(':memory:', config);
+  const connection = await instance.connect();
+  for (const sql of TRINO_COMPAT_MACROS) await connection.run(sql);
+  return {
+    instance,
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A DuckDB error as one line: its first line, without the generic advice that follows. */
+export function duckMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

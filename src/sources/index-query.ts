@@ -1,0 +1,88 @@
+/**
+ * Opens the `events` table over an index folder, or over log files read directly (then they are
+ * indexed into a temporary folder first, so the table has the same schema either way), and runs
+ * SQL on it with results streamed in chunks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TrailkitError } from '../core/errors.js';
+import { emptyStoredTableSql, eventsViewSql, partsReader } from '../core/index-sql.js';
+import type { IndexState } from '../core/index-manifest.js';
+import { duckMessage, openDuck, type DuckSession } from './duckdb.js';
+import { IndexBuilder, type BuildOptions, type BuildResult, type SourceOutcome } from './index-builder.js';
+import { LocalIndex } from './index-store.js';
+import { localSources } from './index-sources.js';
+import type { InputFile } from './local-files.js';
+
+export interface EventsTable {
+  readonly session: DuckSession;
+  readonly state: IndexState;
+  close(): Promise<void>;
+}
+
+/** DuckDB over an index: `events` (every column of AWS's DDL, plus trailkit's) and `events_stored`. */
+export async function openIndex(root: string, options: { threads?: number } = {}): Promise<EventsTable> {
+  const index = new LocalIndex(root);
+  const state = await index.load();
+  const session = await openDuck(options.threads === undefined ? {} : { threads: options.threads });
+  try {
+    const parts = index.partPaths(state);
+    if (parts.length === 0) await session.connection.run(emptyStoredTableSql('events_stored'));
+    else await session.connection.run(`CREATE OR REPLACE VIEW events_stored AS SELECT * FROM ${partsReader(parts)}`);
+    await session.connection.run(eventsViewSql('events_stored', true));
+  } catch (error) {
+    session.close();
+    throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+  }
+  return { session, state, close: async () => session.close() };
+}
+
+/**
+ * The files themselves, without an index: they are indexed into a temporary folder that is
+ * removed when the table is closed.
+ */
+export async function openFiles(files: readonly InputFile[], options: BuildOptions & { onOutcome?: (o: SourceOutcome) => void }): Promise<EventsTable & { build: BuildResult }> {
+  const dir = await mkdtemp(join(tmpdir(), 'trailkit-query-'));
+  try {
+    const builder = new IndexBuilder(new LocalIndex(dir), options);
+    await builder.open();
+    let build: BuildResult;
+    try {
+      await builder.addAll(localSources(files, { hash: false }));
+    } finally {
+      build = await builder.finish();
+    }
+    const table = await openIndex(dir, options.threads === undefined ? {} : { threads: options.threads });
+    return { ...table, build, close: async () => { await table.close(); await rm(dir, { recursive: true, force: true }); } };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface StreamedResult {
+  readonly columns: string[];
+  chunks(): AsyncIterable<unknown[][]>;
+}
+
+/** Runs one statement; rows come in DuckDB's chunks (about 2,048 at a time). */
+export async function streamQuery(session: DuckSession, sql: string): Promise<StreamedResult> {
+  let result;
+  try {
+    result = await session.connection.stream(sql);
+  } catch (error) {
+    throw new TrailkitError('query', `SQL: ${duckMessage(error)}`);
+  }
+  const columns = result.columnNames();
+  return {
+    columns,
+    async *chunks() {
+      try {
+        for await (const rows of result.yieldRowsJs()) yield rows as unknown[][];
+      } catch (error) {
+        throw new TrailkitError('query', `SQL: ${duckMessage(error)}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { AthenaClient, GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { questionSql } from '../../src/core/query-model.js';
+import { startCli, type CliResult } from '../helpers/cli.js';
+import { describeWithMoto, motoClientConfig, motoEnv, startMoto, type MotoServer } from '../helpers/moto.js';
+
+/** The results moto returns for the next query executions (moto records queries but runs no SQL). */
+async function queueResults(moto: MotoServer, results: { columns: string[]; rows: (string | null)[][] }[]): Promise<void> {
+  const body = {
+    account_id: '123456789012',
+    region: 'us-east-1',
+    results: results.map((r) => ({
+      column_info: r.columns.map((Name) => ({ Name, Label: Name, Type: 'varchar', CatalogName: 'hive', SchemaName: '', TableName: '', Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: true })),
+      rows: [r.columns, ...r.rows].map((cells) => ({ Data: cells.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+    })),
+  };
+  const response = await fetch(`${moto.endpoint}/moto-api/static/athena/query-results`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  expect(response.status).toBe(201);
+}
+
+describeWithMoto('trailkit athena query against moto_server', () => {
+  let moto: MotoServer;
+  let athena: AthenaClient;
+  const cli = async (args: string[]): Promise<CliResult> => {
+    const run = startCli([...args, '--endpoint-url', moto.endpoint], motoEnv(moto));
+    const status = await run.exited;
+    return { status, stdout: run.output.stdout, stderr: run.output.stderr };
+  };
+  /** The SQL texts moto recorded, oldest first. */
+  const recorded = async (): Promise<string[]> => {
+    const ids = (await athena.send(new ListQueryExecutionsCommand({}))).QueryExecutionIds ?? [];
+    const texts = await Promise.all(ids.map(async (id) => (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Query ?? ''));
+    return texts;
+  };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    athena = new AthenaClient(motoClientConfig(moto));
+  });
+  afterAll(async () => {
+    athena.destroy();
+    await moto.stop();
+  });
+  beforeEach(async () => moto.reset());
+
+  it('runs SQL through StartQueryExecution and prints the rows it gets back, in every format', async () => {
+    await queueResults(moto, [{ columns: ['eventname', 'n'], rows: [['ConsoleLogin', '3'], ['GetObject', null]] }]);
+    const r = await cli(['athena', 'query', 'SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1', '--workgroup', 'primary', '--database', 'default', '--output-location', 's3://athena-results/trailkit/', '--output', 'json']);
+    expect(r.stderr).toMatch(/trailkit: Athena query [0-9a-f-]+ \(result\): scanned \d+ B, estimated cost \$0\.0000\d+ \(at \$5 per TB, 10 MB minimum\)/);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ eventname: 'ConsoleLogin', n: '3' }, { eventname: 'GetObject', n: null }]);
+    expect(await recorded()).toEqual(['SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1']);
+    await queueResults(moto, [{ columns: ['eventname', 'n'], rows: [['ConsoleLogin', '3']] }]);
+    const csv = await cli(['athena', 'query', 'SELECT 1', '--output', 'csv']);
+    expect(csv.stdout).toBe('eventname,n\r\nConsoleLogin,3\r\n');
+  });
+
+  it('compiles grep filters with partition predicates, and a named question to the SQL of the query model', async () => {
+    await queueResults(moto, [{ columns: ['eventtime', 'principal', 'eventsource', 'eventname'], rows: [['2026-11-20T10:00:00Z', 'arn:aws:iam::111111111111:user/alice', 'iam.amazonaws.com', 'DeleteUser']] }]);
+    const filters = await cli(['athena', 'query', '--table', 'cloudtrail_logs_pp', '--database', 'default', '--event-name', 'Delete*', '--since', '2026-11-20', '--until', '2026-11-21', '--output', 'json']);
+    expect(filters.status, filters.stderr).toBe(0);
+    const [filterSql] = await recorded();
+    expect(filterSql).toContain(`"timestamp" >= '2026/11/19'`);
+    expect(filterSql).toContain(`eventname LIKE 'Delete%' ESCAPE '\\'`);
+    expect(JSON.parse(filters.stdout)).toMatchObject({ eventname: 'DeleteUser' });
+
+    await moto.reset();
+    await queueResults(moto, [{ columns: ['eventtime', 'principal'], rows: [] }]);
+    const key = await cli(['athena', 'query', '--table', 'cloudtrail_logs_pp', '--access-key', 'AKIAIOSFODNN7EXAMPLE', '--since', '2026-11-20T00:00:00Z', '--until', '2026-11-20T23:59:59Z', '--show-sql']);
+    expect(key.status).toBe(1);
+    const expected = questionSql({ kind: 'access-key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' }, { since: Date.UTC(2026, 10, 20), until: Date.UTC(2026, 10, 20, 23, 59, 59) }, { dialect: 'trino', table: 'cloudtrail', from: '"cloudtrail_logs_pp"', partitions: { kind: 'day', day: 'timestamp' } });
+    expect(await recorded()).toEqual(expected.map((q) => q.sql));
+    expect(key.stderr).toContain(expected[0]?.sql);
+  });
+
+  it('refuses what Athena cannot answer exactly, before any call', async () => {
+    const regex = await cli(['athena', 'query', '--table', 't', '--pattern', '{ $.eventName = %Delete% }']);
+    expect(regex.status).toBe(2);
+    expect(regex.stderr).toMatch(/Athena's SQL cannot match these exactly/);
+    const terms = await cli(['athena', 'query', '--table', 't', '--pattern', 'AccessDenied']);
+    expect(terms.stderr).toMatch(/plain-text pattern/);
+    const both = await cli(['athena', 'query', 'SELECT 1', '--errors']);
+    expect(both.stderr).toMatch(/give SQL, grep filters or one question/);
+    expect(await recorded()).toEqual([]);
+  });
+});
