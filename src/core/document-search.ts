@@ -1,6 +1,6 @@
 import type { CompiledFilter } from './record-filter.js';
 import { cloudTrailShape, isObject, type CloudTrailRecord, type RecordContext } from './record.js';
-import { compactJson, RecordScanner, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from './record-scanner.js';
+import { compactJson, RecordScanner, SPAN_ESCAPE_CLASS_SHIFT, SPAN_LOOKUP_ITEM, SPAN_STANDALONE } from './record-scanner.js';
 import type { Needle } from './needle.js';
 import { parseEventTime } from './time-spec.js';
 import { jsonSyntaxReason } from './errors.js';
@@ -119,66 +119,28 @@ function collectUnits(needle: Needle, into: Set<number>): Set<number> {
   return into;
 }
 
-/** The code units of a needle, and of the needle with the lookup-events wrapper key, made once per needle. */
-const unitsOfNeedle = new WeakMap<Needle, { plain: ReadonlySet<number>; standalone: ReadonlySet<number> }>();
-function needleUnits(needle: Needle): { plain: ReadonlySet<number>; standalone: ReadonlySet<number> } {
-  let units = unitsOfNeedle.get(needle);
-  if (units === undefined) {
-    const plain = collectUnits(needle, new Set());
-    units = { plain, standalone: collectUnits(LOOKUP_WRAPPER_KEY, new Set(plain)) };
-    unitsOfNeedle.set(needle, units);
-  }
-  return units;
-}
-
-const BACKSLASH_U = Buffer.from('\\u', 'latin1');
-
-/** The value of the four hex digits at buf[at], or -1 when they are not four hex digits. */
-function hex4(buf: Buffer, at: number): number {
-  let value = 0;
-  for (let i = at; i < at + 4; i++) {
-    const c = buf[i] as number;
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
+/** Escape class of the code units of the needle's literals. */
+const NEEDLE_UNIT = 1;
+/** Escape class of the code units of the lookup-events wrapper key (looked for in top-level records). */
+const WRAPPER_UNIT = 2;
 
 /**
- * Where a document's `\u` escapes are, for records whose literal search failed: such a record
- * can still match only when one of its escapes stands for a character of the needle (or half of a
- * surrogate pair). An escape that writes another character (CloudTrail writes `=`, `<`, `>`, `&`
- * and `'` as `\u003d`...) breaks no needle occurrence, since no occurrence can include it.
+ * The escape classes (see RecordScanner) of every code unit for a needle: a record whose literal
+ * search failed can still match only when one of its `\u` escapes writes a character of the
+ * needle (or of the wrapper key, for a top-level record), or half of a surrogate pair. An escape
+ * that writes another character (CloudTrail writes `=`, `<`, `>`, `&` and `'` as `\u003d`...)
+ * breaks no needle occurrence, since no occurrence can include it. Made once per needle.
  */
-class EscapeProbe {
-  private next = -2;
-
-  constructor(
-    private buf: Buffer,
-    private readonly units: ReadonlySet<number>,
-  ) {}
-
-  reset(buf: Buffer): void {
-    this.buf = buf;
-    this.next = -2;
+const classesOfNeedle = new WeakMap<Needle, Uint8Array>();
+function escapeClasses(needle: Needle): Uint8Array {
+  let classes = classesOfNeedle.get(needle);
+  if (classes === undefined) {
+    classes = new Uint8Array(0x10000);
+    for (const unit of collectUnits(LOOKUP_WRAPPER_KEY, new Set())) classes[unit] = WRAPPER_UNIT;
+    for (const unit of collectUnits(needle, new Set())) classes[unit] = (classes[unit] as number) | NEEDLE_UNIT;
+    classesOfNeedle.set(needle, classes);
   }
-
-  /** Whether an escape in buf[start, end) may stand for a character the needle needs. */
-  mayHide(start: number, end: number): boolean {
-    const buf = this.buf;
-    let at = this.next;
-    if (at !== -1 && at < start) at = buf.indexOf(BACKSLASH_U, start);
-    while (at !== -1 && at < end) {
-      // Any `\u` counts, even one after an escaped backslash: that only makes the answer cautious.
-      const unit = hex4(buf, at + 2);
-      if (unit >= 0xd800 && unit <= 0xdfff) break;
-      if (unit >= 0 && this.units.has(unit)) break;
-      at = buf.indexOf(BACKSLASH_U, at + 2);
-    }
-    this.next = at;
-    return at !== -1 && at < end;
-  }
+  return classes;
 }
 
 export interface DocumentSearchOptions {
@@ -200,8 +162,6 @@ export class DocumentSearch {
   private buf: Buffer | undefined;
   private probe: NeedleProbe | undefined;
   private wrapperProbe: NeedleProbe | undefined;
-  private escapeProbe: EscapeProbe | undefined;
-  private standaloneEscapeProbe: EscapeProbe | undefined;
   private index = -1;
   private shapeChecked = false;
 
@@ -222,6 +182,7 @@ export class DocumentSearch {
         },
       },
       options.maxRecordBytes,
+      this.needle.kind === 'any-record' ? undefined : escapeClasses(this.needle),
     );
   }
 
@@ -245,14 +206,9 @@ export class DocumentSearch {
     if (this.probe === undefined) {
       this.probe = new NeedleProbe(buf, this.needle);
       this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
-      const units = needleUnits(this.needle);
-      this.escapeProbe = new EscapeProbe(buf, units.plain);
-      this.standaloneEscapeProbe = new EscapeProbe(buf, units.standalone);
     } else {
       this.probe.reset(buf);
       (this.wrapperProbe as NeedleProbe).reset(buf);
-      (this.escapeProbe as EscapeProbe).reset(buf);
-      (this.standaloneEscapeProbe as EscapeProbe).reset(buf);
     }
   }
 
@@ -272,11 +228,8 @@ export class DocumentSearch {
     if (this.probe !== undefined && this.shapeChecked && (flags & SPAN_LOOKUP_ITEM) === 0) {
       const standalone = (flags & SPAN_STANDALONE) !== 0;
       const mayWrap = standalone && (this.wrapperProbe as NeedleProbe).holds(start, end);
-      if (!mayWrap && !this.probe.holds(start, end)) {
-        if ((flags & SPAN_UNICODE_ESCAPE) === 0) return true;
-        const escapes = (standalone ? this.standaloneEscapeProbe : this.escapeProbe) as EscapeProbe;
-        if (!escapes.mayHide(start, end)) return true;
-      }
+      // Unless one of its escapes may hide a character the literals need (see escapeClasses).
+      if (!mayWrap && !this.probe.holds(start, end) && ((flags >>> SPAN_ESCAPE_CLASS_SHIFT) & (standalone ? NEEDLE_UNIT | WRAPPER_UNIT : NEEDLE_UNIT)) === 0) return true;
     }
     result.parsed++;
     let raw = buf.toString('utf8', start, end);

@@ -5,6 +5,7 @@ import { DocumentSearch, type Match } from '../core/document-search.js';
 import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
 import { deliveryAccountOf, type RecordContext } from '../core/record.js';
+import { InflatesPastLimit, WholeGunzip } from './gunzip-whole.js';
 import { describeFsError } from './local-files.js';
 import { FileTooLargeError, NotAFileError, openRegularFile } from './regular-file.js';
 
@@ -116,21 +117,37 @@ function inflateChunkSize(gzip: Buffer): number {
   return Math.min(WHOLE_DOCUMENT_BYTES + 1, Math.max(MIN_INFLATE_CHUNK, hint + 1));
 }
 
-/**
- * The document's JSON bytes, in one piece: gunzipped when the content is gzip, whatever the
- * file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
- */
-export function decodeDocument(bytes: Buffer, path: string): Buffer {
+function ownedGunzip(gzip: Buffer): Buffer {
+  try {
+    return gunzipSync(gzip, { maxOutputLength: WHOLE_DOCUMENT_BYTES, chunkSize: inflateChunkSize(gzip) });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InflatesPastLimit();
+    throw error;
+  }
+}
+
+/** This thread's inflater for documents searched in one piece, whose bytes nobody keeps. */
+const searchInflater = new WholeGunzip(WHOLE_DOCUMENT_BYTES);
+
+function documentBytes(bytes: Buffer, path: string, gunzip: (gzip: Buffer) => Buffer): Buffer {
   if (isGzip(bytes)) {
     try {
-      return gunzipSync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES, chunkSize: inflateChunkSize(bytes) });
+      return gunzip(bytes);
     } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeForWhole();
+      if (error instanceof InflatesPastLimit) throw new TooLargeForWhole();
       throw gzipError(error);
     }
   }
   if (looksLikeMislabelled(bytes, path)) throw notGzipError();
   return bytes;
+}
+
+/**
+ * The document's JSON bytes, in one piece of its own: gunzipped when the content is gzip,
+ * whatever the file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
+ */
+export function decodeDocument(bytes: Buffer, path: string): Buffer {
+  return documentBytes(bytes, path, ownedGunzip);
 }
 
 function byTime(a: WireMatch, b: WireMatch): number {
@@ -198,7 +215,8 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
   const collector = new MatchCollector(options);
   let search: DocumentSearch | undefined;
   try {
-    const document = decodeDocument(bytes, path);
+    // Inflated into a buffer the next document reuses: the search copies out what it keeps.
+    const document = documentBytes(bytes, path, (gzip) => searchInflater.inflate(gzip));
     search = new DocumentSearch(filter, (m) => collector.take(m), contextOf(path), { maxRecordBytes: MAX_RECORD_BYTES });
     if (search.push(document)) search.end();
   } catch (error) {

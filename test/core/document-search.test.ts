@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { searchDocument } from '../../src/core/document-search.js';
+import { DocumentSearch, searchDocument } from '../../src/core/document-search.js';
 import { ANY_RECORD } from '../../src/core/needle.js';
 import { compileFilter, type CompiledFilter, type FilterSpec } from '../../src/core/record-filter.js';
 import { SHARED_DATA } from '../helpers/cli.js';
@@ -13,6 +13,18 @@ function ids(buf: Buffer, filter: CompiledFilter): string[] {
   searchDocument(buf, filter, (m) => {
     out.push(`${m.index}:${m.raw}`);
   });
+  return out;
+}
+
+/** ids(), with the document pushed in pieces of `size` bytes: escapes and records cut anywhere. */
+function chunkedIds(buf: Buffer, filter: CompiledFilter, size: number): string[] {
+  const out: string[] = [];
+  const search = new DocumentSearch(filter, (m) => {
+    out.push(`${m.index}:${m.raw}`);
+  });
+  let going = true;
+  for (let at = 0; going && at < buf.length; at += size) going = search.push(buf.subarray(at, at + size));
+  if (going) search.end();
   return out;
 }
 
@@ -102,13 +114,15 @@ describe('searchDocument', () => {
     );
     let matchedSomething = 0;
     fc.assert(
-      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), spec, fc.boolean(), (records, filterSpec, escape) => {
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), spec, fc.boolean(), fc.integer({ min: 1, max: 64 }), (records, filterSpec, escape, piece) => {
         let text = JSON.stringify({ Records: records });
         // Java's serializer escapes some characters as \uXXXX; a needle must not miss those.
         if (escape) text = text.replace(/Delete/g, '\\u0044elete');
         const filter = compileFilter(filterSpec);
         const fast = ids(Buffer.from(text), filter);
         expect(fast).toEqual(ids(Buffer.from(text), exhaustive(filter)));
+        // A stream cut into small pieces splits escapes between their backslash, `u` and digits.
+        expect(chunkedIds(Buffer.from(text), filter, piece)).toEqual(fast);
         if (fast.length > 0) matchedSomething++;
       }),
       { numRuns: 500 },
@@ -175,7 +189,7 @@ describe('searchDocument on text written with \\u escapes', () => {
     const shape = fc.constantFrom('records', 'ndjson', 'lookup-events');
     let matchedSomething = 0;
     fc.assert(
-      fc.property(fc.array(record, { minLength: 2, maxLength: 12 }), spec, shape, fc.constantFrom(0, 0.05, 0.3, 1), fc.integer(), (records, filterSpec, kind, rate, seed) => {
+      fc.property(fc.array(record, { minLength: 2, maxLength: 12 }), spec, shape, fc.constantFrom(0, 0.05, 0.3, 1), fc.integer(), fc.integer({ min: 1, max: 9 }), (records, filterSpec, kind, rate, seed, piece) => {
         let state = seed >>> 0;
         const escape = () => {
           state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -190,6 +204,8 @@ describe('searchDocument on text written with \\u escapes', () => {
         const filter = compileFilter(filterSpec);
         const fast = ids(Buffer.from(text), filter);
         expect(fast).toEqual(ids(Buffer.from(text), exhaustive(filter)));
+        // A stream cut into small pieces splits escapes between their backslash, `u` and digits.
+        expect(chunkedIds(Buffer.from(text), filter, piece)).toEqual(fast);
         if (fast.length > 0) matchedSomething++;
       }),
       { numRuns: 1500 },
