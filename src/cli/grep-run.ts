@@ -43,7 +43,9 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   });
   await printer.finish();
   if (flags.count === true) await ctx.write(`${matched}\n`);
-  ctx.debug(`grep: ${stats.files} files, ${stats.records} records, ${stats.parsed} parsed, ${matched} matched in ${Math.round(performance.now() - started)} ms`);
+  const { workers, filesByWorkers } = stats.threads;
+  const threads = workers === 0 ? 'one thread' : `${workers + 1} threads (${filesByWorkers} files searched by ${workers === 1 ? 'the worker' : `${workers} workers`})`;
+  ctx.debug(`grep: ${stats.files} files, ${stats.records} records, ${stats.parsed} parsed, ${matched} matched in ${Math.round(performance.now() - started)} ms on ${threads}`);
   if (inputError || hadError) return EXIT_ERROR;
   return matched > 0 ? EXIT_OK : EXIT_NEGATIVE;
 }

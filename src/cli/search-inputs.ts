@@ -2,7 +2,7 @@ import { usageError } from '../core/errors.js';
 import type { FilterSpec } from '../core/record-filter.js';
 import type { FileSearchResult } from '../sources/file-search.js';
 import { expandInputs, STDIN_PATH, type InputFile } from '../sources/local-files.js';
-import { searchFiles, type PoolOptions } from '../sources/search-pool.js';
+import { searchFiles, type PoolOptions, type PoolStats } from '../sources/search-pool.js';
 import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 
@@ -47,12 +47,14 @@ export async function searchInputs(
   spec: FilterSpec,
   options: PoolOptions,
   onResult: (result: FileSearchResult) => Promise<boolean>,
-): Promise<{ hadError: boolean; stats: { files: number; records: number; parsed: number } }> {
+): Promise<{ hadError: boolean; stats: { files: number; records: number; parsed: number; threads: PoolStats } }> {
   let hadError = false;
-  const stats = { files: 0, records: 0, parsed: 0 };
+  const threads: PoolStats = { workers: 0, filesByWorkers: 0 };
+  const stats = { files: 0, records: 0, parsed: 0, threads };
   const workers = ctx.env['TRAILKIT_WORKERS'];
   const pool: PoolOptions = {
     ...options,
+    stats: threads,
     stdin: () => ctx.stdin as AsyncIterable<Buffer>,
     ...(workers !== undefined && /^\d+$/.test(workers) ? { workers: Number(workers) } : {}),
   };

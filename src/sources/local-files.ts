@@ -1,5 +1,4 @@
 import { readdirSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isEventFileName } from '../core/trail-files.js';
 import { notAFileReason } from './regular-file.js';
@@ -50,7 +49,8 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
     }
     let info;
     try {
-      info = await stat(path);
+      // Synchronously, as the walk does: a shell glob can name thousands of files.
+      info = statSync(path);
     } catch (error) {
       problems.push({ path, message: describeFsError(error), kind: 'unusable' });
       continue;

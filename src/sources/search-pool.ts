@@ -40,7 +40,7 @@ const GZIP_RATIO = 9;
  * (a V8 isolate, and the search's modules loaded in it) costs about as much CPU as searching
  * 10-20 MB, and the thread searching alone finishes 100 MB in well under half a second.
  */
-const MIN_WORK_FOR_WORKERS = 96 * 1024 * 1024;
+export const MIN_WORK_FOR_WORKERS = 96 * 1024 * 1024;
 /** Jobs handed to a worker ahead of the one it is on, so it never waits for this thread to send the next. */
 const JOBS_PER_WORKER = 2;
 /**

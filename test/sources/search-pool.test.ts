@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -103,6 +104,31 @@ describe('searchFiles with worker threads', () => {
       if (seen > 100) break;
     }
     expect(seen).toBeGreaterThan(100);
+  });
+
+  it('searches a small input on this thread alone, and starts workers for a large one', async () => {
+    const search = async (input: InputFile[]) => {
+      const stats = { workers: -1, filesByWorkers: 0 };
+      let matched = 0;
+      for await (const r of pool.searchFiles(input, { errorsOnly: true }, { stats })) matched += r.matched;
+      return { ...stats, matched };
+    };
+    const small = files.filter((f) => f.path !== '-');
+    const alone = await search(small);
+    expect(alone).toMatchObject({ workers: 0, filesByWorkers: 0 });
+    expect(alone.matched).toBeGreaterThan(0);
+    // Files of records whose text gzip cannot shrink, until the estimate passes the threshold.
+    const big: InputFile[] = [];
+    const noise = (n: number) => randomBytes(n).toString('base64');
+    while (pool.estimatedWork(big) <= pool.MIN_WORK_FOR_WORKERS) {
+      const path = join(dir, `big-${big.length}.json.gz`);
+      const records = Array.from({ length: 40 }, (_, i) => ({ ...event(big.length, i), requestParameters: { blob: noise(24 * 1024) } }));
+      writeFileSync(path, gzipSync(JSON.stringify({ Records: records })));
+      big.push({ path, size: statSync(path).size, mtimeMs: 0 });
+    }
+    const shared = await search(big);
+    expect(shared.workers).toBe(Math.min(7, availableParallelism() - 1));
+    expect(shared.matched).toBe(big.length * 8);
   });
 
   it('starts threads only when the input is large enough to pay for them', () => {
