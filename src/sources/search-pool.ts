@@ -36,9 +36,11 @@ const FILE_COST_BYTES = 16 * 1024;
 /** A gzip file searched is this many times its size in JSON (CloudTrail log files inflate 5 to 15 times). */
 const GZIP_RATIO = 9;
 /**
- * Below this much work (in bytes of JSON), a worker thread does not pay for itself: starting one
- * (a V8 isolate, and the search's modules loaded in it) costs about as much CPU as searching
- * 10-20 MB, and the thread searching alone finishes 100 MB in well under half a second.
+ * Below this much work (in bytes of JSON), a worker thread does not pay for itself: one is ready
+ * 0.1-0.2 s after it is started and adds 0.2-0.35 s of CPU (a V8 isolate, the search's modules,
+ * its own compilation of the hot code), as much as searching 60-100 MB in one thread. On a free
+ * core that CPU costs no time, and the worker takes over files once it is ready; with no core
+ * free, it is time lost. This thread alone searches 100 MB in about 0.4 s.
  */
 export const MIN_WORK_FOR_WORKERS = 96 * 1024 * 1024;
 /** Jobs handed to a worker ahead of the one it is on, so it never waits for this thread to send the next. */
