@@ -224,15 +224,18 @@ async function runSearch(job: JobContext, request: SearchRequest, push: Push, si
   if (source.kind === 'files') {
     const { searchFiles } = await import('../sources/search-pool.js');
     const files = await localInputs(source.paths, push, false);
+    const threads = { workers: 0, filesByWorkers: 0 };
     const pool = {
       ...(request.limit === undefined ? {} : { limit: request.limit }),
       countOnly,
+      stats: threads,
       ...(source.stdin === undefined ? {} : { stdin: source.stdin }),
       ...(source.workers === undefined ? {} : { workers: source.workers }),
     };
     for await (const result of searchFiles(files, spec, pool)) {
       if (signal.aborted || !(await pass(result))) break;
     }
+    job.debug(`search: ${threads.workers === 0 ? 'one thread' : `${threads.workers + 1} threads (${threads.filesByWorkers} files searched by ${threads.workers === 1 ? 'the worker' : `${threads.workers} workers`})`}`);
     return;
   }
   if (source.kind === 'bucket') {
