@@ -56,7 +56,7 @@ export function sharedFiles(env: Readonly<Record<string, string | undefined>>): 
  * Throws when the profile named by --profile or AWS_PROFILE is in neither file. `default` is not
  * checked: without any file the SDK still uses environment credentials and instance roles for it.
  */
-export function checkProfileExists(profile: string | undefined, source: '--profile' | 'AWS_PROFILE', env: Readonly<Record<string, string | undefined>>): void {
+export function checkProfileExists(profile: string | undefined, source: string, env: Readonly<Record<string, string | undefined>>): void {
   if (profile === undefined || profile === '' || profile === 'default') return;
   const files = sharedFiles(env);
   const known = new Set([...profilesIn(readText(files.config), 'config'), ...profilesIn(readText(files.credentials), 'credentials')]);

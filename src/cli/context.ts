@@ -28,6 +28,8 @@ export interface CliContext {
   write(text: string): Promise<void>;
   /** A one-line warning on stderr. */
   warn(message: string): void;
+  /** What the command is doing, dimmed on stderr (`trailkit: searching ... from ... to ...`). */
+  notice(message: string): void;
   debug(message: string): void;
 }
 
@@ -52,6 +54,9 @@ export function makeContext(globals: GlobalOptions): CliContext {
     // Warnings echo keys, file names and AWS messages: hostile text is escaped (safeText).
     warn(message: string) {
       stderr.write(`${errChalk.yellow('trailkit: warning:')} ${safeText(message)}\n`);
+    },
+    notice(message: string) {
+      stderr.write(`${errChalk.dim(`trailkit: ${safeText(message)}`)}\n`);
     },
     debug(message: string) {
       if (globals.debug === true) stderr.write(`${errChalk.dim(`trailkit: debug: ${safeText(message)}`)}\n`);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import { compileFilter, type FilterSpec } from '../core/record-filter.js';
-import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { parseTimeFlagMs } from './time-flags.js';
 
 /** The filter flags shared by `grep` and `tail`, as commander hands them over. */
 export interface FilterFlags {
@@ -76,14 +76,6 @@ export function addFilterOptions(command: Command): Command {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-function parseTime(flag: string, value: string, now: Date): number {
-  try {
-    return parseTimeSpec(value, now).getTime();
-  } catch (error) {
-    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
-    throw error;
-  }
-}
 
 /** Validates the flags and turns them into a FilterSpec; throws a usage error naming the flag. */
 export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
@@ -118,8 +110,8 @@ export function filterSpecFromFlags(flags: FilterFlags, now: Date): FilterSpec {
   if (flags.errors === true) spec.errorsOnly = true;
   if (flags.readOnly === true) spec.readOnly = true;
   if (flags.writeOnly === true) spec.writeOnly = true;
-  if (flags.since !== undefined) spec.since = parseTime('--since', flags.since, now);
-  if (flags.until !== undefined) spec.until = parseTime('--until', flags.until, now);
+  if (flags.since !== undefined) spec.since = parseTimeFlagMs('--since', flags.since, now) as number;
+  if (flags.until !== undefined) spec.until = parseTimeFlagMs('--until', flags.until, now) as number;
   if (spec.since !== undefined && spec.until !== undefined && spec.since > spec.until) {
     throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
   }

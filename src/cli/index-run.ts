@@ -8,7 +8,7 @@ import { EXIT_ERROR, EXIT_OK, usageError } from '../core/errors.js';
 import type { SourceVerdict } from '../core/index-manifest.js';
 import { parseS3Location } from '../core/index-sync.js';
 import { parseTrailArn } from '../core/s3-layout.js';
-import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { parseTimeFlagMs } from './time-flags.js';
 import { inWindow, windowDays, type FileWindow } from '../core/trail-files.js';
 import { formatInstant } from '../core/trail-window.js';
 import { IndexBuilder, type SourceOutcome } from '../sources/index-builder.js';
@@ -23,15 +23,6 @@ import type { IndexFlags } from './index-command.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { validateBucket } from './remote-source.js';
 
-function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseTimeSpec(value, now).getTime();
-  } catch (error) {
-    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
-    throw error;
-  }
-}
 
 /**
  * The files of a local folder that a window reads, by the rule a bucket listing applies
@@ -118,8 +109,8 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
   const output = ctx.globals.output ?? 'text';
   if (!['text', 'pretty', 'json'].includes(output)) throw usageError(`--output '${output}' is not a format for index`, 'use text or json');
   const now = ctx.now();
-  const since = parseTime('--since', flags.since, now);
-  let until = parseTime('--until', flags.until, now);
+  const since = parseTimeFlagMs('--since', flags.since, now);
+  let until = parseTimeFlagMs('--until', flags.until, now);
   if (since !== undefined && until === undefined) until = now.getTime();
   if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
 
@@ -285,7 +276,7 @@ async function validate(
   if (trail === undefined) throw usageError(`--trail-arn '${String(flags.trailArn)}' is not a trail ARN`);
   const endMs = until ?? ctx.now().getTime();
   const startMs = since ?? endMs - 24 * 3_600_000;
-  const { collectDigestReports } = await import('./validate-digest-run.js');
+  const { collectDigestReports } = await import('../jobs/validate-digests.js');
   const input = {
     source,
     trailArn: flags.trailArn as string,
@@ -299,12 +290,10 @@ async function validate(
     allowUnverifiable: flags.allowUnverifiable === true,
     strict: false,
     concurrency: flags.concurrency,
-    verbose: false,
-    json: false,
     nowMs: ctx.now().getTime(),
   };
   ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: validating the digests of ${flags.trailArn as string} from ${formatInstant(startMs)} to ${formatInstant(endMs)}`)}\n`);
-  const run = async (c: AwsClients | undefined) => collectDigestReports(input, c, (m) => ctx.warn(m));
+  const run = async (c: AwsClients | undefined) => collectDigestReports(input, c, ctx);
   const needsAws = source.kind === 's3' || input.publicKeyFiles.length === 0;
   const reports = clients !== undefined ? await run(clients) : needsAws ? await withAws(ctx, 's3:GetObject', run, awsConfigOf(ctx)) : await run(undefined);
   const map = verdictMap(reports, idOf);

@@ -1,17 +1,9 @@
 import { usageError } from '../core/errors.js';
 import { ACCESS_KEY_ID, type Question, type Scope } from '../core/query-model.js';
-import { InvalidTimeError, parseTimeSpec } from '../core/time-spec.js';
+import { parseTimeFlagMs } from './time-flags.js';
+import { parseTimeSpec } from '../core/time-spec.js';
 import type { QuestionFlags } from './query.js';
 
-function parseTime(flag: string, value: string | undefined, now: Date): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseTimeSpec(value, now).getTime();
-  } catch (error) {
-    if (error instanceof InvalidTimeError) throw usageError(`${flag} ${error.message}`);
-    throw error;
-  }
-}
 
 /** The named question the flags ask, if any (at most one). */
 export function questionFromFlags(flags: QuestionFlags): Question | undefined {
@@ -49,8 +41,8 @@ export function questionFromFlags(flags: QuestionFlags): Question | undefined {
 export function scopeFromFlags(flags: QuestionFlags, now: Date): Scope {
   for (const account of flags.account) if (!/^\d{12}$/.test(account)) throw usageError(`--account '${account}' is not an AWS account id`, 'an account id is 12 digits');
   for (const region of flags.eventRegion) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw usageError(`--event-region '${region}' is not a region name`, 'e.g. us-east-1');
-  const since = parseTime('--since', flags.since, now);
-  const until = parseTime('--until', flags.until, now);
+  const since = parseTimeFlagMs('--since', flags.since, now);
+  const until = parseTimeFlagMs('--until', flags.until, now);
   if (since !== undefined && until !== undefined && since > until) throw usageError(`--since ${flags.since} is after --until ${flags.until}`, 'swap them, or widen the window');
   return {
     ...(since === undefined ? {} : { since }),

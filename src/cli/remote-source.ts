@@ -3,6 +3,7 @@ import { parseLogGroupRef, parseTrailRef } from '../core/resource-refs.js';
 import type { CliContext } from './context.js';
 import { checkGivenRegion } from './region-check.js';
 import type { RemoteFlags } from './remote-options.js';
+import type { EventSource } from '../jobs/search.js';
 
 // Which source a grep/tail/download reads and the checks of its flags: apart from the option
 // definitions (remote-options.ts) so that defining the commands, and --help, load none of it.
@@ -83,4 +84,37 @@ export function regionAgrees(ctx: CliContext, arnRegion: string | undefined, fla
 export function validateBucket(bucket: string): void {
   if (bucket.startsWith('s3://')) throw usageError(`--bucket '${bucket}': a bucket name, not a URL`, `use --bucket ${bucket.slice(5).split('/')[0] ?? ''} (and --prefix for a folder)`);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw usageError(`--bucket '${bucket}': not a valid S3 bucket name`, 'bucket names are 3-63 lowercase letters, digits, dots and hyphens');
+}
+
+/** The library's event source for the flags (remoteSource has checked them). */
+export function eventSourceOf(ctx: CliContext, kind: RemoteSource, paths: readonly string[], flags: RemoteFlags): EventSource {
+  switch (kind) {
+    case 'files': {
+      const workers = ctx.env['TRAILKIT_WORKERS'];
+      return {
+        kind: 'files',
+        paths,
+        stdin: () => ctx.stdin as AsyncIterable<Buffer>,
+        ...(workers !== undefined && /^\d+$/.test(workers) ? { workers: Number(workers) } : {}),
+      };
+    }
+    case 'lookup':
+      return { kind: 'lookup' };
+    case 'log-group':
+      return {
+        kind: 'log-group',
+        ...(typeof flags.logGroup === 'string' ? { logGroup: flags.logGroup } : {}),
+        ...(flags.trail === undefined ? {} : { trail: flags.trail }),
+        ...(flags.logStreamPrefix === undefined ? {} : { streamPrefix: flags.logStreamPrefix }),
+      };
+    case 'bucket':
+      return {
+        kind: 'bucket',
+        ...(flags.bucket === undefined ? {} : { bucket: flags.bucket }),
+        ...(flags.trail === undefined ? {} : { trail: flags.trail }),
+        ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+        ...(flags.organizationId === undefined ? {} : { organizationId: flags.organizationId }),
+        concurrency: flags.concurrency,
+      };
+  }
 }

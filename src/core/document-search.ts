@@ -1,6 +1,6 @@
 import type { CompiledFilter } from './record-filter.js';
 import { cloudTrailShape, isObject, type CloudTrailRecord, type RecordContext } from './record.js';
-import { compactJson, RecordScanner, SPAN_LOOKUP_ITEM, SPAN_STANDALONE, SPAN_UNICODE_ESCAPE } from './record-scanner.js';
+import { compactJson, RecordScanner, SPAN_ESCAPE_CLASS_SHIFT, SPAN_LOOKUP_ITEM, SPAN_STANDALONE } from './record-scanner.js';
 import type { Needle } from './needle.js';
 import { parseEventTime } from './time-spec.js';
 import { jsonSyntaxReason } from './errors.js';
@@ -35,8 +35,14 @@ class NeedleProbe {
   private readonly leaves: { bytes: Buffer; next: number }[] = [];
   private readonly root: ProbeNode;
 
-  constructor(private readonly buf: Buffer, needle: Needle) {
+  constructor(private buf: Buffer, needle: Needle) {
     this.root = this.build(needle);
+  }
+
+  /** Moves the probe to another document (the same needle, searched from its start). */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    for (const leaf of this.leaves) leaf.next = -2;
   }
 
   private build(needle: Needle): ProbeNode {
@@ -44,7 +50,7 @@ class NeedleProbe {
       case 'any-record':
         return { kind: 'true' };
       case 'text': {
-        const leaf = { bytes: Buffer.from(needle.text, 'utf8'), next: -2 };
+        const leaf = { bytes: textBytes(needle), next: -2 };
         this.leaves.push(leaf);
         return { kind: 'leaf', leaf };
       }
@@ -78,6 +84,17 @@ class NeedleProbe {
   }
 }
 
+/** The UTF-8 bytes of a text needle, made once per needle rather than once per document. */
+const needleBytes = new WeakMap<Needle, Buffer>();
+function textBytes(needle: Needle & { kind: 'text' }): Buffer {
+  let bytes = needleBytes.get(needle);
+  if (bytes === undefined) {
+    bytes = Buffer.from(needle.text, 'utf8');
+    needleBytes.set(needle, bytes);
+  }
+  return bytes;
+}
+
 type ProbeNode =
   | { kind: 'true' }
   | { kind: 'leaf'; leaf: { bytes: Buffer; next: number } }
@@ -85,6 +102,46 @@ type ProbeNode =
   | { kind: 'any'; of: ProbeNode[] };
 
 const LOOKUP_WRAPPER_KEY = { kind: 'text', text: '"CloudTrailEvent"' } as const;
+
+/** The UTF-16 code units of a needle's literals: the characters an escape could hide from it. */
+function collectUnits(needle: Needle, into: Set<number>): Set<number> {
+  switch (needle.kind) {
+    case 'any-record':
+      break;
+    case 'text':
+      for (let i = 0; i < needle.text.length; i++) into.add(needle.text.charCodeAt(i));
+      break;
+    case 'all':
+    case 'any':
+      for (const n of needle.of) collectUnits(n, into);
+      break;
+  }
+  return into;
+}
+
+/** Escape class of the code units of the needle's literals. */
+const NEEDLE_UNIT = 1;
+/** Escape class of the code units of the lookup-events wrapper key (looked for in top-level records). */
+const WRAPPER_UNIT = 2;
+
+/**
+ * The escape classes (see RecordScanner) of every code unit for a needle: a record whose literal
+ * search failed can still match only when one of its `\u` escapes writes a character of the
+ * needle (or of the wrapper key, for a top-level record), or half of a surrogate pair. An escape
+ * that writes another character (CloudTrail writes `=`, `<`, `>`, `&` and `'` as `\u003d`...)
+ * breaks no needle occurrence, since no occurrence can include it. Made once per needle.
+ */
+const classesOfNeedle = new WeakMap<Needle, Uint8Array>();
+function escapeClasses(needle: Needle): Uint8Array {
+  let classes = classesOfNeedle.get(needle);
+  if (classes === undefined) {
+    classes = new Uint8Array(0x10000);
+    for (const unit of collectUnits(LOOKUP_WRAPPER_KEY, new Set())) classes[unit] = WRAPPER_UNIT;
+    for (const unit of collectUnits(needle, new Set())) classes[unit] = (classes[unit] as number) | NEEDLE_UNIT;
+    classesOfNeedle.set(needle, classes);
+  }
+  return classes;
+}
 
 export interface DocumentSearchOptions {
   /** Records longer than this are skipped and reported (the document goes on). */
@@ -125,6 +182,7 @@ export class DocumentSearch {
         },
       },
       options.maxRecordBytes,
+      this.needle.kind === 'any-record' ? undefined : escapeClasses(this.needle),
     );
   }
 
@@ -141,6 +199,19 @@ export class DocumentSearch {
     return this.scanner.done;
   }
 
+  /** Points the probes at a new buffer: the next chunk of a stream, or a record copied out of several. */
+  private useBuffer(buf: Buffer): void {
+    this.buf = buf;
+    if (this.needle.kind === 'any-record') return;
+    if (this.probe === undefined) {
+      this.probe = new NeedleProbe(buf, this.needle);
+      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
+    } else {
+      this.probe.reset(buf);
+      (this.wrapperProbe as NeedleProbe).reset(buf);
+    }
+  }
+
   private problem(text: string): void {
     const problems = this.result.problems;
     if (problems.length < 3) problems.push(text);
@@ -151,15 +222,14 @@ export class DocumentSearch {
     const result = this.result;
     this.index++;
     result.records++;
-    if (buf !== this.buf) {
-      this.buf = buf;
-      this.probe = this.needle.kind === 'any-record' ? undefined : new NeedleProbe(buf, this.needle);
-      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
-    }
-    // The first record is always parsed, to tell CloudTrail from other JSON.
-    if (this.probe !== undefined && this.shapeChecked && (flags & (SPAN_UNICODE_ESCAPE | SPAN_LOOKUP_ITEM)) === 0) {
-      const mayWrap = (flags & SPAN_STANDALONE) !== 0 && (this.wrapperProbe as NeedleProbe).holds(start, end);
-      if (!mayWrap && !this.probe.holds(start, end)) return true;
+    if (buf !== this.buf) this.useBuffer(buf);
+    // The first record is always parsed, to tell CloudTrail from other JSON; so is a lookup-events
+    // item, whose event is a JSON string with its quotes escaped.
+    if (this.probe !== undefined && this.shapeChecked && (flags & SPAN_LOOKUP_ITEM) === 0) {
+      const standalone = (flags & SPAN_STANDALONE) !== 0;
+      const mayWrap = standalone && (this.wrapperProbe as NeedleProbe).holds(start, end);
+      // Unless one of its escapes may hide a character the literals need (see escapeClasses).
+      if (!mayWrap && !this.probe.holds(start, end) && ((flags >>> SPAN_ESCAPE_CLASS_SHIFT) & (standalone ? NEEDLE_UNIT | WRAPPER_UNIT : NEEDLE_UNIT)) === 0) return true;
     }
     result.parsed++;
     let raw = buf.toString('utf8', start, end);

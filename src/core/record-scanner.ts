@@ -19,10 +19,18 @@ export const SPAN_STANDALONE = 2;
 /** The record's text has a `\u` escape, so a literal search over its bytes is not conclusive. */
 export const SPAN_UNICODE_ESCAPE = 4;
 /**
- * The record's text has a byte at or below 0x20 outside its strings: white space between tokens (a
- * pretty-printed record), or a control character that makes it invalid JSON.
+ * The record's `\u` escapes write code units of these classes (the scanner's escape classes,
+ * see RecordScanner): the flags shifted right by this many bits.
  */
-export const SPAN_LOOSE = 8;
+export const SPAN_ESCAPE_CLASS_SHIFT = 3;
+/** Every escape class: what an escape gets whose code unit cannot be known (it ends the chunk), or half a surrogate pair. */
+export const ALL_ESCAPE_CLASSES = 0xff;
+/**
+ * The record's text has a byte at or below 0x20 outside its strings: white space between tokens (a
+ * pretty-printed record), or a control character that makes it invalid JSON. Above the escape
+ * classes' bits.
+ */
+export const SPAN_LOOSE = 1 << (SPAN_ESCAPE_CLASS_SHIFT + 8);
 
 /** Receives each record's byte range [start, end) and SPAN_* flags; returns false to stop. */
 export type SpanSink = (start: number, end: number, flags: number) => boolean | void;
@@ -45,6 +53,31 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+
+/** The value of the hex digit `c`, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/**
+ * The classes (`classes[unit]`) of the code unit that the four hex digits at buf[at] write: all
+ * of them when the digits run past the buffer or write half a surrogate pair (which may pair
+ * into any character), none when they are not hex digits (the record is not valid JSON).
+ */
+function escapeClassesAt(buf: Uint8Array, at: number, classes: Uint8Array): number {
+  if (at + 4 > buf.length) return ALL_ESCAPE_CLASSES;
+  const d0 = hexDigit(buf[at] as number);
+  const d1 = hexDigit(buf[at + 1] as number);
+  const d2 = hexDigit(buf[at + 2] as number);
+  const d3 = hexDigit(buf[at + 3] as number);
+  if ((d0 | d1 | d2 | d3) < 0) return 0;
+  const unit = (d0 << 12) | (d1 << 8) | (d2 << 4) | d3;
+  if (unit >= 0xd800 && unit <= 0xdfff) return ALL_ESCAPE_CLASSES;
+  return classes[unit] as number;
+}
 
 /** Receives the records of a stream: each one's bytes `buf[start, end)` and SPAN_* flags. */
 export interface RecordSink {
@@ -95,15 +128,24 @@ export class RecordScanner {
   private inString = false;
   private escaped = false;
   private sawUnicodeEscape = false;
+  /** The escape classes seen in the record so far. */
+  private escapeBits = 0;
   private sawLoose = false;
   private recordFlags = 0;
   private parts: Buffer[] = [];
   private held = 0;
   private oversize = false;
 
+  /**
+   * `escapeClasses`, 65,536 entries: the classes (bits) of each UTF-16 code unit. The classes of
+   * the code units a record's `\u` escapes write are in its flags (SPAN_ESCAPE_CLASS_SHIFT), so
+   * a search can tell, without looking at the record again, whether an escape may hide a
+   * character it looks for.
+   */
   constructor(
     private readonly sink: RecordSink,
     private readonly maxRecordBytes = Infinity,
+    private readonly escapeClasses?: Uint8Array,
   ) {}
 
   /** Whether the sink asked to stop; the rest of the document is not looked at. */
@@ -289,6 +331,7 @@ export class RecordScanner {
     this.inString = false;
     this.escaped = false;
     this.sawUnicodeEscape = false;
+    this.escapeBits = 0;
     this.sawLoose = false;
     this.recordFlags = flags;
     this.parts = [];
@@ -304,19 +347,25 @@ export class RecordScanner {
    */
   private continueComposite(buf: Buffer, from: number): number {
     const len = buf.length;
+    const classes = this.escapeClasses;
     let i = from;
     let depth = this.depth;
     let inString = this.inString;
     let escaped = this.escaped;
     let sawU = this.sawUnicodeEscape;
+    let bits = this.escapeBits;
     let loose = this.sawLoose;
     let endAt = -1;
     for (; i < len; i++) {
       if (inString) {
         // Strings dominate CloudTrail text: a tight loop that only looks for the end and escapes.
         if (escaped) {
+          // The previous chunk ended on the backslash of an escape.
           escaped = false;
-          if (buf[i] === LETTER_U) sawU = true;
+          if (buf[i] === LETTER_U) {
+            sawU = true;
+            if (classes !== undefined) bits |= escapeClassesAt(buf, i + 1, classes);
+          }
           i++;
         }
         for (; i < len; i++) {
@@ -328,7 +377,10 @@ export class RecordScanner {
               escaped = true;
               break;
             }
-            if (buf[i] === LETTER_U) sawU = true;
+            if (buf[i] === LETTER_U) {
+              sawU = true;
+              if (classes !== undefined) bits |= escapeClassesAt(buf, i + 1, classes);
+            }
           }
         }
         if (i >= len) break;
@@ -355,6 +407,7 @@ export class RecordScanner {
     this.inString = inString;
     this.escaped = escaped;
     this.sawUnicodeEscape = sawU;
+    this.escapeBits = bits;
     this.sawLoose = loose;
     const startInBuf = Math.max(0, this.compositeStart - this.base);
     if (endAt < 0) {
@@ -366,7 +419,7 @@ export class RecordScanner {
       return endAt;
     }
     this.state = this.afterRecord;
-    const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0) | (loose ? SPAN_LOOSE : 0);
+    const flags = this.recordFlags | (sawU ? SPAN_UNICODE_ESCAPE : 0) | (bits << SPAN_ESCAPE_CLASS_SHIFT) | (loose ? SPAN_LOOSE : 0);
     if (this.oversize || this.held + endAt - startInBuf > this.maxRecordBytes) {
       const bytes = this.held + endAt - startInBuf;
       this.parts = [];
@@ -421,7 +474,8 @@ function peekFirstKey(buf: Uint8Array, start: number): { name: string; valueAt: 
     i++;
   }
   if (i >= buf.length) return 'more';
-  const name = String.fromCharCode(...buf.subarray(keyStart, i));
+  let name = '';
+  for (let j = keyStart; j < i; j++) name += String.fromCharCode(buf[j] as number);
   i = skipWhitespace(buf, i + 1);
   if (i >= buf.length) return 'more';
   if (buf[i] !== COLON) return undefined;

@@ -1,12 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DocumentSearch, type Match } from '../core/document-search.js';
 import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
 import { deliveryAccountOf, type RecordContext } from '../core/record.js';
+import { InflatesPastLimit, WholeGunzip } from './gunzip-whole.js';
 import { describeFsError } from './local-files.js';
-import { FileTooLargeError, NotAFileError, openRegularFile, readRegularFile } from './regular-file.js';
+import { FileTooLargeError, NotAFileError, openRegularFile } from './regular-file.js';
 
 /** A match as it crosses a worker boundary: text and time; the record is parsed again if needed. */
 export interface WireMatch {
@@ -101,21 +102,52 @@ function looksLikeMislabelled(bytes: Uint8Array, path: string): boolean {
   return first !== undefined && first !== 0x7b && first !== 0x5b;
 }
 
+/** zlib's default output piece; a document inflates into pieces of at least this size. */
+const MIN_INFLATE_CHUNK = 16 * 1024;
+
 /**
- * The document's JSON bytes, in one piece: gunzipped when the content is gzip, whatever the
- * file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
+ * How large to make the output buffer of a whole-document inflate: the size the gzip trailer
+ * gives (ISIZE, the last member's inflated size modulo 2^32, RFC 1952), plus one byte so that an
+ * exact hint ends the inflate without another round. The whole document then lands in one
+ * buffer instead of being inflated into 16 KB pieces and copied together. A wrong or hostile
+ * trailer only costs pieces and a copy, as before; maxOutputLength still bounds the output.
  */
-export function decodeDocument(bytes: Buffer, path: string): Buffer {
+function inflateChunkSize(gzip: Buffer): number {
+  const hint = gzip.length >= 18 ? gzip.readUInt32LE(gzip.length - 4) : 0;
+  return Math.min(WHOLE_DOCUMENT_BYTES + 1, Math.max(MIN_INFLATE_CHUNK, hint + 1));
+}
+
+function ownedGunzip(gzip: Buffer): Buffer {
+  try {
+    return gunzipSync(gzip, { maxOutputLength: WHOLE_DOCUMENT_BYTES, chunkSize: inflateChunkSize(gzip) });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InflatesPastLimit();
+    throw error;
+  }
+}
+
+/** This thread's inflater for documents searched in one piece, whose bytes nobody keeps. */
+const searchInflater = new WholeGunzip(WHOLE_DOCUMENT_BYTES);
+
+function documentBytes(bytes: Buffer, path: string, gunzip: (gzip: Buffer) => Buffer): Buffer {
   if (isGzip(bytes)) {
     try {
-      return gunzipSync(bytes, { maxOutputLength: WHOLE_DOCUMENT_BYTES });
+      return gunzip(bytes);
     } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeForWhole();
+      if (error instanceof InflatesPastLimit) throw new TooLargeForWhole();
       throw gzipError(error);
     }
   }
   if (looksLikeMislabelled(bytes, path)) throw notGzipError();
   return bytes;
+}
+
+/**
+ * The document's JSON bytes, in one piece of its own: gunzipped when the content is gzip,
+ * whatever the file's name. Throws DocumentFormatError, or TooLargeForWhole when it inflates past WHOLE_DOCUMENT_BYTES.
+ */
+export function decodeDocument(bytes: Buffer, path: string): Buffer {
+  return documentBytes(bytes, path, ownedGunzip);
 }
 
 function byTime(a: WireMatch, b: WireMatch): number {
@@ -183,7 +215,8 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
   const collector = new MatchCollector(options);
   let search: DocumentSearch | undefined;
   try {
-    const document = decodeDocument(bytes, path);
+    // Inflated into a buffer the next document reuses: the search copies out what it keeps.
+    const document = documentBytes(bytes, path, (gzip) => searchInflater.inflate(gzip));
     search = new DocumentSearch(filter, (m) => collector.take(m), contextOf(path), { maxRecordBytes: MAX_RECORD_BYTES });
     if (search.push(document)) search.end();
   } catch (error) {
@@ -196,11 +229,52 @@ export function searchBytes(path: string, bytes: Buffer, filter: CompiledFilter,
   return result;
 }
 
+/**
+ * The file being searched is read into this buffer, which the next file reuses: a search keeps
+ * nothing of the bytes it searched (matches are copied out as strings), and a fresh buffer for
+ * every one of thousands of small files costs an allocation and its garbage collection each.
+ */
+let readBuffer = Buffer.allocUnsafe(0);
+
+/**
+ * The bytes of a regular file of at most WHOLE_DOCUMENT_BYTES, whatever its size said (a file
+ * can grow while it is read), in readBuffer: valid until the next call. Throws NotAFileError,
+ * FileTooLargeError or the fs error.
+ */
+function readWholeFile(path: string): Buffer {
+  const limit = WHOLE_DOCUMENT_BYTES;
+  const { fd, size } = openRegularFile(path);
+  try {
+    if (size > limit) throw new FileTooLargeError(path, limit);
+    if (readBuffer.length < size + 1) readBuffer = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(size + 1, 64 * 1024)));
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        if (length > limit) throw new FileTooLargeError(path, limit);
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, readBuffer.length * 2));
+        readBuffer.copy(bigger, 0, 0, length);
+        readBuffer = bigger;
+      }
+      const wanted = readBuffer.length - length;
+      const n = readSync(fd, readBuffer, length, wanted, null);
+      if (n === 0) break;
+      length += n;
+      // A regular file that gave all its size said, to a read that asked for more, has ended:
+      // no second read to see the end.
+      if (length === size && n < wanted) break;
+    }
+    if (length > limit) throw new FileTooLargeError(path, limit);
+    return readBuffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Searches one file in one piece (in a worker thread). Larger files come back with `stream` set. */
 export function searchFileSync(path: string, filter: CompiledFilter, options: FileSearchOptions = {}): FileSearchResult {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path, WHOLE_DOCUMENT_BYTES);
+    bytes = readWholeFile(path);
   } catch (error) {
     if (error instanceof FileTooLargeError) return { ...emptyResult(path), stream: true };
     return { ...emptyResult(path), error: error instanceof NotAFileError ? error.reason : describeFsError(error) };

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isEventFileName } from '../core/trail-files.js';
 import { notAFileReason } from './regular-file.js';
@@ -49,7 +49,8 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
     }
     let info;
     try {
-      info = await stat(path);
+      // Synchronously, as the walk does: a shell glob can name thousands of files.
+      info = statSync(path);
     } catch (error) {
       problems.push({ path, message: describeFsError(error), kind: 'unusable' });
       continue;
@@ -57,7 +58,7 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
     if (info.isDirectory()) {
       const before = files.length;
       try {
-        await walk(path, files);
+        walk(path, files);
       } catch (error) {
         problems.push({ path, message: describeFsError(error), kind: 'unusable' });
         continue;
@@ -81,12 +82,17 @@ export async function expandInputs(paths: readonly string[]): Promise<ExpandedIn
  */
 export async function walkEventFiles(dir: string): Promise<InputFile[]> {
   const out: InputFile[] = [];
-  await walk(dir, out);
+  walk(dir, out);
   return out;
 }
 
-async function walk(dir: string, out: InputFile[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
+/**
+ * The walk is synchronous: a trail folder holds thousands of small files, and an asynchronous
+ * stat of each one costs a round trip through the thread pool and the event loop, which took
+ * longer than searching the files.
+ */
+function walk(dir: string, out: InputFile[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
@@ -94,10 +100,10 @@ async function walk(dir: string, out: InputFile[]): Promise<void> {
     if (entry.isDirectory()) {
       // Digest folders hold no events.
       if (entry.name === 'CloudTrail-Digest') continue;
-      await walk(full, out);
+      walk(full, out);
     } else if ((entry.isFile() || entry.isSymbolicLink()) && isLogFileName(full)) {
       try {
-        const info = await stat(full);
+        const info = statSync(full);
         if (info.isFile()) out.push({ path: full, size: info.size, mtimeMs: info.mtimeMs });
       } catch {
         // A dangling link or a file removed during the walk: nothing to read.

@@ -40,6 +40,8 @@ interface StateEntry {
  * size and ETag are unchanged. The state file is hidden, so grep and tail never read it.
  */
 export class DownloadState {
+  /** The names in each folder, listed once per run. */
+  readonly folderNames = new Map<string, Promise<Set<string>>>();
   private readonly entries = new Map<string, StateEntry>();
   private stream: WriteStream | undefined;
 
@@ -232,20 +234,19 @@ async function md5Of(path: string): Promise<string> {
  * The names in each local folder, read once per folder: a first download into an empty folder
  * then costs no failed stat per object (an exception each), only one readdir per day folder.
  */
-const folderNames = new Map<string, Promise<Set<string>>>();
-
-function namesIn(dir: string): Promise<Set<string>> {
-  let names = folderNames.get(dir);
+function namesIn(dir: string, state: DownloadState): Promise<Set<string>> {
+  // Per run (the state's): a second download in the same process must see the files the first wrote.
+  let names = state.folderNames.get(dir);
   if (names === undefined) {
     names = readdir(dir).then((list) => new Set(list), () => new Set<string>());
-    folderNames.set(dir, names);
+    state.folderNames.set(dir, names);
   }
   return names;
 }
 
 /** Whether the local copy is the listed object: same size and ETag (from the state file, or the MD5 of a single-part upload). */
 async function upToDate(path: string, object: TrailObject, state: DownloadState): Promise<boolean> {
-  if (!(await namesIn(dirname(path))).has(path.slice(dirname(path).length + 1))) return false;
+  if (!(await namesIn(dirname(path), state)).has(path.slice(dirname(path).length + 1))) return false;
   let size: number;
   try {
     // lstat: a link in the object's place is not the object; it is replaced, never read through.

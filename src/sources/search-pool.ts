@@ -1,38 +1,75 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { compileFilter, type CompiledFilter, type FilterSpec } from '../core/record-filter.js';
 import { searchFileStream, searchFileSync, searchStream, type FileSearchOptions, type FileSearchResult } from './file-search.js';
 import { STDIN_PATH, type InputFile } from './local-files.js';
+import type { WorkerInit, WorkerMessage } from './search-worker.js';
 
 export interface PoolOptions extends FileSearchOptions {
-  /** Worker threads to use; 0 searches in this thread. Default: one per core, when it pays. */
+  /**
+   * Worker threads to start besides this thread, which searches too; 0 searches in this thread
+   * only. Default: one fewer than the cores, when the input is large enough to pay for them.
+   */
   readonly workers?: number;
   /** Standard input, for the `-` path: read as a stream, never whole. */
   readonly stdin?: () => AsyncIterable<Buffer>;
+  /** Filled in as the search goes: how the work was shared between threads. */
+  readonly stats?: PoolStats;
+}
+
+export interface PoolStats {
+  /** Worker threads started. */
+  workers: number;
+  /** Files searched by a worker thread (the others were searched by this thread). */
+  filesByWorkers: number;
 }
 
 export const STDIN_LABEL = '(standard input)';
 
-/** Below this much input, starting threads costs more than it saves. */
-const MIN_BYTES_FOR_WORKERS = 4 * 1024 * 1024;
+/**
+ * What the search of one file costs besides its bytes (open, read, inflate set-up, result), in
+ * bytes of JSON searched in the same time: about 40 µs, the time of some 16 KB.
+ */
+const FILE_COST_BYTES = 16 * 1024;
+/** A gzip file searched is this many times its size in JSON (CloudTrail log files inflate 5 to 15 times). */
+const GZIP_RATIO = 9;
+/**
+ * Below this much work (in bytes of JSON), a worker thread does not pay for itself: one is ready
+ * 0.1-0.2 s after it is started and adds 0.2-0.35 s of CPU (a V8 isolate, the search's modules,
+ * its own compilation of the hot code), as much as searching 60-100 MB in one thread. On a free
+ * core that CPU costs no time, and the worker takes over files once it is ready; with no core
+ * free, it is time lost. This thread alone searches 100 MB in about 0.4 s.
+ */
+export const MIN_WORK_FOR_WORKERS = 96 * 1024 * 1024;
+/** Jobs handed to a worker ahead of the one it is on, so it never waits for this thread to send the next. */
+const JOBS_PER_WORKER = 2;
 /**
  * Finished results waiting for an earlier, slower file are held in memory: past this many bytes
- * of their matches, no new file is handed out until the consumer catches up.
+ * of their matches, no new file is taken until the consumer catches up.
  */
 const MAX_WAITING_BYTES = 64 * 1024 * 1024;
 const WORKER_URL = new URL('./search-worker.js', import.meta.url);
 
-/** How many worker threads a search of `files` should use. */
+/** The search work of `files`, in bytes of JSON: what the choice of threads is made on. */
+export function estimatedWork(files: readonly InputFile[]): number {
+  let work = 0;
+  for (const f of files) {
+    if (f.path === STDIN_PATH) continue;
+    work += FILE_COST_BYTES + (/\.gz$/i.test(f.path) ? GZIP_RATIO * f.size : f.size);
+  }
+  return work;
+}
+
+/** How many worker threads a search of `files` should start besides this thread. */
 export function chooseWorkerCount(files: readonly InputFile[], requested: number | undefined): number {
   // Running from the TypeScript sources (tests) there is no compiled worker to start.
   if (!existsSync(fileURLToPath(WORKER_URL))) return 0;
-  const searchable = files.filter((f) => f.path !== STDIN_PATH);
-  if (requested !== undefined) return Math.max(0, Math.min(requested, searchable.length));
-  const bytes = searchable.reduce((sum, f) => sum + f.size, 0);
-  if (searchable.length < 2 || bytes < MIN_BYTES_FOR_WORKERS) return 0;
-  return Math.min(availableParallelism(), searchable.length, 8);
+  const searchable = files.filter((f) => f.path !== STDIN_PATH).length;
+  if (requested !== undefined) return Math.max(0, Math.min(requested, searchable - 1));
+  if (searchable < 2 || estimatedWork(files) < MIN_WORK_FOR_WORKERS) return 0;
+  return Math.max(0, Math.min(availableParallelism() - 1, searchable - 1, 7));
 }
 
 function matchBytes(result: FileSearchResult): number {
@@ -48,11 +85,11 @@ async function* stdinResults(filter: CompiledFilter, search: FileSearchOptions, 
 
 /**
  * Searches `files` and yields their results in the order of `files`, whatever order the threads
- * finish in. A file small enough is searched in one piece (in a worker thread); a larger one, and
- * standard input, are searched as a stream in this thread when their turn comes, in batches (a
- * file's batches all have `more` set but the last). Files run ahead of the consumer only while
- * their results fit MAX_WAITING_BYTES, so memory stays bounded however large the archive or its
- * files.
+ * finish in. A file small enough is searched in one piece, by this thread or a worker thread; a
+ * larger one, and standard input, are searched as a stream in this thread when their turn comes,
+ * in batches (a file's batches all have `more` set but the last). Files run ahead of the consumer
+ * only while their results fit MAX_WAITING_BYTES, so memory stays bounded however large the
+ * archive or its files.
  */
 export async function* searchFiles(files: readonly InputFile[], spec: FilterSpec, options: PoolOptions = {}): AsyncGenerator<FileSearchResult> {
   const workerCount = chooseWorkerCount(files, options.workers);
@@ -62,6 +99,7 @@ export async function* searchFiles(files: readonly InputFile[], spec: FilterSpec
     ...(options.countOnly === undefined ? {} : { countOnly: options.countOnly }),
   };
   const filter = compileFilter(spec);
+  if (options.stats !== undefined) options.stats.workers = workerCount;
   if (workerCount === 0) {
     for (const file of files) {
       if (file.path === STDIN_PATH) {
@@ -77,6 +115,20 @@ export async function* searchFiles(files: readonly InputFile[], spec: FilterSpec
   yield* searchWithWorkers(files, spec, filter, searchOptions, workerCount, options);
 }
 
+/** A worker thread and the port its results come back on. */
+interface SearchThread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  ready: boolean;
+  /** Files sent to it and not answered yet. */
+  inFlight: number;
+}
+
+/**
+ * This thread searches files too, in order, while the workers search the files after them: the
+ * workers are started at once but take files only once they are ready, so a search never waits
+ * for a thread to start, and the start-up of a thread overlaps with the search.
+ */
 async function* searchWithWorkers(
   files: readonly InputFile[],
   spec: FilterSpec,
@@ -86,9 +138,11 @@ async function* searchWithWorkers(
   options: PoolOptions,
 ): AsyncGenerator<FileSearchResult> {
   const done = new Map<number, FileSearchResult>();
-  const maxAhead = workerCount * 3;
+  /** Files handed to a worker and not answered yet. */
+  const taken = new Set<number>();
+  const maxAhead = (workerCount + 1) * (JOBS_PER_WORKER + 2);
   let waitingBytes = 0;
-  let nextToSend = 0;
+  let nextToTake = 0;
   let nextToYield = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -98,59 +152,99 @@ async function* searchWithWorkers(
     w?.();
   };
 
-  const idle: Worker[] = [];
-  const workers: Worker[] = [];
-  const sendWork = () => {
-    while (idle.length > 0 && nextToSend < files.length && nextToSend - nextToYield < maxAhead && (waitingBytes < MAX_WAITING_BYTES || nextToSend === nextToYield)) {
-      const index = nextToSend++;
-      const file = files[index] as InputFile;
-      // Standard input belongs to this thread, and is streamed when its turn comes.
-      if (file.path === STDIN_PATH) continue;
-      (idle.pop() as Worker).postMessage({ index, path: file.path });
+  /** Whether the file at nextToTake may be searched now, without running too far ahead of the consumer. */
+  const mayTakeNext = () =>
+    nextToTake < files.length && (nextToTake === nextToYield || (nextToTake - nextToYield < maxAhead && waitingBytes < MAX_WAITING_BYTES));
+
+  const threads: SearchThread[] = [];
+  const handle = (thread: SearchThread, message: WorkerMessage) => {
+    if (message.kind === 'ready') {
+      thread.ready = true;
+      return;
+    }
+    thread.inFlight--;
+    if (options.stats !== undefined) options.stats.filesByWorkers++;
+    taken.delete(message.index);
+    done.set(message.index, message.result);
+    waitingBytes += matchBytes(message.result);
+  };
+  /** Takes in what the workers have answered, without waiting, and hands them more files. */
+  const exchange = () => {
+    for (const thread of threads) {
+      for (let m = receiveMessageOnPort(thread.port); m !== undefined; m = receiveMessageOnPort(thread.port)) handle(thread, m.message as WorkerMessage);
+    }
+    for (const thread of threads) {
+      while (thread.ready && thread.inFlight < JOBS_PER_WORKER && mayTakeNext()) {
+        const index = nextToTake;
+        // Standard input belongs to this thread, and is streamed when its turn comes.
+        if ((files[index] as InputFile).path === STDIN_PATH) break;
+        nextToTake++;
+        taken.add(index);
+        thread.inFlight++;
+        thread.port.postMessage({ index, path: (files[index] as InputFile).path });
+      }
     }
   };
 
   for (let n = 0; n < workerCount; n++) {
-    const worker = new Worker(WORKER_URL, { workerData: { spec, options: searchOptions } });
-    worker.on('message', (message: { index: number; result: FileSearchResult }) => {
-      done.set(message.index, message.result);
-      waitingBytes += matchBytes(message.result);
-      idle.push(worker);
-      sendWork();
+    const { port1, port2 } = new MessageChannel();
+    const init: WorkerInit = { spec, options: searchOptions, port: port2 };
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
+    const thread: SearchThread = { worker, port: port1, ready: false, inFlight: 0 };
+    // Answers that arrive while this thread waits; receiveMessageOnPort takes the others.
+    port1.on('message', (message: WorkerMessage) => {
+      handle(thread, message);
+      exchange();
       signal();
     });
     worker.on('error', (error) => {
       failure = error;
       signal();
     });
-    workers.push(worker);
-    idle.push(worker);
+    threads.push(thread);
   }
 
   try {
-    sendWork();
-    while (nextToYield < files.length) {
+    for (;;) {
+      exchange();
+      if (nextToYield >= files.length) break;
       const file = files[nextToYield] as InputFile;
-      if (file.path === STDIN_PATH) {
-        nextToYield++;
-        sendWork();
-        yield* stdinResults(filter, searchOptions, options);
-        continue;
-      }
       const result = done.get(nextToYield);
-      if (result === undefined) {
-        if (failure !== undefined) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
+      if (result !== undefined) {
+        done.delete(nextToYield);
+        waitingBytes -= matchBytes(result);
+        nextToYield++;
+        if (result.stream === true) yield* searchFileStream(result.path, filter, searchOptions);
+        else yield result;
         continue;
       }
-      done.delete(nextToYield);
-      waitingBytes -= matchBytes(result);
-      nextToYield++;
-      sendWork();
-      if (result.stream === true) yield* searchFileStream(result.path, filter, searchOptions);
-      else yield result;
+      if (failure !== undefined) throw failure;
+      if (!taken.has(nextToYield)) {
+        // Nobody has it: this thread searches it now (or streams it: standard input, a large file).
+        nextToTake = Math.max(nextToTake, nextToYield + 1);
+        nextToYield++;
+        exchange();
+        if (file.path === STDIN_PATH) {
+          yield* stdinResults(filter, searchOptions, options);
+          continue;
+        }
+        const own = searchFileSync(file.path, filter, searchOptions);
+        if (own.stream === true) yield* searchFileStream(file.path, filter, searchOptions);
+        else yield own;
+        continue;
+      }
+      // A worker has the next file: search a later one meanwhile, or wait for an answer.
+      if (mayTakeNext() && (files[nextToTake] as InputFile).path !== STDIN_PATH) {
+        const index = nextToTake++;
+        const own = searchFileSync((files[index] as InputFile).path, filter, searchOptions);
+        done.set(index, own);
+        waitingBytes += matchBytes(own);
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const thread of threads) thread.port.close();
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 }

@@ -62,6 +62,16 @@ describe('trailkit grep on the sample archive', () => {
     expect(count(['--event-name', 'Delete*'])).toBe(deletes);
   });
 
+  it('searches a small archive on one thread, and says with --debug how the work was shared', () => {
+    const alone = runCli(['grep', SAMPLE, '--count', '--debug']);
+    expect(alone.stderr).toMatch(/debug: search: one thread\n/);
+    expect(alone.stderr).toMatch(/debug: grep: \d+ files, \d+ records, \d+ parsed, \d+ matched in \d+ ms\n/);
+    // Two threads when asked for: the same count, and the files the worker searched.
+    const shared = runCli(['grep', SAMPLE, '--count', '--debug'], { env: { TRAILKIT_WORKERS: '1' } });
+    expect(shared.stdout).toBe(alone.stdout);
+    expect(shared.stderr).toMatch(/debug: search: 2 threads \(\d+ files searched by the worker\)\n/);
+  });
+
   it('ORs repeated values and ANDs different flags', () => {
     const a = Number(runCli(['grep', SAMPLE, '--count', '--event-name', 'ConsoleLogin']).stdout);
     const b = Number(runCli(['grep', SAMPLE, '--count', '--event-name', 'AssumeRole']).stdout);

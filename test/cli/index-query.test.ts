@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { runGrep } from '../../src/cli/grep-run.js';
-import type { GrepFlags } from '../../src/cli/grep.js';
+import { runGrep } from '../../src/cli/commands/grep.js';
+import type { GrepFlags } from '../../src/cli/commands/grep.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { addFilterOptions } from '../../src/cli/filter-options.js';
 import { makeChalk } from '../../src/output/colors.js';
@@ -35,6 +35,7 @@ async function grepHere(args: readonly string[], paths: readonly string[]): Prom
     now: () => new Date(),
     write: async (t: string) => { stdout += t; },
     warn: (m: string) => { stderr += `trailkit: warning: ${m}\n`; },
+    notice: (m: string) => { stderr += `trailkit: ${m}\n`; },
     debug: () => undefined,
   } as unknown as CliContext;
   const status = await runGrep(ctx, paths, flags);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { searchDocument } from '../../src/core/document-search.js';
+import { DocumentSearch, searchDocument } from '../../src/core/document-search.js';
 import { ANY_RECORD } from '../../src/core/needle.js';
 import { compileFilter, type CompiledFilter, type FilterSpec } from '../../src/core/record-filter.js';
 import { SHARED_DATA } from '../helpers/cli.js';
@@ -16,9 +16,21 @@ function ids(buf: Buffer, filter: CompiledFilter): string[] {
   return out;
 }
 
+/** ids(), with the document pushed in pieces of `size` bytes: escapes and records cut anywhere. */
+function chunkedIds(buf: Buffer, filter: CompiledFilter, size: number): string[] {
+  const out: string[] = [];
+  const search = new DocumentSearch(filter, (m) => {
+    out.push(`${m.index}:${m.raw}`);
+  });
+  let going = true;
+  for (let at = 0; going && at < buf.length; at += size) going = search.push(buf.subarray(at, at + size));
+  if (going) search.end();
+  return out;
+}
+
 /** The same filter without its needle: every record is parsed and tested. */
 function exhaustive(filter: CompiledFilter): CompiledFilter {
-  return { ...filter, needle: ANY_RECORD, test: filter.test };
+  return { ...filter, needle: ANY_RECORD, needleFor: () => ANY_RECORD, test: filter.test };
 }
 
 const rec = (fields: Record<string, unknown>) => ({ eventVersion: '1.08', eventTime: '2026-11-20T10:00:00Z', eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances', ...fields });
@@ -102,18 +114,127 @@ describe('searchDocument', () => {
     );
     let matchedSomething = 0;
     fc.assert(
-      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), spec, fc.boolean(), (records, filterSpec, escape) => {
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), spec, fc.boolean(), fc.integer({ min: 1, max: 64 }), (records, filterSpec, escape, piece) => {
         let text = JSON.stringify({ Records: records });
         // Java's serializer escapes some characters as \uXXXX; a needle must not miss those.
         if (escape) text = text.replace(/Delete/g, '\\u0044elete');
         const filter = compileFilter(filterSpec);
         const fast = ids(Buffer.from(text), filter);
         expect(fast).toEqual(ids(Buffer.from(text), exhaustive(filter)));
+        // A stream cut into small pieces splits escapes between their backslash, `u` and digits.
+        expect(chunkedIds(Buffer.from(text), filter, piece)).toEqual(fast);
         if (fast.length > 0) matchedSomething++;
       }),
       { numRuns: 500 },
     );
     expect(matchedSomething).toBeGreaterThan(50);
+  });
+});
+
+/** JSON text with each character of keys and strings written as `\uXXXX` when `escape()` says so. */
+function escapedJson(value: unknown, escape: () => boolean): string {
+  if (typeof value === 'string') {
+    let out = '"';
+    for (const ch of value) {
+      if (escape()) {
+        for (let i = 0; i < ch.length; i++) {
+          const hex = ch.charCodeAt(i).toString(16).padStart(4, '0');
+          out += `\\u${escape() ? hex.toUpperCase() : hex}`;
+        }
+      } else {
+        out += JSON.stringify(ch).slice(1, -1);
+      }
+    }
+    return `${out}"`;
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => escapedJson(v, escape)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${escapedJson(k, escape)}:${escapedJson(v, escape)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe('searchDocument on text written with \\u escapes', () => {
+  it('finds every match an escape could hide, in any document shape, for random filters', () => {
+    const names = ['DeleteTrail', 'StopLogging', 'GetObject', 'Delete\u{1F600}', 'ConsoleLogin', 'PutBucketPolicy'];
+    const record = fc.record({
+      eventVersion: fc.constant('1.08'),
+      eventName: fc.constantFrom(...names),
+      eventSource: fc.constantFrom('cloudtrail.amazonaws.com', 's3.amazonaws.com', 'signin.amazonaws.com'),
+      eventID: fc.constantFrom('a1', 'b2', 'c3'),
+      recipientAccountId: fc.constantFrom('111111111111', '222222222222'),
+      errorCode: fc.option(fc.constantFrom('AccessDenied', 'Client.UnauthorizedOperation'), { nil: undefined }),
+      userIdentity: fc.record({ type: fc.constantFrom('Root', 'IAMUser'), arn: fc.constantFrom('arn:aws:iam::111111111111:user/alice', 'arn:aws:iam::111111111111:root') }),
+      // Text that looks like an escape without being one (an escaped backslash before "u0044").
+      userAgent: fc.constantFrom('aws-cli/2', 'x\\u0044eleteTrail', 'a=b&c<d>\'e', 'Delete\u{1F600}'),
+      requestParameters: fc.option(fc.record({ name: fc.constantFrom('trail', 'DeleteTrail', "q='1'") }), { nil: null }),
+      eventTime: fc.constant('2026-11-20T10:00:00Z'),
+    });
+    const spec: fc.Arbitrary<FilterSpec> = fc.record(
+      {
+        eventNames: fc.array(fc.constantFrom('DeleteTrail', 'Delete*', '*Logging', 'Delete\u{1F600}'), { maxLength: 2 }),
+        eventSources: fc.array(fc.constantFrom('cloudtrail', 'signin'), { maxLength: 1 }),
+        errorCodes: fc.array(fc.constantFrom('AccessDenied', '*Unauthorized*'), { maxLength: 1 }),
+        errorsOnly: fc.boolean(),
+        accounts: fc.array(fc.constantFrom('222222222222'), { maxLength: 1 }),
+        eventIds: fc.array(fc.constantFrom('b2'), { maxLength: 1 }),
+        users: fc.array(fc.constantFrom('alice'), { maxLength: 1 }),
+        patterns: fc.array(
+          fc.constantFrom('{ $.eventName = "Delete*" }', '{ $.requestParameters.name = "DeleteTrail" }', '{ $.userIdentity.type = "Root" }', 'DeleteTrail', '%Delete%', '{ $.userAgent = "*=b*" }'),
+          { maxLength: 1 },
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const shape = fc.constantFrom('records', 'ndjson', 'lookup-events');
+    let matchedSomething = 0;
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 2, maxLength: 12 }), spec, shape, fc.constantFrom(0, 0.05, 0.3, 1), fc.integer(), fc.integer({ min: 1, max: 9 }), (records, filterSpec, kind, rate, seed, piece) => {
+        let state = seed >>> 0;
+        const escape = () => {
+          state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+          return state / 2 ** 32 < rate;
+        };
+        const text =
+          kind === 'records'
+            ? `{${escapedJson('Records', escape)}:[${records.map((r) => escapedJson(r, escape)).join(',')}]}`
+            : kind === 'ndjson'
+              ? records.map((r) => escapedJson(r, escape)).join('\n')
+              : records.map((r) => escapedJson({ EventId: r.eventID, CloudTrailEvent: escapedJson(r, escape) }, escape)).join('\n');
+        const filter = compileFilter(filterSpec);
+        const fast = ids(Buffer.from(text), filter);
+        expect(fast).toEqual(ids(Buffer.from(text), exhaustive(filter)));
+        // A stream cut into small pieces splits escapes between their backslash, `u` and digits.
+        expect(chunkedIds(Buffer.from(text), filter, piece)).toEqual(fast);
+        if (fast.length > 0) matchedSomething++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(matchedSomething).toBeGreaterThan(150);
+  });
+
+  it('unwraps a lookup-events item whose CloudTrailEvent key is written with an escape', () => {
+    const event = JSON.stringify(rec({ eventName: 'DeleteTrail', errorCode: 'AccessDenied' }));
+    const line = `{"EventId":"x","CloudTrail\\u0045vent":${JSON.stringify(event)}}`;
+    for (const spec of [{ errorsOnly: true }, { eventSources: ['ec2'] }, { patterns: ['{ $.errorCode = "AccessDenied" }'] }] as FilterSpec[]) {
+      const found: string[] = [];
+      searchDocument(Buffer.from(`${line}\n${line}\n`), compileFilter(spec), (m) => {
+        found.push(m.raw);
+      });
+      expect(found, JSON.stringify(spec)).toEqual([event, event]);
+    }
+  });
+
+  it('skips without parsing a record whose escapes write characters no needle holds', () => {
+    const records = Array.from({ length: 50 }, (_, i) => rec({ eventName: i === 30 ? 'DeleteTrail' : 'GetObject', userAgent: 'a=b' }));
+    const text = JSON.stringify({ Records: records }).replace(/=/g, '\\u003d');
+    const result = searchDocument(Buffer.from(text), compileFilter({ eventNames: ['DeleteTrail'] }), () => {});
+    expect(result.matched).toBe(1);
+    expect(result.parsed).toBe(2);
+    // An escape that writes a character of the needle sends the record to JSON.parse.
+    const hidden = JSON.stringify({ Records: records }).replace('"DeleteTrail"', '"Delete\\u0054rail"');
+    const found = searchDocument(Buffer.from(hidden), compileFilter({ eventNames: ['DeleteTrail'] }), () => {});
+    expect(found).toMatchObject({ matched: 1, parsed: 2 });
   });
 });
 
