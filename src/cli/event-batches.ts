@@ -1,7 +1,51 @@
-import type { SearchBatch } from '../jobs/search.js';
+import { usageError } from '../core/errors.js';
+import { filterWarnings, type FilterSpec } from '../core/record-filter.js';
+import type { EventSource, SearchBatch } from '../jobs/search.js';
 import type { CliContext } from './context.js';
-import type { EventPrinter } from './event-output.js';
-import { reportFileResult } from './search-inputs.js';
+import { EventPrinter, printerOptions, resolveEventFormat } from './event-output.js';
+import { filterSpecFromFlags, type FilterFlags } from './filter-options.js';
+import type { RemoteFlags } from './remote-options.js';
+import { eventSourceOf, remoteSource, type RemoteSource } from './remote-source.js';
+import { inputPaths, reportFileResult } from './search-inputs.js';
+
+export interface EventCommandFlags extends FilterFlags, RemoteFlags {
+  fields?: string;
+  headers?: boolean;
+  index?: string;
+  verified?: boolean;
+}
+
+export interface OpenedSearch {
+  readonly spec: FilterSpec;
+  readonly printer: EventPrinter;
+  readonly kind: RemoteSource;
+  readonly source: EventSource;
+}
+
+/**
+ * What grep and tail do first: the filters (and their warnings), the printer, and where to read.
+ * With --index the search runs at once through `runIndex` and its exit status comes back.
+ */
+export async function openEventSearch(
+  ctx: CliContext,
+  paths: readonly string[],
+  flags: EventCommandFlags,
+  command: 'grep' | 'tail',
+  runIndex: (spec: FilterSpec, printer: EventPrinter) => Promise<number>,
+): Promise<OpenedSearch | number> {
+  const spec = filterSpecFromFlags(flags, ctx.now());
+  for (const warning of filterWarnings(spec)) ctx.warn(warning);
+  const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
+  if (flags.index !== undefined) {
+    const { checkIndexFlags } = await import('./grep-index-run.js');
+    checkIndexFlags(paths, flags, command);
+    return runIndex(spec, printer);
+  }
+  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
+  const kind = remoteSource(ctx, paths, flags, command);
+  const source = eventSourceOf(ctx, kind, kind === 'files' ? inputPaths(ctx, paths, command) : [], flags);
+  return { spec, printer, kind, source };
+}
 
 /** Prints a search's batches: problems on stderr as they come, events through the printer. */
 export async function printBatches(ctx: CliContext, batches: AsyncIterable<SearchBatch>, printer: EventPrinter, options: { count?: boolean } = {}): Promise<{ matched: number; hadError: boolean; files: number; records: number; parsed: number }> {

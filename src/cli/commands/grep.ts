@@ -87,13 +87,8 @@ export function makeGrepCommand(): Command {
 }
 
 export async function runGrep(ctx: CliContext, paths: readonly string[], flags: GrepFlags): Promise<number> {
-  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError }, { filterWarnings }, { EventPrinter, printerOptions, resolveEventFormat }, { filterSpecFromFlags }, { eventSourceOf, remoteSource }, { inputPaths }, { EXIT_INTERRUPTED, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
+  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK }, { EXIT_INTERRUPTED, openEventSearch, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
     import('../../core/errors.js'),
-    import('../../core/record-filter.js'),
-    import('../event-output.js'),
-    import('../filter-options.js'),
-    import('../remote-source.js'),
-    import('../search-inputs.js'),
     import('../event-batches.js'),
     import('../job-options.js'),
   ]);
@@ -102,17 +97,9 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
     return EXIT_OK;
   }
   const started = performance.now();
-  const spec = filterSpecFromFlags(flags, ctx.now());
-  for (const warning of filterWarnings(spec)) ctx.warn(warning);
-  const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
-  if (flags.index !== undefined) {
-    const { checkIndexFlags, grepIndex } = await import('../grep-index-run.js');
-    checkIndexFlags(paths, flags, 'grep');
-    return grepIndex(ctx, spec, flags, printer);
-  }
-  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
-  const kind = remoteSource(ctx, paths, flags, 'grep');
-  const source = eventSourceOf(ctx, kind, kind === 'files' ? inputPaths(ctx, paths, 'grep') : [], flags);
+  const opened = await openEventSearch(ctx, paths, flags, 'grep', async (spec, printer) => (await import('../grep-index-run.js')).grepIndex(ctx, spec, flags, printer));
+  if (typeof opened === 'number') return opened;
+  const { spec, printer, kind, source } = opened;
   const { searchEventBatches } = await import('../../jobs/search.js');
   const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
   const search = (signal?: AbortSignal) => printBatches(ctx, searchEventBatches(request, jobOptionsOf(ctx, signal)), printer, { count: flags.count === true });

@@ -1,24 +1,12 @@
 /** `trailkit policy KIND`: flags -> policyDocument (src/jobs/policy.ts) -> the JSON document. Offline. */
 import { Command, Option } from 'commander';
 import { POLICY_KINDS } from '../../core/policy-kinds.js';
+import type { PolicyInput } from '../../jobs/policy.js';
 import { POLICY_OUTPUTS } from '../output-formats.js';
 import { runCommand } from '../run-command.js';
 
-export interface PolicyFlags {
-  bucket?: string;
-  prefix?: string;
-  accountId?: string;
-  trailArn?: string;
-  trailName?: string;
-  region?: string;
-  organizationId?: string;
-  organization?: boolean;
-  logGroupName?: string;
-  topicArn?: string;
-  topicName?: string;
-  kmsKeyArn?: string;
-  denyInsecureTransport: boolean;
-}
+/** The flags are the library's PolicyInput, by the same names. */
+export type PolicyFlags = PolicyInput & { denyInsecureTransport: boolean };
 
 
 const EXAMPLES = `

@@ -63,27 +63,14 @@ export function makeTailCommand(): Command {
 }
 
 async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFlags): Promise<number> {
-  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, usageError }, { filterWarnings }, { EventPrinter, printerOptions, resolveEventFormat }, { filterSpecFromFlags }, { eventSourceOf, remoteSource }, { inputPaths }, { EXIT_INTERRUPTED, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
+  const [{ EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK }, { EXIT_INTERRUPTED, openEventSearch, printBatches, withInterrupt }, { jobOptionsOf }] = await Promise.all([
     import('../../core/errors.js'),
-    import('../../core/record-filter.js'),
-    import('../event-output.js'),
-    import('../filter-options.js'),
-    import('../remote-source.js'),
-    import('../search-inputs.js'),
     import('../event-batches.js'),
     import('../job-options.js'),
   ]);
-  const spec = filterSpecFromFlags(flags, ctx.now());
-  for (const warning of filterWarnings(spec)) ctx.warn(warning);
-  const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
-  if (flags.index !== undefined) {
-    const { checkIndexFlags, tailIndex } = await import('../grep-index-run.js');
-    checkIndexFlags(paths, flags, 'tail');
-    return tailIndex(ctx, spec, flags, printer);
-  }
-  if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
-  const kind = remoteSource(ctx, paths, flags, 'tail');
-  const source = eventSourceOf(ctx, kind, kind === 'files' ? inputPaths(ctx, paths, 'tail') : [], flags);
+  const opened = await openEventSearch(ctx, paths, flags, 'tail', async (spec, printer) => (await import('../grep-index-run.js')).tailIndex(ctx, spec, flags, printer));
+  if (typeof opened === 'number') return opened;
+  const { spec, printer, kind, source } = opened;
   const { tailEventBatches } = await import('../../jobs/search.js');
   const follow = flags.follow === true;
   const request = { source, filter: spec, lines: flags.lines, follow, ...(flags.interval === undefined ? {} : { intervalSeconds: flags.interval }) };
