@@ -9,7 +9,7 @@ import { parseTrailArn } from '../core/s3-layout.js';
 import { ident } from '../core/sql-text.js';
 import { RowPrinter } from '../output/result-rows.js';
 import { withAws } from './aws-command.js';
-import type { AthenaDdlFlags, AthenaQueryFlags } from './athena.js';
+import type { AthenaDdlFlags, AthenaQueryFlags } from './commands/athena.js';
 import type { CliContext } from './context.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { formatBytes } from './progress.js';

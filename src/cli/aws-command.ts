@@ -1,8 +1,7 @@
-import { AwsClients, type AwsConfig } from '../aws/clients.js';
-import { mapAwsError } from '../aws/errors.js';
-import { checkProfileExists } from '../aws/profiles.js';
-import { TrailkitError } from '../core/errors.js';
+import type { AwsClients, AwsConfig } from '../aws/clients.js';
+import { jobContext, withAwsClients } from '../jobs/job-options.js';
 import type { CliContext } from './context.js';
+import { jobOptionsOf } from './job-options.js';
 
 /**
  * The AWS settings of a command: only what was typed (`--profile`, `--region`, `--endpoint-url`,
@@ -11,33 +10,10 @@ import type { CliContext } from './context.js';
  * flag beats the environment, which beats the profile, as in the AWS CLI.
  */
 export function awsConfigOf(ctx: CliContext): AwsConfig {
-  const { profile, region, endpointUrl } = ctx.globals;
-  return {
-    ...(profile === undefined ? {} : { profile }),
-    ...(region === undefined ? {} : { region }),
-    ...(endpointUrl === undefined ? {} : { endpointUrl }),
-  };
+  return { ...(jobOptionsOf(ctx).aws ?? {}) };
 }
 
-/** A profile named by --profile or AWS_PROFILE that the shared files lack is an error before any call. */
-export function checkProfile(ctx: CliContext, config: AwsConfig): void {
-  if (config.profile !== undefined) checkProfileExists(config.profile, ctx.globals.profile === config.profile ? '--profile' : 'AWS_PROFILE', ctx.env);
-  else checkProfileExists(ctx.env['AWS_PROFILE'], 'AWS_PROFILE', ctx.env);
-}
-
-/**
- * Runs a command body that talks to AWS: builds the clients from the global options, turns any
- * SDK error that escapes into a one-line error, and closes the clients' sockets afterwards.
- */
-export async function withAws<T>(ctx: CliContext, action: string, body: (clients: AwsClients) => Promise<T>, config: AwsConfig = awsConfigOf(ctx)): Promise<T> {
-  checkProfile(ctx, config);
-  const clients = new AwsClients({ warn: (m) => ctx.warn(m), ...config });
-  try {
-    return await body(clients);
-  } catch (error) {
-    if (error instanceof TrailkitError) throw error;
-    throw mapAwsError(error, { action });
-  } finally {
-    clients.destroy();
-  }
+/** A command body that talks to AWS, with clients from the command's settings (see withAwsClients). */
+export function withAws<T>(ctx: CliContext, action: string, body: (clients: AwsClients) => Promise<T>, config: AwsConfig = awsConfigOf(ctx)): Promise<T> {
+  return withAwsClients(jobContext(jobOptionsOf(ctx)), action, body, config);
 }

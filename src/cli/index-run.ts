@@ -19,7 +19,7 @@ import { describeFsError, expandInputs, type InputFile } from '../sources/local-
 import { awsConfigOf, withAws } from './aws-command.js';
 import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
-import type { IndexFlags } from './index-command.js';
+import type { IndexFlags } from './commands/index.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { validateBucket } from './remote-source.js';
 

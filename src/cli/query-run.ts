@@ -5,7 +5,7 @@ import { openFiles, openIndex, streamQuery, type EventsTable } from '../sources/
 import { expandInputs } from '../sources/local-files.js';
 import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
-import type { QueryFlags } from './query.js';
+import type { QueryFlags } from './commands/query.js';
 import { questionFromFlags, scopeFromFlags } from './question-flags.js';
 
 const TARGET = { dialect: 'duckdb', table: 'index', from: 'events', partitions: { kind: 'index' } } as const;

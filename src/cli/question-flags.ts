@@ -2,7 +2,7 @@ import { usageError } from '../core/errors.js';
 import { ACCESS_KEY_ID, type Question, type Scope } from '../core/query-model.js';
 import { parseTimeFlagMs } from './time-flags.js';
 import { parseTimeSpec } from '../core/time-spec.js';
-import type { QuestionFlags } from './query.js';
+import type { QuestionFlags } from './commands/query.js';
 
 
 /** The named question the flags ask, if any (at most one). */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { wholeNumber } from './number-options.js';
-import { runCommand } from './run-command.js';
+import { wholeNumber } from '../number-options.js';
+import { runCommand } from '../run-command.js';
 
 /** Flags shared by `query` and `athena query`: the named questions and their scope. */
 export interface QuestionFlags {
@@ -76,7 +76,7 @@ export function makeQueryCommand(): Command {
     .addOption(new Option('--limit <n>', 'at most N rows per result').argParser(wholeNumber(1)))
     .addHelpText('after', EXAMPLES)
     .action(async (args: string[], flags: QueryFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./query-run.js')).runQuery(ctx, args, flags));
+      await runCommand(cmd, async (ctx) => (await import('../query-run.js')).runQuery(ctx, args, flags));
     });
   return command;
 }

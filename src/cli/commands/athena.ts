@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import { addFilterOptions, type FilterFlags } from './filter-options.js';
-import { wholeNumber } from './number-options.js';
-import { runCommand } from './run-command.js';
+import { addFilterOptions, type FilterFlags } from '../filter-options.js';
+import { wholeNumber } from '../number-options.js';
+import { runCommand } from '../run-command.js';
 
 export interface AthenaDdlFlags {
   trail?: string;
@@ -94,7 +94,7 @@ export function makeAthenaCommand(): Command {
     .addOption(new Option('--parquet <s3-url>', 'define a table over the Parquet index that index --to s3://bucket/prefix/ uploaded, instead'))
     .addHelpText('after', DDL_EXAMPLES)
     .action(async (flags: AthenaDdlFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./athena-run.js')).runAthenaDdl(ctx, flags));
+      await runCommand(cmd, async (ctx) => (await import('../athena-run.js')).runAthenaDdl(ctx, flags));
     });
 
   const query = new Command('query')
@@ -120,7 +120,7 @@ export function makeAthenaCommand(): Command {
     .addOption(new Option('--limit <n>', 'at most N rows per result').argParser(wholeNumber(1)))
     .addHelpText('after', QUERY_EXAMPLES)
     .action(async (sql: string | undefined, flags: AthenaQueryFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./athena-run.js')).runAthenaQuery(ctx, sql, flags));
+      await runCommand(cmd, async (ctx) => (await import('../athena-run.js')).runAthenaQuery(ctx, sql, flags));
     });
   athena.addCommand(ddl);
   athena.addCommand(query);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { concurrency, wholeNumber } from './number-options.js';
-import { runCommand } from './run-command.js';
+import { concurrency, wholeNumber } from '../number-options.js';
+import { runCommand } from '../run-command.js';
 
 export interface IndexFlags {
   to?: string;
@@ -80,6 +80,6 @@ export function makeIndexCommand(): Command {
     .addOption(new Option('--memory-limit <size>', "DuckDB's memory limit while writing (it spills to disk beyond it)").default('256MB'))
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: IndexFlags, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => (await import('./index-run.js')).runIndex(ctx, paths, flags));
+      await runCommand(cmd, async (ctx) => (await import('../index-run.js')).runIndex(ctx, paths, flags));
     });
 }
