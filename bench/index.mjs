@@ -58,12 +58,20 @@ const work = mkdtempSync(join(tmpdir(), 'trailkit-bench-index-'));
 const dir = join(work, 'index');
 let failed = false;
 try {
-  const index = run(['index', archive, '--to', dir, '--output', 'json']);
+  // The build is timed like grep (the fastest of RUNS, each into a new folder); its peak RSS is the highest of them.
+  let index;
+  let peakKiB = 0;
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(dir, { recursive: true, force: true });
+    const r = run(['index', archive, '--to', dir, '--output', 'json']);
+    peakKiB = Math.max(peakKiB, r.rssKiB);
+    if (index === undefined || r.seconds < index.seconds) index = r;
+  }
   const summary = JSON.parse(index.stdout);
   const indexSize = sizeOf(dir);
-  const rssMiB = index.rssKiB / 1024;
+  const rssMiB = peakKiB / 1024;
   const ratio = index.seconds / grepPass.seconds;
-  console.log(`index: ${index.seconds.toFixed(2)} s for ${summary.events} events = ${ratio.toFixed(2)}x one grep pass (target <= 3x); peak RSS ${rssMiB.toFixed(0)} MiB (target < 512 MiB)`);
+  console.log(`index: ${index.seconds.toFixed(2)} s for ${summary.events} events = ${ratio.toFixed(2)}x one grep pass (target <= 3x; the fastest of ${RUNS}); peak RSS ${rssMiB.toFixed(0)} MiB, the highest of them (target < 512 MiB)`);
   console.log(`index size: ${(indexSize / 1e6).toFixed(1)} MB = ${(indexSize / gz).toFixed(2)}x the gzip files (target <= 1x)`);
   if (ratio > 3 || rssMiB >= 512 || indexSize > gz) failed = true;
   const rerun = run(['index', archive, '--to', dir, '--output', 'json']);
