@@ -58,8 +58,8 @@ describe('trailkit program', () => {
       const r = runCli(args, { nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-imports.mjs')], env: { TRAILKIT_TRACE_IMPORTS: file } });
       expect(r.status, r.stderr).toBe(0);
       const loaded = readFileSync(file, 'utf8');
-      // The trace sees the CLI's own modules, so an empty trace cannot pass by accident.
-      expect(loaded).toContain('/node_modules/commander/');
+      // The trace sees the CLI's own files (the bundle), so an empty trace cannot pass by accident.
+      expect(loaded).toContain('/dist/cli-bundle/main.js');
       return loaded;
     };
     try {
