@@ -30,6 +30,14 @@ export type { IndexSource } from './index-sources.js';
 
 const gunzipAsync = promisify(gunzip);
 
+/** DuckDB's memory limit while it writes, unless the command says otherwise. */
+const DEFAULT_MEMORY_LIMIT = '256MB';
+
+/** DuckDB's "Out of Memory Error" (its buffer pool is full at the memory limit). */
+function isOutOfMemory(error: unknown): boolean {
+  return /^Out of Memory Error/i.test(duckMessage(error));
+}
+
 /** Bytes that sources read ahead of the one being scanned may hold (compressed and inflated), whatever their number. */
 export const MAX_BYTES_IN_FLIGHT = 96 * 1024 * 1024;
 
@@ -203,7 +211,7 @@ export class IndexBuilder {
       this.result.recovered = await this.index.recover(this.state);
       await mkdir(this.index.stagingDir, { recursive: true });
       this.duck = await openDuck({
-        memoryLimit: this.options.memoryLimit ?? '256MB',
+        memoryLimit: this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
         tempDirectory: join(this.index.stagingDir, 'spill'),
         ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       });
@@ -372,6 +380,34 @@ export class IndexBuilder {
     }
   }
 
+  /**
+   * A batch's main COPY. DuckDB holds, for each thread, the rows of every open partition until it
+   * flushes them, besides each partition file's row group: records with long requestParameters
+   * (CloudFormation templates, policies) can take two threads' worth past the memory limit where
+   * one thread's fits, and whether they do depends on how the rows fall between the threads. On
+   * "Out of Memory" the batch's partial output is removed and the COPY runs again on one thread;
+   * if that runs out too, the error names the limit and the flag that raises it.
+   */
+  private async ingest(sql: string, staging: string, rows: number): Promise<void> {
+    try {
+      await this.duck.connection.run(sql);
+      return;
+    } catch (error) {
+      if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+    }
+    await rm(staging, { recursive: true, force: true });
+    await this.run('SET threads = 1');
+    try {
+      await this.duck.connection.run(sql);
+    } catch (error) {
+      if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+      const limit = this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+      throw new TrailkitError('engine', `DuckDB ran out of its ${limit} memory limit writing a batch of ${rows} events, even on one thread`, { hint: 'raise --memory-limit, e.g. --memory-limit 1GB; what is committed stays and a re-run carries on' });
+    } finally {
+      await this.run(this.options.threads === undefined ? 'RESET threads' : `SET threads = ${this.options.threads}`);
+    }
+  }
+
   private async rows<T>(sql: string): Promise<T[]> {
     try {
       return (await this.duck.connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
@@ -391,7 +427,7 @@ export class IndexBuilder {
     }
     const level = this.options.compressionLevel ?? 3;
     if (batch.rows > 0) {
-      await this.run(ingestCopySql({ rowsFile: batch.rowsFile, sourcesTable: table, outDir: staging, filePrefix: batch.name, shapeCheck: true, compressionLevel: level }));
+      await this.ingest(ingestCopySql({ rowsFile: batch.rowsFile, sourcesTable: table, outDir: staging, filePrefix: batch.name, shapeCheck: true, compressionLevel: level }), staging, batch.rows);
       await this.judgeRejected(batch, table, staging, level);
     }
     await rm(batch.rowsFile, { force: true });

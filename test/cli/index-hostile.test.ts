@@ -5,7 +5,7 @@
  * progress bar: drawn on a terminal, absent when stderr is a pipe.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -74,6 +74,21 @@ describe('index on hostile inputs', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ files: 4, unchanged: 2, failed: 2, events: 0 });
     if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(LIMIT_MIB);
   }, 180_000);
+
+  it('a memory limit DuckDB cannot write a batch in is one line naming --memory-limit, exit 2, nothing half-written; a re-run with more finishes', () => {
+    const index = join(work, 'tight');
+    const r = runCli(['index', SAMPLE, '--to', index, '--memory-limit', '8MB']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('trailkit: ') && !l.includes('indexing'))).toEqual([
+      'trailkit: DuckDB ran out of its 8MB memory limit writing a batch of 1511 events, even on one thread (raise --memory-limit, e.g. --memory-limit 1GB; what is committed stays and a re-run carries on)',
+    ]);
+    // Nothing was committed: no batch manifest and no Parquet file under data/.
+    expect(readdirSync(join(index, 'batches'))).toEqual([]);
+    expect(existsSync(join(index, 'data')) ? readdirSync(join(index, 'data'), { recursive: true }).filter((f) => String(f).endsWith('.parquet')) : []).toEqual([]);
+    const again = runCli(['index', SAMPLE, '--to', index, '--output', 'json']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ files: 56, indexed: 56, events: 1511 });
+  }, 120_000);
 
   // util-linux `script` runs the command on a pseudo-terminal.
   it.runIf(spawnSync('script', ['--version']).status === 0)('draws a progress bar on a terminal, and none when stderr is not one', () => {
