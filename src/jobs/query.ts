@@ -186,9 +186,14 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
         if (taken) throw usageError(`the rows of '${q.name}' were read already`, 'run the statement again');
         taken = true;
         const only = read.only === undefined ? undefined : new Set(read.only.map((c) => columns.indexOf(c)).filter((i) => i >= 0));
+        // DuckDB gives a result that a later statement replaced as empty: refused, not read as no rows.
+        const current = () => {
+          if (mine !== generation) throw usageError(`the rows of '${q.name}' were not read before the next statement ran`, 'read each result before running the next on the same index');
+        };
         try {
+          current();
           for await (const chunk of source.chunks(only)) {
-            if (mine !== generation) throw usageError(`the rows of '${q.name}' were not read before the next statement ran`, 'read each result before running the next on the same index');
+            current();
             throwIfAborted(signal);
             yield chunk;
           }
