@@ -154,6 +154,8 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
   // Each statement makes the previous result unreadable: its chunks refuse to go on.
   let generation = 0;
   let closed = false;
+  // The abort listener of the statement before: it ends when the next one starts, read or not.
+  let detachPrevious: (() => void) | undefined;
 
   const run = async (q: QuestionQuery, run: RunOptions = {}): Promise<QueryResult> => {
     if (closed) throw usageError('the index is closed');
@@ -164,7 +166,9 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
     const sql = run.limit !== undefined && ROW_STATEMENTS.has(leadingKeyword(q.sql)) ? `SELECT * FROM (${q.sql}) LIMIT ${Math.max(0, Math.floor(run.limit))}` : q.sql;
     // An abort interrupts DuckDB's query, pending or streaming.
     const interrupt = () => session.connection.interrupt();
+    detachPrevious?.();
     signal?.addEventListener('abort', interrupt, { once: true });
+    detachPrevious = () => signal?.removeEventListener('abort', interrupt);
     const stopped = (error: unknown): unknown => (signal?.aborted === true ? abortError(signal) : error);
     let streamed;
     try {
