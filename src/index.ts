@@ -59,3 +59,14 @@ export type { CreateLogGroupInput, CreateRoleInput, PutRolePolicyInput, UpdateTr
 // CloudWatch Logs filter patterns: parse, print, match.
 export { parseFilterPattern, formatFilterPattern, matchesPattern, PatternSyntaxError } from './core/filter-pattern.js';
 export type { FilterPattern } from './core/filter-pattern.js';
+
+// A Parquet index of events (DuckDB), and questions to it: SQL, the named investigations, and
+// grep's filters through searchEvents({ source: { kind: 'index', dir } }). DuckDB is loaded only
+// when an index is built or opened.
+export { buildIndex } from './jobs/index-events.js';
+export type { IndexRequest, IndexEventSource, IndexValidation, IndexOptions, IndexSummary, IndexSourceOutcome } from './jobs/index-events.js';
+export { openEventIndex, questionQueries } from './jobs/query.js';
+export type { EventIndex, EventIndexLocation, EventIndexOptions, IndexQuestion, QuestionRequest, QueryResult, RunOptions } from './jobs/query.js';
+export type { QuestionQuery } from './core/query-model.js';
+export { splitStatements } from './core/sql-statements.js';
+export type { SqlStatement } from './core/sql-statements.js';

@@ -18,28 +18,24 @@ export interface EventCommandFlags extends FilterFlags, RemoteFlags {
 export interface OpenedSearch {
   readonly spec: FilterSpec;
   readonly printer: EventPrinter;
-  readonly kind: RemoteSource;
+  readonly kind: RemoteSource | 'index';
   readonly source: EventSource;
 }
 
-/**
- * What grep and tail do first: the filters (and their warnings), the printer, and where to read.
- * With --index the search runs at once through `runIndex` and its exit status comes back.
- */
-export async function openEventSearch(
-  ctx: CliContext,
-  paths: readonly string[],
-  flags: EventCommandFlags,
-  command: 'grep' | 'tail',
-  runIndex: (spec: FilterSpec, printer: EventPrinter) => Promise<number>,
-): Promise<OpenedSearch | number> {
+/** --index reads the index only: no PATH, bucket or log group with it. */
+function checkIndexFlags(paths: readonly string[], flags: EventCommandFlags, command: string): void {
+  if (paths.length > 0) throw usageError(`${command} --index reads the index, not files (got ${paths.join(' ')})`, 'drop the paths, or --index');
+  if (flags.bucket !== undefined || flags.logGroup !== undefined || flags.trail !== undefined || flags.lookup === true) throw usageError(`${command} --index cannot be used with --trail, --bucket, --log-group or --lookup`, 'run it once for each');
+}
+
+/** What grep and tail do first: the filters (and their warnings), the printer, and where to read. */
+export function openEventSearch(ctx: CliContext, paths: readonly string[], flags: EventCommandFlags, command: 'grep' | 'tail'): OpenedSearch {
   const spec = filterSpecFromFlags(flags, ctx.now());
   for (const warning of filterWarnings(spec)) ctx.warn(warning);
   const printer = new EventPrinter(ctx, resolveEventFormat(ctx.globals.output, ctx.stdoutIsTTY), printerOptions(flags));
   if (flags.index !== undefined) {
-    const { checkIndexFlags } = await import('./grep-index-run.js');
     checkIndexFlags(paths, flags, command);
-    return runIndex(spec, printer);
+    return { spec, printer, kind: 'index', source: { kind: 'index', dir: flags.index, verified: flags.verified === true } };
   }
   if (flags.verified === true) throw usageError('--verified goes with --index', 'verdicts are stored by trailkit index --validate');
   const kind = remoteSource(ctx, paths, flags, command);

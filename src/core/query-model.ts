@@ -582,7 +582,9 @@ function summarySql(question: { top: number; baselineMs: number }, scope: Scope,
   const grouped = (name: string, title: string, columns: string, extra: string[] = []) => ({
     name,
     title,
-    sql: `SELECT ${columns}, count(*) AS events\nFROM ${from}\n${where([...scoped, ...extra])}\nGROUP BY ${columns.split(', ').map((_c, i) => i + 1).join(', ')}\nORDER BY events DESC, 1\nLIMIT ${top}`,
+    // Ties are ordered by every grouped column: with LIMIT, an order by the first alone would let
+    // two runs return different rows (two errors of one code, as many events, different actions).
+    sql: `SELECT ${columns}, count(*) AS events\nFROM ${from}\n${where([...scoped, ...extra])}\nGROUP BY ${columns.split(', ').map((_c, i) => i + 1).join(', ')}\nORDER BY events DESC, ${columns.split(', ').map((_c, i) => i + 1).join(', ')}\nLIMIT ${top}`,
     events: false,
   });
   const out: QuestionQuery[] = [

@@ -28,7 +28,13 @@ export type EventSource =
   /** A CloudWatch Logs group (name or ARN), or the one a trail sends to. */
   | { readonly kind: 'log-group'; readonly logGroup?: string; readonly trail?: string; readonly streamPrefix?: string }
   /** The event history of the region called (LookupEvents: management events of the last 90 days). */
-  | { readonly kind: 'lookup' };
+  | { readonly kind: 'lookup' }
+  /**
+   * A Parquet index built by buildIndex (`trailkit index`): the same events, order and bytes as a
+   * search of the files it was built from. `verified`: only events of files whose integrity verdict
+   * is valid. Loads DuckDB.
+   */
+  | { readonly kind: 'index'; readonly dir: string; readonly verified?: boolean };
 
 export interface SearchRequest {
   readonly source: EventSource;
@@ -221,6 +227,11 @@ async function runSearch(job: JobContext, request: SearchRequest, push: Push, si
     await push(out);
     return more;
   };
+  if (source.kind === 'index') {
+    const { searchIndex } = await import('../sources/index-search.js');
+    await searchIndex(source.dir, spec, async (batch) => !signal.aborted && (await pass(batch)), { verified: source.verified === true, signal, debug: (m) => job.debug(m) });
+    return;
+  }
   if (source.kind === 'files') {
     const { searchFiles } = await import('../sources/search-pool.js');
     const files = await localInputs(source.paths, push, false);
@@ -367,6 +378,13 @@ async function runTail(job: JobContext, request: TailRequest, push: Push, signal
   const follow = request.follow === true;
   const source = request.source;
   let kept: WireMatch[] = [];
+  if (source.kind === 'index') {
+    if (follow) throw usageError('tail -f follows files, a bucket or a log group; an index does not grow by itself', 'run trailkit index again to add new files, or tail -f the folder');
+    const { newestInIndex } = await import('../sources/index-search.js');
+    const newest = await newestInIndex(source.dir, spec, lines, { verified: source.verified === true, signal, debug: (m) => job.debug(m) });
+    if (!signal.aborted) await push(newestBatch(newest));
+    return;
+  }
   if (source.kind === 'files') {
     const [{ searchFiles }, { LocalFollower }] = await Promise.all([import('../sources/search-pool.js'), import('../sources/local-follow.js')]);
     if (follow && source.paths.includes(STDIN_PATH)) throw usageError('tail -f follows files and folders, not standard input', 'give the folder the logs are delivered to');

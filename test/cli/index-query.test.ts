@@ -247,6 +247,59 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     for (const line of byGrep) expect(resource.stdout).toContain(line);
   });
 
+  it('query --file: the SQL --show-sql prints for a question, run from a file, gives the same rows and titles', () => {
+    const key = runCli(['query', "SELECT useridentity.accesskeyid FROM events WHERE useridentity.accesskeyid LIKE 'AKIA%' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", '--index', index, '--output', 'text']).stdout.trim();
+    expect(key).toMatch(/^AKIA/);
+    for (const question of [['--access-key', key], ['--timeline', 'arn:aws:iam::111111111111:user/alice'], ['--summary', '--since', '2026-11-20']]) {
+      for (const format of ['json', 'table']) {
+        const asked = runCli(['query', ...question, '--index', index, '--output', format, '--show-sql']);
+        expect(asked.status).toBe(0);
+        const file = join(work, 'asked.sql');
+        // --since is already in the SQL --show-sql printed.
+        writeFileSync(file, asked.stderr);
+        const fromFile = runCli(['query', '--index', index, '--file', file, '--output', format]);
+        expect(fromFile.stderr).toBe('');
+        expect(fromFile.status).toBe(0);
+        expect(fromFile.stdout).toBe(asked.stdout);
+        expect(fromFile.stdout.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('query --file -: every statement in order on one session; a failing one stops the run naming it, after the results before it', () => {
+    const sql = [
+      "CREATE TEMP VIEW deletes AS SELECT * FROM events WHERE eventname LIKE 'Delete%';",
+      '-- a comment; with a semicolon',
+      "SELECT count(*) AS n FROM deletes;  ;",
+      "SELECT 'a;b' AS \"x;y\", $$c;d$$ AS z;",
+      'SELECT nope',
+      '  FROM deletes;',
+      'SELECT 1;',
+    ].join('\n');
+    const r = runCli(['query', '--index', index, '--file', '-', '--output', 'json'], { input: sql });
+    expect(r.status).toBe(2);
+    const deletes = runCli(['grep', archive, '--event-name', 'Delete*', '--count']).stdout.trim();
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([{ result: 'statement-2', n: Number(deletes) }, { result: 'statement-3', 'x;y': 'a;b', z: 'c;d' }]);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--file statement 4 \(line 5: SELECT nope\): .*nope/);
+    const table = runCli(['query', '--index', index, '--file', '-', '--output', 'table'], { input: 'SELECT 1 AS one; SELECT 2 AS two' });
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/statement 1: SELECT 1 AS one[\s\S]*statement 2: SELECT 2 AS two/);
+  });
+
+  it('query --file refuses a missing or empty file and a question flag, each in one line', () => {
+    const missing = runCli(['query', '--index', index, '--file', join(work, 'nope.sql')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--file .*nope\.sql: /);
+    const empty = runCli(['query', '--index', index, '--file', '-'], { input: ' ; -- nothing\n' });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/holds no SQL statement/);
+    const both = runCli(['query', '--index', index, '--file', '-', '--summary'], { input: 'SELECT 1' });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--file runs SQL statements/);
+  });
+
   it('is incremental: a re-run reads nothing, a new file is added, a changed file replaces its events', () => {
     const dir = join(work, 'incremental');
     const src = join(work, 'incremental-src');

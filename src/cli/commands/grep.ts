@@ -97,9 +97,7 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
     return EXIT_OK;
   }
   const started = performance.now();
-  const opened = await openEventSearch(ctx, paths, flags, 'grep', async (spec, printer) => (await import('../grep-index-run.js')).grepIndex(ctx, spec, flags, printer));
-  if (typeof opened === 'number') return opened;
-  const { spec, printer, kind, source } = opened;
+  const { spec, printer, kind, source } = openEventSearch(ctx, paths, flags, 'grep');
   const { searchEventBatches } = await import('../../jobs/search.js');
   const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
   const search = (signal?: AbortSignal) => printBatches(ctx, searchEventBatches(request, jobOptionsOf(ctx, signal)), printer, { count: flags.count === true });
@@ -107,7 +105,7 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const { value: tally, interrupted } = kind === 'lookup' ? await withInterrupt(search) : { value: await search(), interrupted: false };
   await printer.finish();
   if (flags.count === true) await ctx.write(`${tally.matched}\n`);
-  ctx.debug(`grep: ${tally.files} ${kind === 'files' ? 'files' : kind === 'bucket' ? 'objects' : 'pages'}, ${tally.records} records, ${tally.parsed} parsed, ${tally.matched} matched in ${Math.round(performance.now() - started)} ms`);
+  ctx.debug(`grep: ${tally.files} ${kind === 'files' || kind === 'index' ? 'files' : kind === 'bucket' ? 'objects' : 'pages'}, ${tally.records} records, ${tally.parsed} parsed, ${tally.matched} matched in ${Math.round(performance.now() - started)} ms`);
   if (interrupted) return EXIT_INTERRUPTED;
   if (tally.hadError) return EXIT_ERROR;
   return tally.matched > 0 ? EXIT_OK : EXIT_NEGATIVE;

@@ -19,6 +19,7 @@ export interface QuestionFlags {
 
 export interface QueryFlags extends QuestionFlags {
   index?: string;
+  file?: string;
   limit?: number;
   verified?: boolean;
 }
@@ -51,6 +52,8 @@ Examples:
   $ trailkit query --resource arn:aws:s3:::my-bucket --index ./trail-index --output table
   $ trailkit query --summary --since 1d --index ./trail-index
   $ trailkit query "SELECT count(*) FROM events" ./AWSLogs
+  $ trailkit query --index ./trail-index --file questions.sql
+  $ trailkit query --access-key AKIAIOSFODNN7EXAMPLE --index ./trail-index --show-sql 2> key.sql; trailkit query --index ./trail-index --file key.sql
 
 SQL runs with DuckDB on a table 'events': the columns of AWS's Athena DDL for CloudTrail (lower-case:
 eventtime, eventsource, eventname, awsregion, sourceipaddress, useragent, errorcode, errormessage,
@@ -62,6 +65,12 @@ epoch ms), verdict (index --validate) and the partitions account, region, date (
 Quote reserved words used as names ("first", "last", "role").
 With PATHs instead of --index the files are read directly (indexed into a temporary folder).
 The named questions run the same SQL on Athena ('trailkit athena query'); --show-sql prints it.
+--file FILE (- for standard input) runs every statement of the file in order on one DuckDB session
+(the index is opened once), each result printed under a title: the '-- name: title' comment before
+a statement (as --show-sql prints it), or the statement's number and first line. Statements are
+separated by ';' outside strings, quoted names, comments and dollar-quoted text; an empty one is
+skipped. A statement that fails stops the run with one line naming its number and first line
+(exit 2); the results before it are printed. --limit applies to each statement that reads rows.
 Output: pretty (default on a terminal), table, text (tab-separated), json (one object per line; a row
 with a 'raw' column prints that text, byte-faithful to the log files), csv.
 Exit status: 0 when a row was returned, 1 when none was, 2 on an error.`;
@@ -69,9 +78,10 @@ Exit status: 0 when a row was returned, 1 when none was, 2 on an error.`;
 export function makeQueryCommand(): Command {
   const command = new Command('query')
     .description('SQL over CloudTrail events with DuckDB (a Parquet index, or log files), and the named investigations')
-    .argument('[sql-and-paths...]', 'the SQL (unless a question flag is given), then files or folders when there is no --index');
+    .argument('[sql-and-paths...]', 'the SQL (unless --file or a question flag is given), then files or folders when there is no --index');
   addQuestionOptions(command)
     .addOption(new Option('--index <dir>', 'the Parquet index made by trailkit index'))
+    .addOption(new Option('--file <file>', 'run every SQL statement of FILE (- for standard input) in order, on one DuckDB session'))
     .addOption(new Option('--verified', "questions: only events of files whose integrity verdict is valid (index --validate)"))
     .addOption(new Option('--limit <n>', 'at most N rows per result').argParser(wholeNumber(1)))
     .addHelpText('after', EXAMPLES)

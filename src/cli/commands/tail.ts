@@ -68,9 +68,7 @@ async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFla
     import('../event-batches.js'),
     import('../job-options.js'),
   ]);
-  const opened = await openEventSearch(ctx, paths, flags, 'tail', async (spec, printer) => (await import('../grep-index-run.js')).tailIndex(ctx, spec, flags, printer));
-  if (typeof opened === 'number') return opened;
-  const { spec, printer, kind, source } = opened;
+  const { spec, printer, kind, source } = openEventSearch(ctx, paths, flags, 'tail');
   const { tailEventBatches } = await import('../../jobs/search.js');
   const follow = flags.follow === true;
   const request = { source, filter: spec, lines: flags.lines, follow, ...(flags.interval === undefined ? {} : { intervalSeconds: flags.interval }) };

@@ -1,0 +1,139 @@
+/**
+ * grep and tail over a Parquet index: grep's filters compiled to SQL (core/query-model.ts), then
+ * every candidate checked with grep's own matcher, so the events, their order and their bytes are
+ * those grep gives on the files the index was built from. Results come as grep's batches, one per
+ * source file (a source with many matches in several).
+ */
+import { SOURCE_ORDER } from '../core/index-sql.js';
+import { compileFilterSql } from '../core/query-model.js';
+import { compileFilter, type FilterSpec } from '../core/record-filter.js';
+import type { CloudTrailRecord } from '../core/record.js';
+import { parseEventTime } from '../core/time-spec.js';
+import { compareKeys } from '../core/trail-window.js';
+import type { DuckSession } from './duckdb.js';
+import type { FileSearchResult, WireMatch } from './file-search.js';
+import { openIndex, streamQuery } from './index-query.js';
+
+const TARGET = { dialect: 'duckdb', table: 'index', from: 'events', partitions: { kind: 'index' } } as const;
+/** Matches per batch at most: a source with more comes in several batches. */
+const BATCH_MATCHES = 1000;
+
+interface Candidate {
+  readonly raw: string;
+  readonly source: string;
+  readonly index: number;
+  readonly time: number | undefined;
+}
+
+export interface IndexSearchOptions {
+  /** Only events of files whose integrity verdict is valid (index --validate). */
+  readonly verified?: boolean;
+  readonly signal?: AbortSignal;
+  readonly debug?: (message: string) => void;
+}
+
+/**
+ * The candidates of grep's filters, as a subquery `c` (raw, source, record_index, event_ms): the
+ * rows the filter's SQL matches, and the rows DuckDB could not read into columns (always
+ * candidates), asked apart so the filter prunes row groups.
+ */
+function candidatesOf(spec: FilterSpec, verifiedOnly: boolean): string {
+  const compiled = compileFilterSql(spec, TARGET, { superset: true });
+  const verified = verifiedOnly ? ` AND verdict = 'valid'` : '';
+  const columns = 'SELECT raw, source, record_index, event_ms FROM events WHERE';
+  if (compiled.filter === undefined || compiled.unread === undefined) return `(${columns} (${compiled.sql})${verified}) c`;
+  return `(${columns} (${compiled.filter})${verified} UNION ALL ${columns} (${compiled.unread}) AND (${compiled.filter}) IS NOT TRUE${verified}) c`;
+}
+
+/** Streams the candidates of `sql` that grep's matcher accepts. */
+async function* confirmed(session: DuckSession, sql: string, spec: FilterSpec, options: IndexSearchOptions): AsyncGenerator<Candidate> {
+  const filter = compileFilter(spec);
+  options.debug?.(`SQL: ${sql.replace(/\s+/g, ' ')}`);
+  const result = await streamQuery(session, sql);
+  let candidates = 0;
+  let kept = 0;
+  for await (const rows of result.chunks()) {
+    if (options.signal?.aborted === true) break;
+    for (const row of rows) {
+      candidates++;
+      const raw = row[0] as string;
+      let record: CloudTrailRecord | undefined;
+      if (!filter.isEmpty) {
+        try {
+          record = JSON.parse(raw) as CloudTrailRecord;
+        } catch {
+          continue;
+        }
+        if (!filter.test(record, raw)) continue;
+      }
+      kept++;
+      const ms = row[3];
+      yield { raw, source: row[1] as string, index: Number(row[2]), time: ms === null || ms === undefined ? parseEventTime((record ?? (JSON.parse(raw) as CloudTrailRecord))['eventTime']) : Number(ms) };
+    }
+  }
+  options.debug?.(`${candidates} candidates from the index, ${kept} matched`);
+}
+
+function toWire(c: Candidate): WireMatch {
+  return { index: c.index, raw: c.raw, time: c.time };
+}
+
+function batchOf(path: string, matches: WireMatch[], more: boolean): FileSearchResult {
+  return { path, matches, matched: matches.length, records: 0, parsed: 0, notCloudTrail: 0, problems: [], ...(more ? { more: true as const } : {}) };
+}
+
+/**
+ * grep over the index: the matching events in grep's order (its walk of the files, then the
+ * place in the file), a batch per source file. `push` returns false to stop.
+ */
+export async function searchIndex(dir: string, spec: FilterSpec, push: (batch: FileSearchResult) => Promise<boolean>, options: IndexSearchOptions = {}): Promise<void> {
+  const table = await openIndex(dir);
+  try {
+    const sql = `SELECT raw, source, record_index, event_ms FROM ${candidatesOf(spec, options.verified === true)} ORDER BY ${SOURCE_ORDER}`;
+    let path: string | undefined;
+    let matches: WireMatch[] = [];
+    for await (const c of confirmed(table.session, sql, spec, options)) {
+      if (path !== undefined && c.source !== path) {
+        if (!(await push(batchOf(path, matches, false)))) return;
+        matches = [];
+      } else if (matches.length >= BATCH_MATCHES) {
+        if (!(await push(batchOf(c.source, matches, true)))) return;
+        matches = [];
+      }
+      path = c.source;
+      matches.push(toWire(c));
+    }
+    if (path !== undefined && !(options.signal?.aborted === true)) await push(batchOf(path, matches, false));
+  } finally {
+    await table.close();
+  }
+}
+
+/** grep's file order (a walk: path segment by segment), then position in the file. */
+function inputOrder(a: Candidate, b: Candidate): number {
+  return compareKeys(a.source, b.source) || a.index - b.index;
+}
+
+/** tail over the index: the newest `lines` matching events, by tail's rule (by time, equal times in input order). */
+export async function newestInIndex(dir: string, spec: FilterSpec, lines: number, options: IndexSearchOptions = {}): Promise<WireMatch[]> {
+  const table = await openIndex(dir);
+  try {
+    if (lines <= 0) return [];
+    const candidates = candidatesOf(spec, options.verified === true);
+    // Records whose time DuckDB did not read (not CloudTrail's canonical form): grep's parser decides.
+    const untimed: Candidate[] = [];
+    for await (const c of confirmed(table.session, `SELECT raw, source, record_index, event_ms FROM ${candidates} WHERE event_ms IS NULL`, spec, options)) untimed.push(c);
+    const newestFirst: Candidate[] = [];
+    const sql = `SELECT raw, source, record_index, event_ms FROM ${candidates} WHERE event_ms IS NOT NULL ORDER BY event_ms DESC, replace(source, '/', chr(1)) DESC, record_index DESC`;
+    for await (const c of confirmed(table.session, sql, spec, options)) {
+      newestFirst.push(c);
+      // Once N are found, only records of the same time as the Nth can still be among the newest.
+      if (newestFirst.length > lines && (newestFirst[newestFirst.length - 1] as Candidate).time !== (newestFirst[lines - 1] as Candidate).time) break;
+    }
+    // tail's rule (file-search.ts `newest`): by time, equal times in input order; untimed first.
+    const all = [...newestFirst, ...untimed].sort((a, b) => ((a.time ?? -Infinity) - (b.time ?? -Infinity)) || inputOrder(a, b));
+    return all.slice(Math.max(0, all.length - lines)).map(toWire);
+  } finally {
+    await table.close();
+  }
+}
