@@ -269,6 +269,7 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
       memoryLimit: request.memoryLimit ?? '256MB',
       onOutcome,
       onRead: (id, bytes) => options.onRead?.(id, bytes),
+      onRetry: (message) => job.debug(message),
       ...(request.batchBytes === undefined ? {} : { batchBytes: request.batchBytes }),
     });
     const since = request.since;

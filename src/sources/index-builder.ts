@@ -73,6 +73,8 @@ export interface BuildOptions {
   /** As soon as a source new or changed has been read and scanned, with its size (for a progress bar). */
   readonly onRead?: (id: string, bytes: number) => void;
   readonly onBatch?: (batch: string, rows: number) => void;
+  /** A batch ran DuckDB out of memory and is being written again on one thread. */
+  readonly onRetry?: (message: string) => void;
   readonly now?: () => number;
 }
 
@@ -395,6 +397,7 @@ export class IndexBuilder {
     } catch (error) {
       if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
     }
+    this.options.onRetry?.(`a batch of ${rows} events ran DuckDB out of its ${this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT} memory limit; writing it again on one thread`);
     await rm(staging, { recursive: true, force: true });
     await this.run('SET threads = 1');
     try {

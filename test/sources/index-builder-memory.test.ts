@@ -54,11 +54,13 @@ describe('a batch that runs DuckDB out of memory', () => {
   });
 
   it('removes the half-written output and runs the COPY again on one thread, then puts the threads back', async () => {
-    const { sql, ingest } = builderWith([OOM, undefined]);
+    const retries: string[] = [];
+    const { sql, ingest } = builderWith([OOM, undefined], { onRetry: (m) => retries.push(m) });
     const folder = staging();
     await ingest('COPY x', folder, 10);
     expect(sql).toEqual(['COPY x', 'SET threads = 1', 'COPY x', 'RESET threads']);
     expect(existsSync(folder)).toBe(false);
+    expect(retries).toEqual(['a batch of 10 events ran DuckDB out of its 256MB memory limit; writing it again on one thread']);
   });
 
   it('puts back the thread count the builder was given', async () => {
