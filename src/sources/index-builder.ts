@@ -33,6 +33,9 @@ const gunzipAsync = promisify(gunzip);
 /** DuckDB's memory limit while it writes, unless the command says otherwise. */
 const DEFAULT_MEMORY_LIMIT = '256MB';
 
+/** Average bytes of a batch's rows above which DuckDB writes it on one thread (see ingest). */
+const WIDE_ROW_BYTES = 2048;
+
 /** DuckDB's "Out of Memory Error" (its buffer pool is full at the memory limit). */
 function isOutOfMemory(error: unknown): boolean {
   return /^Out of Memory Error/i.test(duckMessage(error));
@@ -384,21 +387,26 @@ export class IndexBuilder {
 
   /**
    * A batch's main COPY. DuckDB holds, for each thread, the rows of every open partition until it
-   * flushes them, besides each partition file's row group: records with long requestParameters
-   * (CloudFormation templates, policies) can take two threads' worth past the memory limit where
-   * one thread's fits, and whether they do depends on how the rows fall between the threads. On
-   * "Out of Memory" the batch's partial output is removed and the COPY runs again on one thread;
-   * if that runs out too, the error names the limit and the flag that raises it.
+   * flushes them, besides each partition file's row group, so what it holds grows with the rows'
+   * size: deliveries full of long requestParameters (CloudFormation templates, policies; 2.4 KB a
+   * record on average) ran two threads out of 256 MB in about half the runs, depending on how the
+   * rows fell between them, and one thread never. A batch whose rows average more than
+   * WIDE_ROW_BYTES is written on one thread from the start (a retry after running out costs the
+   * memory of both attempts: 518 MiB peak against under 480); any other batch that runs out has
+   * its half-written output removed and is written again on one thread. Running out on one thread
+   * is an error naming the limit and the flag that raises it.
    */
-  private async ingest(sql: string, staging: string, rows: number): Promise<void> {
-    try {
-      await this.duck.connection.run(sql);
-      return;
-    } catch (error) {
-      if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+  private async ingest(sql: string, staging: string, rows: number, bytes: number): Promise<void> {
+    if (rows === 0 || bytes / rows <= WIDE_ROW_BYTES) {
+      try {
+        await this.duck.connection.run(sql);
+        return;
+      } catch (error) {
+        if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+      }
+      this.options.onRetry?.(`a batch of ${rows} events ran DuckDB out of its ${this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT} memory limit; writing it again on one thread`);
+      await rm(staging, { recursive: true, force: true });
     }
-    this.options.onRetry?.(`a batch of ${rows} events ran DuckDB out of its ${this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT} memory limit; writing it again on one thread`);
-    await rm(staging, { recursive: true, force: true });
     await this.run('SET threads = 1');
     try {
       await this.duck.connection.run(sql);
@@ -430,7 +438,7 @@ export class IndexBuilder {
     }
     const level = this.options.compressionLevel ?? 3;
     if (batch.rows > 0) {
-      await this.ingest(ingestCopySql({ rowsFile: batch.rowsFile, sourcesTable: table, outDir: staging, filePrefix: batch.name, shapeCheck: true, compressionLevel: level }), staging, batch.rows);
+      await this.ingest(ingestCopySql({ rowsFile: batch.rowsFile, sourcesTable: table, outDir: staging, filePrefix: batch.name, shapeCheck: true, compressionLevel: level }), staging, batch.rows, batch.bytes);
       await this.judgeRejected(batch, table, staging, level);
     }
     await rm(batch.rowsFile, { force: true });
