@@ -389,8 +389,8 @@ export class IndexBuilder {
    * A batch's main COPY. DuckDB holds, for each thread, the rows of every open partition until it
    * flushes them, besides each partition file's row group, so what it holds grows with the rows'
    * size: deliveries full of long requestParameters (CloudFormation templates, policies; 2.4 KB a
-   * record on average) ran two threads out of 256 MB in about half the runs, depending on how the
-   * rows fell between them, and one thread never. A batch whose rows average more than
+   * record on average) ran two threads out of 256 MB in most runs (how many depends on how the
+   * rows fall between them), and one thread never. A batch whose rows average more than
    * WIDE_ROW_BYTES is written on one thread from the start (a retry after running out costs the
    * memory of both attempts: 518 MiB peak against under 480); any other batch that runs out has
    * its half-written output removed and is written again on one thread. Running out on one thread
