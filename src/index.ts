@@ -22,7 +22,7 @@ export type { CloudTrailRecord } from './core/record.js';
 
 // Download a trail's objects into a folder.
 export { downloadTrail } from './jobs/download.js';
-export type { DownloadRequest, DownloadOptions, DownloadSummary, DownloadObjectOutcome } from './jobs/download.js';
+export type { DownloadRequest, DownloadOptions, DownloadSummary, DownloadObjectOutcome, TrailBucketScope } from './jobs/download.js';
 
 // Log file integrity: the report object, and aws-cli's text as one renderer of it.
 export { validateDigests, digestValidationRequest } from './jobs/validate-digests.js';

@@ -8,14 +8,17 @@ import { formatInstant } from '../core/trail-window.js';
 import { describeFsError } from '../sources/local-files.js';
 import { jobContext, throwIfAborted, withAwsClients, type JobOptions } from './job-options.js';
 
-export interface DownloadRequest {
-  /** The bucket, or the trail whose bucket, prefix and organization are read with GetTrail. */
+/** A trail's log files in S3: the bucket, or the trail whose bucket, prefix and organization are read with GetTrail; narrowed to accounts and regions. */
+export interface TrailBucketScope {
   readonly bucket?: string;
   readonly trail?: string;
   readonly prefix?: string;
   readonly organizationId?: string;
   readonly accounts?: readonly string[];
   readonly regions?: readonly string[];
+}
+
+export interface DownloadRequest extends TrailBucketScope {
   /** The window of delivery days (epoch ms); none: everything. */
   readonly since?: number;
   readonly until?: number;

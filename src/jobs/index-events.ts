@@ -18,21 +18,15 @@ import { formatInstant } from '../core/trail-window.js';
 import type { IndexSource } from '../sources/index-sources.js';
 import { describeFsError } from '../sources/local-files.js';
 import { abortError, jobContext, throwIfAborted, withAwsClients, type JobContext, type JobOptions } from './job-options.js';
+import type { SourceOutcome } from '../sources/index-builder.js';
+import type { TrailBucketScope } from './download.js';
 
 /** Where the log files come from. */
 export type IndexEventSource =
   /** Files and folders, walked as grep walks them. */
   | { readonly kind: 'files'; readonly paths: readonly string[] }
   /** A trail's S3 bucket, by its name or that of the trail (GetTrail gives bucket, prefix and ARN). */
-  | {
-    readonly kind: 'bucket';
-    readonly bucket?: string;
-    readonly trail?: string;
-    readonly prefix?: string;
-    readonly organizationId?: string;
-    readonly accounts?: readonly string[];
-    readonly regions?: readonly string[];
-  };
+  | ({ readonly kind: 'bucket' } & TrailBucketScope);
 
 /** Digest validation before indexing (validate-digest over the same window). */
 export interface IndexValidation {
@@ -71,19 +65,7 @@ export interface IndexRequest {
 }
 
 /** One source file's outcome, once it is committed (or known to be unchanged). */
-export interface IndexSourceOutcome {
-  /** Its absolute path, or s3://bucket/key. */
-  readonly id: string;
-  readonly status: 'new' | 'changed' | 'same';
-  readonly bytes: number;
-  readonly events: number;
-  /** What was wrong with parts of it (a broken record); its other events are indexed. */
-  readonly problems: readonly string[];
-  /** Records that are not CloudTrail events (skipped). */
-  readonly notCloudTrail: number;
-  /** Set when it could not be read at all: it is indexed again on the next run. */
-  readonly error?: string;
-}
+export type IndexSourceOutcome = SourceOutcome;
 
 export interface IndexOptions extends JobOptions {
   /** A file or object to read was found (the total grows while the listing goes on). */

@@ -50,14 +50,18 @@ function footprint(size: number): number {
   return compressed + Math.min(WHOLE_DOCUMENT_BYTES, compressed * 16) + 4096;
 }
 
-/** What outcome a source had, for the command to report as grep reports a file. */
+/** One source file's outcome, once it is committed (or known to be unchanged). */
 export interface SourceOutcome {
+  /** Its absolute path, or s3://bucket/key. */
   readonly id: string;
   readonly status: 'new' | 'changed' | 'same';
   readonly bytes: number;
   readonly events: number;
+  /** What was wrong with parts of it (a broken record); its other events are indexed. */
   readonly problems: readonly string[];
+  /** Records that are not CloudTrail events (skipped). */
   readonly notCloudTrail: number;
+  /** Set when it could not be read at all: it is indexed again on the next run. */
   readonly error?: string;
 }
 
