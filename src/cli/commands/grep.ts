@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { addFilterOptions, type FilterFlags } from '../filter-options.js';
+import { addEventPrintOptions, addIndexSourceOptions } from '../event-options.js';
 import { EVENT_OUTPUTS } from '../output-formats.js';
 import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from '../remote-options.js';
 import { runCommand } from '../run-command.js';
@@ -72,13 +73,9 @@ export function makeGrepCommand(): Command {
   addLogGroupOptions(command);
   addLookupOption(command)
     .addOption(new Option('--count', 'print the number of matching events only'))
-    .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(wholeNumber(1)))
-    .addOption(new Option('--fields <list>', 'the fields to print, e.g. eventTime,eventName,userIdentity.arn: labelled columns, or with json one object per event with only these'))
-    .addOption(new Option('--headers', 'print a header line (default: on a terminal)'))
-    .addOption(new Option('--no-headers', 'no header line'))
-    .addOption(new Option('--list-presets', 'print the CIS 4.x presets and their patterns, then exit'))
-    .addOption(new Option('--index <dir>', 'search a Parquet index made by trailkit index (same events, order and bytes as on the files)'))
-    .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
+    .addOption(new Option('--limit <n>', 'stop after N matching events').argParser(wholeNumber(1)));
+  addEventPrintOptions(command).addOption(new Option('--list-presets', 'print the CIS 4.x presets and their patterns, then exit'));
+  addIndexSourceOptions(command)
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: GrepFlags, cmd: Command) => {
       await runCommand(cmd, (ctx) => runGrep(ctx, paths, flags), { outputs: EVENT_OUTPUTS });

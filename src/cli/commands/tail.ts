@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { addFilterOptions, type FilterFlags } from '../filter-options.js';
+import { addEventPrintOptions, addIndexSourceOptions } from '../event-options.js';
 import { EVENT_OUTPUTS } from '../output-formats.js';
 import { addBucketOptions, addLogGroupOptions, addLookupOption, addTrailOption, type RemoteFlags } from '../remote-options.js';
 import { runCommand } from '../run-command.js';
@@ -49,12 +50,9 @@ export function makeTailCommand(): Command {
   addLookupOption(command)
     .addOption(new Option('-n, --lines <n>', 'how many of the newest events to print').argParser(wholeNumber(0)).default(20))
     .addOption(new Option('-f, --follow', 'keep watching for new events'))
-    .addOption(new Option('--interval <seconds>', 'how often -f looks for new events (default: 1 for files, 30 for --trail, --bucket, --log-group and --lookup)').argParser(seconds(3600)))
-    .addOption(new Option('--fields <list>', 'the fields to print, e.g. eventTime,eventName,userIdentity.arn: labelled columns, or with json one object per event with only these'))
-    .addOption(new Option('--headers', 'print a header line (default: on a terminal)'))
-    .addOption(new Option('--no-headers', 'no header line'))
-    .addOption(new Option('--index <dir>', 'search a Parquet index made by trailkit index (same events, order and bytes as on the files)'))
-    .addOption(new Option('--verified', "with --index: only events of files whose integrity verdict is valid (index --validate)"))
+    .addOption(new Option('--interval <seconds>', 'how often -f looks for new events (default: 1 for files, 30 for --trail, --bucket, --log-group and --lookup)').argParser(seconds(3600)));
+  addEventPrintOptions(command);
+  addIndexSourceOptions(command)
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], flags: TailFlags, cmd: Command) => {
       await runCommand(cmd, (ctx) => runTail(ctx, paths, flags), { outputs: EVENT_OUTPUTS });
