@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { addFilterOptions, type FilterFlags } from '../filter-options.js';
 import { wholeNumber } from '../number-options.js';
 import { runCommand } from '../run-command.js';
+import { addQuestionFlags, collectList } from './query.js';
 
 export interface AthenaDdlFlags {
   trail?: string;
@@ -32,10 +33,6 @@ export interface AthenaQueryFlags extends Omit<FilterFlags, 'region'> {
   layout: string;
   pricePerTb: string;
   limit?: number;
-}
-
-function collectList(value: string, previous: string[]): string[] {
-  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
 }
 
 const DDL_EXAMPLES = `
@@ -103,13 +100,8 @@ export function makeAthenaCommand(): Command {
   const filters = addFilterOptions(new Command());
   for (const option of filters.options) if (option.long !== '--event-region') query.addOption(option);
   query
-    .addOption(new Option('--event-region <region>', 'awsRegion of the event (repeat or comma-separate); also prunes the region partitions').argParser(collectList).default([]))
-    .addOption(new Option('--access-key <id>', 'question: every event made with this access key, and the calls that issued it'))
-    .addOption(new Option('--timeline <principal>', "question: a principal's or role session's events, following AssumeRole chains"))
-    .addOption(new Option('--resource <arn>', 'question: every event touching this resource'))
-    .addOption(new Option('--summary', 'question: top principals, actions, errors, source IPs, regions; first-seen principals and IPs'))
-    .addOption(new Option('--top <n>', 'rows per --summary table').argParser(wholeNumber(1, 10000)).default(10))
-    .addOption(new Option('--baseline <duration>', '--summary: how far before --since counts as already seen').default('30d'))
+    .addOption(new Option('--event-region <region>', 'awsRegion of the event (repeat or comma-separate); also prunes the region partitions').argParser(collectList).default([]));
+  addQuestionFlags(query)
     .addOption(new Option('--show-sql', 'print the SQL that runs (on stderr)'))
     .addOption(new Option('--workgroup <name>', 'the Athena workgroup').default('primary'))
     .addOption(new Option('--output-location <s3-url>', "where Athena writes results (default: the workgroup's)"))

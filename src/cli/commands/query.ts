@@ -24,18 +24,23 @@ export interface QueryFlags extends QuestionFlags {
   verified?: boolean;
 }
 
-function collectList(value: string, previous: string[]): string[] {
+export function collectList(value: string, previous: string[]): string[] {
   return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
 }
 
-export function addQuestionOptions(command: Command): Command {
+/** The named questions' flags, shared by query and athena query. */
+export function addQuestionFlags(command: Command): Command {
   return command
     .addOption(new Option('--access-key <id>', 'question: every event made with this access key, and the calls that issued it'))
     .addOption(new Option('--timeline <principal>', "question: a principal's or role session's events (ARN or name), following AssumeRole chains to the source identity and to the sessions it created"))
     .addOption(new Option('--resource <arn>', 'question: every event touching this resource (in resources[], or named in the request or response)'))
     .addOption(new Option('--summary', 'question: top principals, actions, errors, source IPs and regions; principals and IPs first seen in the window'))
     .addOption(new Option('--top <n>', 'rows per --summary table').argParser(wholeNumber(1, 10000)).default(10))
-    .addOption(new Option('--baseline <duration>', '--summary: how far before --since a principal or IP counts as already seen (e.g. 30d)').default('30d'))
+    .addOption(new Option('--baseline <duration>', '--summary: how far before --since a principal or IP counts as already seen (e.g. 30d)').default('30d'));
+}
+
+export function addQuestionOptions(command: Command): Command {
+  return addQuestionFlags(command)
     .addOption(new Option('--since <time>', 'events at or after TIME (ISO 8601, epoch seconds, 2h, 7d, today, yesterday); prunes the day partitions'))
     .addOption(new Option('--until <time>', 'events at or before TIME'))
     .addOption(new Option('--account <id>', 'events of these accounts (recipientAccountId); prunes the account partitions').argParser(collectList).default([]))
