@@ -30,19 +30,30 @@ export interface DocumentSearchResult {
 /**
  * Literal searches over one document's bytes. Records are visited in order, so each needle's
  * next occurrence only moves forward: the whole document is searched at most once per needle.
+ * Where the WebAssembly loop read the record, the search stays within the record and runs in
+ * its copy (16 bytes at a time, several times faster than Buffer.indexOf); otherwise it goes on
+ * to the next occurrence in the document.
  */
 class NeedleProbe {
-  private readonly leaves: { bytes: Buffer; next: number }[] = [];
+  private readonly leaves: ProbeLeaf[] = [];
   private readonly root: ProbeNode;
 
-  constructor(private buf: Buffer, needle: Needle) {
+  /**
+   * `find`: a search bounded by the record (see RecordScanner.findInRecord), tried before a
+   * search of the rest of the document.
+   */
+  constructor(
+    private buf: Buffer,
+    needle: Needle,
+    private readonly find?: (buf: Buffer, literal: Buffer, start: number, end: number) => number | undefined,
+  ) {
     this.root = this.build(needle);
   }
 
   /** Moves the probe to another document (the same needle, searched from its start). */
   reset(buf: Buffer): void {
     this.buf = buf;
-    for (const leaf of this.leaves) leaf.next = -2;
+    for (const leaf of this.leaves) leaf.next = UNKNOWN;
   }
 
   private build(needle: Needle): ProbeNode {
@@ -50,7 +61,7 @@ class NeedleProbe {
       case 'any-record':
         return { kind: 'true' };
       case 'text': {
-        const leaf = { bytes: textBytes(needle), next: -2 };
+        const leaf: ProbeLeaf = { bytes: textBytes(needle), next: UNKNOWN, clearFrom: 0, clearTo: 0 };
         this.leaves.push(leaf);
         return { kind: 'leaf', leaf };
       }
@@ -71,8 +82,22 @@ class NeedleProbe {
         return true;
       case 'leaf': {
         const leaf = node.leaf;
-        if (leaf.next !== -1 && leaf.next < start) leaf.next = this.buf.indexOf(leaf.bytes, start);
-        return leaf.next !== -1 && leaf.next + leaf.bytes.length <= end;
+        if (leaf.next >= start) return leaf.next + leaf.bytes.length <= end;
+        if (leaf.next === NOWHERE) return false;
+        if (leaf.next === NOT_BETWEEN && leaf.clearFrom <= start && end <= leaf.clearTo) return false;
+        const found = this.find?.(this.buf, leaf.bytes, start, end);
+        if (found === undefined) {
+          leaf.next = this.buf.indexOf(leaf.bytes, start);
+          return leaf.next !== NOWHERE && leaf.next + leaf.bytes.length <= end;
+        }
+        if (found >= 0) {
+          leaf.next = found;
+          return true;
+        }
+        leaf.next = NOT_BETWEEN;
+        leaf.clearFrom = start;
+        leaf.clearTo = end;
+        return false;
       }
       case 'all':
         for (const child of node.of) if (!this.eval(child, start, end)) return false;
@@ -95,9 +120,25 @@ function textBytes(needle: Needle & { kind: 'text' }): Buffer {
   return bytes;
 }
 
+/** A leaf's `next`, when it is not an offset: not searched yet; nowhere after; not in [clearFrom, clearTo). */
+const UNKNOWN = -2;
+const NOWHERE = -1;
+const NOT_BETWEEN = -3;
+
+/**
+ * One literal of a needle, and what is known of where it occurs: `next` is its first occurrence
+ * at or after the start of the record last asked about, or one of the values above.
+ */
+interface ProbeLeaf {
+  readonly bytes: Buffer;
+  next: number;
+  clearFrom: number;
+  clearTo: number;
+}
+
 type ProbeNode =
   | { kind: 'true' }
-  | { kind: 'leaf'; leaf: { bytes: Buffer; next: number } }
+  | { kind: 'leaf'; leaf: ProbeLeaf }
   | { kind: 'all'; of: ProbeNode[] }
   | { kind: 'any'; of: ProbeNode[] };
 
@@ -204,8 +245,9 @@ export class DocumentSearch {
     this.buf = buf;
     if (this.needle.kind === 'any-record') return;
     if (this.probe === undefined) {
-      this.probe = new NeedleProbe(buf, this.needle);
-      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY);
+      const find = (b: Buffer, literal: Buffer, start: number, end: number) => this.scanner.findInRecord(b, literal, start, end);
+      this.probe = new NeedleProbe(buf, this.needle, find);
+      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY, find);
     } else {
       this.probe.reset(buf);
       (this.wrapperProbe as NeedleProbe).reset(buf);

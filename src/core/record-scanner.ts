@@ -32,6 +32,8 @@ export const ALL_ESCAPE_CLASSES = 0xff;
  */
 export const SPAN_LOOSE = 1 << (SPAN_ESCAPE_CLASS_SHIFT + 8);
 
+import { K_CLASS_SHIFT, K_ESCAPED, K_IN_STRING, K_LOOSE, K_SAW_U, scanKernel, UnbalancedAt, type ScanKernel } from './record-scan-kernel.js';
+
 /** Receives each record's byte range [start, end) and SPAN_* flags; returns false to stop. */
 export type SpanSink = (start: number, end: number, flags: number) => boolean | void;
 
@@ -135,6 +137,11 @@ export class RecordScanner {
   private parts: Buffer[] = [];
   private held = 0;
   private oversize = false;
+  /** The WebAssembly loop, where there is one; and what its copied window belongs to (this chunk). */
+  private readonly kernel: ScanKernel | undefined;
+  private chunkToken: object = {};
+  /** The buffer of the record being handed to the sink, when it is the chunk the kernel read it in. */
+  private sinkBuf: Buffer | undefined;
 
   /**
    * `escapeClasses`, 65,536 entries: the classes (bits) of each UTF-16 code unit. The classes of
@@ -146,7 +153,10 @@ export class RecordScanner {
     private readonly sink: RecordSink,
     private readonly maxRecordBytes = Infinity,
     private readonly escapeClasses?: Uint8Array,
-  ) {}
+    options: { kernel?: boolean } = {},
+  ) {
+    this.kernel = options.kernel === false ? undefined : scanKernel();
+  }
 
   /** Whether the sink asked to stop; the rest of the document is not looked at. */
   get done(): boolean {
@@ -202,6 +212,7 @@ export class RecordScanner {
   }
 
   private run(buf: Buffer, final: boolean): void {
+    this.chunkToken = {};
     const len = buf.length;
     let i = 0;
     while (i < len) {
@@ -346,6 +357,36 @@ export class RecordScanner {
    * value's last byte, a record is handed to the sink (whole, or copied together from its parts).
    */
   private continueComposite(buf: Buffer, from: number): number {
+    const kernel = this.kernel;
+    let endAt: number;
+    if (kernel !== undefined) {
+      const state =
+        (this.sawUnicodeEscape ? K_SAW_U : 0) |
+        (this.sawLoose ? K_LOOSE : 0) |
+        (this.escapeBits << K_CLASS_SHIFT) |
+        (this.inString ? K_IN_STRING : 0) |
+        (this.escaped ? K_ESCAPED : 0);
+      try {
+        endAt = kernel.scan(this.chunkToken, buf, from, this.depth, state, this.escapeClasses);
+      } catch (error) {
+        if (!(error instanceof UnbalancedAt)) throw error;
+        throw new DocumentFormatError(`unbalanced ${describeByte(buf, error.offset)} at byte ${this.base + error.offset}`, this.base + error.offset);
+      }
+      const after = kernel.state;
+      this.depth = kernel.depth;
+      this.inString = (after & K_IN_STRING) !== 0;
+      this.escaped = (after & K_ESCAPED) !== 0;
+      this.sawUnicodeEscape = (after & K_SAW_U) !== 0;
+      this.escapeBits = (after >> K_CLASS_SHIFT) & ALL_ESCAPE_CLASSES;
+      this.sawLoose = (after & K_LOOSE) !== 0;
+    } else {
+      endAt = this.scanInJs(buf, from);
+    }
+    return this.finishComposite(buf, endAt);
+  }
+
+  /** The scanning loop in JavaScript: where the value being read ends in buf, or -1. */
+  private scanInJs(buf: Buffer, from: number): number {
     const len = buf.length;
     const classes = this.escapeClasses;
     let i = from;
@@ -409,6 +450,15 @@ export class RecordScanner {
     this.sawUnicodeEscape = sawU;
     this.escapeBits = bits;
     this.sawLoose = loose;
+    return endAt;
+  }
+
+  /** After the scanning loop: hands a complete record to the sink, or keeps its part of this chunk. */
+  private finishComposite(buf: Buffer, endAt: number): number {
+    const len = buf.length;
+    const sawU = this.sawUnicodeEscape;
+    const bits = this.escapeBits;
+    const loose = this.sawLoose;
     const startInBuf = Math.max(0, this.compositeStart - this.base);
     if (endAt < 0) {
       if (this.state === 'record') this.hold(buf, startInBuf, len);
@@ -429,7 +479,12 @@ export class RecordScanner {
     }
     let answer: boolean | void;
     if (this.parts.length === 0) {
-      answer = this.sink.record(buf, startInBuf, endAt, flags);
+      this.sinkBuf = buf;
+      try {
+        answer = this.sink.record(buf, startInBuf, endAt, flags);
+      } finally {
+        this.sinkBuf = undefined;
+      }
     } else {
       const whole = Buffer.concat([...this.parts, buf.subarray(0, endAt)]);
       this.parts = [];
@@ -438,6 +493,16 @@ export class RecordScanner {
     }
     if (answer === false) throw STOP;
     return endAt;
+  }
+
+  /**
+   * From inside `sink.record`: the first offset in [start, end) of `buf` where `literal` occurs,
+   * or -1, searched in the copy the WebAssembly loop read the record from; undefined when there
+   * is none to search (the JavaScript loop, a record put together from several chunks).
+   */
+  findInRecord(buf: Buffer, literal: Uint8Array, start: number, end: number): number | undefined {
+    if (buf !== this.sinkBuf || this.kernel === undefined) return undefined;
+    return this.kernel.find(this.chunkToken, literal, start, end);
   }
 
   /** Keeps the part of an unfinished record in this chunk, unless the record is over the limit. */
