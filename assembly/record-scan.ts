@@ -7,10 +7,10 @@
 // being scanned at DATA, and at least 64 bytes after it (a block read past the window's end, whose
 // bytes are masked off). The caller copies the table and the window in.
 //
-// A block of 64 bytes without a backslash (and not right after one) is decided with vector
-// compares: the quotes, through a prefix XOR, give which bytes are inside strings; outside them,
-// the brackets change the depth and bytes at or below 0x20 make the record loose. A block with
-// a backslash goes byte by byte, as the JavaScript loop does.
+// A block of 64 bytes is decided with vector compares: the backslashes give the escaped bytes,
+// the other quotes, through a prefix XOR, which bytes are inside strings; outside them, the
+// brackets change the depth and bytes at or below 0x20 make the record loose. A block with a
+// backslash outside a string goes byte by byte, as the JavaScript loop does.
 
 const NEEDLES: usize = 0x8000;
 const TABLE: usize = 0x10000;
@@ -102,6 +102,17 @@ function prefixXor(x: u64): u64 {
   return x;
 }
 
+/** `f` with SAW_U, and the classes of each `\u` escape whose `u` is a bit of `unicode` (block at p). */
+function escapes(f: i32, unicode: u64, p: i32, hexLimit: i32): i32 {
+  f |= SAW_U;
+  if ((f & CLASSES) == 0) return f;
+  while (unicode != 0) {
+    f |= classesAt(p + <i32>ctz(unicode) + 1, hexLimit) << CLASS_SHIFT;
+    unicode &= unicode - 1;
+  }
+  return f;
+}
+
 /**
  * Reads the window DATA[from, len) (len < 2^21) on from `d` and `f`. Returns the offset just past
  * the byte that closes the value, with the state's low ten bits above it (RESULT_SHIFT); -1 when
@@ -116,6 +127,7 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
   const opening = i8x16.splat(<i8>OPENING);
   const closing = i8x16.splat(<i8>CLOSING);
   const x20 = i8x16.splat(0x20);
+  const letterU = i8x16.splat(<i8>LETTER_U);
   while (p < len) {
     const at = DATA + <usize>p;
     const n = len - p;
@@ -123,21 +135,44 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
     const v1 = v128.load(at, 16);
     const v2 = v128.load(at, 32);
     const v3 = v128.load(at, 48);
-    const b = eqMask(v0, backslash) | (eqMask(v1, backslash) << 16) | (eqMask(v2, backslash) << 32) | (eqMask(v3, backslash) << 48);
     const valid: u64 = n >= 64 ? <u64>-1 : ((<u64>1 << <u64>n) - 1);
-    if ((b & valid) == 0 && (f & ESCAPED) == 0) {
-      const q = (eqMask(v0, quote) | (eqMask(v1, quote) << 16) | (eqMask(v2, quote) << 32) | (eqMask(v3, quote) << 48)) & valid;
+    const b = (eqMask(v0, backslash) | (eqMask(v1, backslash) << 16) | (eqMask(v2, backslash) << 32) | (eqMask(v3, backslash) << 48)) & valid;
+    // The escaped bytes: the one after each backslash that is not itself escaped, from the
+    // first byte on when the block before ended on an escape's backslash. `carry`: this
+    // block's last byte starts an escape.
+    let escaped: u64 = (f & ESCAPED) != 0 ? 1 : 0;
+    let carry = false;
+    if (b != 0) {
+      let starts = b & ~escaped;
+      while (starts != 0) {
+        const i = ctz(starts);
+        starts &= starts - 1;
+        if (<i32>i == n - 1 || i == 63) {
+          carry = true;
+        } else {
+          const next: u64 = <u64>1 << (i + 1);
+          escaped |= next;
+          starts &= ~next;
+        }
+      }
+    }
+    const q = (eqMask(v0, quote) | (eqMask(v1, quote) << 16) | (eqMask(v2, quote) << 32) | (eqMask(v3, quote) << 48)) & valid & ~escaped;
+    const inside = prefixXor(q) ^ ((f & IN_STRING) != 0 ? <u64>-1 : 0);
+    // Escapes are read as such only inside strings: a backslash outside one (not JSON) sends the
+    // block byte by byte, where it is a byte like any other.
+    if ((b & ~inside) == 0) {
       const w0 = v128.or(v0, x20);
       const w1 = v128.or(v1, x20);
       const w2 = v128.or(v2, x20);
       const w3 = v128.or(v3, x20);
       const open = eqMask(w0, opening) | (eqMask(w1, opening) << 16) | (eqMask(w2, opening) << 32) | (eqMask(w3, opening) << 48);
       const close = eqMask(w0, closing) | (eqMask(w1, closing) << 16) | (eqMask(w2, closing) << 32) | (eqMask(w3, closing) << 48);
-      const inside = prefixXor(q) ^ ((f & IN_STRING) != 0 ? <u64>-1 : 0);
       const outside = ~inside & valid;
       let brackets = (open | close) & outside;
       const low = leMask(v0, x20) | (leMask(v1, x20) << 16) | (leMask(v2, x20) << 32) | (leMask(v3, x20) << 48);
       const loose = low & outside;
+      // The `\u` escapes: an escaped `u`.
+      const unicode = escaped == 0 ? 0 : (eqMask(v0, letterU) | (eqMask(v1, letterU) << 16) | (eqMask(v2, letterU) << 32) | (eqMask(v3, letterU) << 48)) & escaped & valid;
       while (brackets != 0) {
         const i = ctz(brackets);
         const bit: u64 = <u64>1 << i;
@@ -147,7 +182,9 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
           d--;
           if (d == 0) {
             // Bytes after the value are not looked at.
-            if ((loose & (bit | (bit - 1))) != 0) f |= LOOSE;
+            const upTo = bit | (bit - 1);
+            if ((loose & upTo) != 0) f |= LOOSE;
+            if ((unicode & upTo) != 0) f = escapes(f, unicode & upTo, p, hexLimit);
             return (p + <i32>i + 1) | ((f & 0x3ff) << RESULT_SHIFT);
           }
           if (d < 0) {
@@ -158,9 +195,12 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
         brackets &= brackets - 1;
       }
       if (loose != 0) f |= LOOSE;
+      if (unicode != 0) f = escapes(f, unicode, p, hexLimit);
       const last = n >= 64 ? 63 : n - 1;
       if (((inside >> <u64>last) & 1) != 0) f |= IN_STRING;
       else f &= ~IN_STRING;
+      if (carry) f |= ESCAPED;
+      else f &= ~ESCAPED;
       p += 64;
       continue;
     }

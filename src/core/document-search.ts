@@ -1,6 +1,6 @@
 import type { CompiledFilter } from './record-filter.js';
 import { cloudTrailShape, isObject, type CloudTrailRecord, type RecordContext } from './record.js';
-import { compactJson, RecordScanner, SPAN_ESCAPE_CLASS_SHIFT, SPAN_LOOKUP_ITEM, SPAN_STANDALONE } from './record-scanner.js';
+import { compactJson, RecordScanner, SPAN_ESCAPE_CLASS_SHIFT, SPAN_LOOKUP_ITEM, SPAN_LOOSE, SPAN_STANDALONE } from './record-scanner.js';
 import type { Needle } from './needle.js';
 import { parseEventTime } from './time-spec.js';
 import { jsonSyntaxReason } from './errors.js';
@@ -275,11 +275,14 @@ export class DocumentSearch {
     }
     result.parsed++;
     let raw = buf.toString('utf8', start, end);
+    // A record with no white space between its tokens (the scanner says) prints as it is.
+    let compact = (flags & SPAN_LOOSE) === 0;
     let record: unknown;
     try {
       record = JSON.parse(raw);
       if ((flags & (SPAN_LOOKUP_ITEM | SPAN_STANDALONE)) !== 0 && isObject(record) && typeof record['CloudTrailEvent'] === 'string' && !('eventVersion' in record)) {
         raw = record['CloudTrailEvent'];
+        compact = false;
         record = JSON.parse(raw);
       }
     } catch (error) {
@@ -296,7 +299,7 @@ export class DocumentSearch {
     const event = record as CloudTrailRecord;
     if (!this.filter.test(event, raw, this.context)) return true;
     result.matched++;
-    return this.onMatch({ index: this.index, raw: compactJson(raw), time: parseEventTime(event['eventTime']), record: event }) !== false;
+    return this.onMatch({ index: this.index, raw: compact ? raw : compactJson(raw), time: parseEventTime(event['eventTime']), record: event }) !== false;
   }
 }
 

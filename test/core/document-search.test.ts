@@ -48,6 +48,14 @@ describe('searchDocument', () => {
     expect(result).toMatchObject({ records: 3, matched: 2, notCloudTrail: 0, problems: [] });
   });
 
+  it('compacts the event of a lookup-events item, whose text is a string inside a compact item', () => {
+    const event = rec({ eventName: 'DeleteVolume' });
+    const text = JSON.stringify({ Events: [{ EventId: 'x', CloudTrailEvent: JSON.stringify(event, null, 2) }] });
+    const found: string[] = [];
+    searchDocument(Buffer.from(text), compileFilter({ eventNames: ['Delete*'] }), (m) => void found.push(m.raw));
+    expect(found).toEqual([JSON.stringify(event)]);
+  });
+
   it('skips JSON.parse for records the needle rules out', () => {
     const records = Array.from({ length: 100 }, (_, i) => rec({ eventName: i === 50 ? 'DeleteVolume' : 'GetObject' }));
     const result = searchDocument(Buffer.from(JSON.stringify({ Records: records })), compileFilter({ eventNames: ['Delete*'] }), () => {});
