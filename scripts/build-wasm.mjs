@@ -3,7 +3,7 @@
 // bytes, base64, into src/core/record-scan-wasm.ts, which is committed: the build of the package,
 // and its bundle, then need no compiler of their own and no file beside the code to find.
 // `--check` compiles and compares instead of writing: exit 1 when the committed bytes are stale.
-import { execFileSync } from 'node:child_process';
+import asc from 'assemblyscript/asc';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,12 +13,12 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const source = join(root, 'assembly', 'record-scan.ts');
 const target = join(root, 'src', 'core', 'record-scan-wasm.ts');
 
-export function compile() {
+export async function compile() {
   const dir = mkdtempSync(join(tmpdir(), 'trailkit-wasm-'));
   try {
     const out = join(dir, 'record-scan.wasm');
-    const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-    execFileSync(process.execPath, [asc, source, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const { error } = await asc.main([source, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', out], { stdout: process.stdout, stderr: process.stderr });
+    if (error) throw new Error(`asc could not compile ${source}: ${error.message}`);
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -39,7 +39,7 @@ export function moduleText(bytes) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = moduleText(compile());
+  const text = moduleText(await compile());
   if (process.argv.includes('--check')) {
     const current = readFileSync(target, 'utf8');
     if (current !== text) {
