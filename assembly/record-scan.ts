@@ -89,6 +89,20 @@ function leMask(v: v128, c: v128): u64 {
   return <u64>(<u32>i8x16.bitmask(i8x16.le_u(v, c)));
 }
 
+/** Bit i: byte i of the 64 bytes in v0..v3 equals the byte in every lane of c. */
+// @ts-ignore: decorator
+@inline
+function eq64(v0: v128, v1: v128, v2: v128, v3: v128, c: v128): u64 {
+  return eqMask(v0, c) | (eqMask(v1, c) << 16) | (eqMask(v2, c) << 32) | (eqMask(v3, c) << 48);
+}
+
+/** Bit i: byte i of the 64 bytes in v0..v3 is at most the byte in every lane of c. */
+// @ts-ignore: decorator
+@inline
+function le64(v0: v128, v1: v128, v2: v128, v3: v128, c: v128): u64 {
+  return leMask(v0, c) | (leMask(v1, c) << 16) | (leMask(v2, c) << 32) | (leMask(v3, c) << 48);
+}
+
 /** Bit i: the XOR of bits 0..i of x. */
 // @ts-ignore: decorator
 @inline
@@ -136,7 +150,7 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
     const v2 = v128.load(at, 32);
     const v3 = v128.load(at, 48);
     const valid: u64 = n >= 64 ? <u64>-1 : ((<u64>1 << <u64>n) - 1);
-    const b = (eqMask(v0, backslash) | (eqMask(v1, backslash) << 16) | (eqMask(v2, backslash) << 32) | (eqMask(v3, backslash) << 48)) & valid;
+    const b = eq64(v0, v1, v2, v3, backslash) & valid;
     // The escaped bytes: the one after each backslash that is not itself escaped, from the
     // first byte on when the block before ended on an escape's backslash. `carry`: this
     // block's last byte starts an escape.
@@ -156,7 +170,7 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
         }
       }
     }
-    const q = (eqMask(v0, quote) | (eqMask(v1, quote) << 16) | (eqMask(v2, quote) << 32) | (eqMask(v3, quote) << 48)) & valid & ~escaped;
+    const q = eq64(v0, v1, v2, v3, quote) & valid & ~escaped;
     const inside = prefixXor(q) ^ ((f & IN_STRING) != 0 ? <u64>-1 : 0);
     // Escapes are read as such only inside strings: a backslash outside one (not JSON) sends the
     // block byte by byte, where it is a byte like any other.
@@ -165,14 +179,14 @@ export function scan(from: i32, len: i32, hexLimit: i32, d: i32, f: i32): i32 {
       const w1 = v128.or(v1, x20);
       const w2 = v128.or(v2, x20);
       const w3 = v128.or(v3, x20);
-      const open = eqMask(w0, opening) | (eqMask(w1, opening) << 16) | (eqMask(w2, opening) << 32) | (eqMask(w3, opening) << 48);
-      const close = eqMask(w0, closing) | (eqMask(w1, closing) << 16) | (eqMask(w2, closing) << 32) | (eqMask(w3, closing) << 48);
+      const open = eq64(w0, w1, w2, w3, opening);
+      const close = eq64(w0, w1, w2, w3, closing);
       const outside = ~inside & valid;
       let brackets = (open | close) & outside;
-      const low = leMask(v0, x20) | (leMask(v1, x20) << 16) | (leMask(v2, x20) << 32) | (leMask(v3, x20) << 48);
+      const low = le64(v0, v1, v2, v3, x20);
       const loose = low & outside;
       // The `\u` escapes: an escaped `u`.
-      const unicode = escaped == 0 ? 0 : (eqMask(v0, letterU) | (eqMask(v1, letterU) << 16) | (eqMask(v2, letterU) << 32) | (eqMask(v3, letterU) << 48)) & escaped & valid;
+      const unicode = escaped == 0 ? 0 : eq64(v0, v1, v2, v3, letterU) & escaped & valid;
       while (brackets != 0) {
         const i = ctz(brackets);
         const bit: u64 = <u64>1 << i;
