@@ -1,5 +1,5 @@
 /**
- * The scanning loop of RecordScanner in WebAssembly (src/wasm/record-scan.ts): 64 bytes at a time
+ * The scanning loop of RecordScanner in WebAssembly (assembly/record-scan.ts): 64 bytes at a time
  * with vector compares where the JavaScript loop looks at every byte. Same rules, same answers
  * (the tests run both over the same documents); used whenever this Node can compile the module.
  *
