@@ -149,4 +149,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// Not a top-level await: the command line is bundled as CommonJS (scripts/bundle-cli.mjs).
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -5,7 +5,6 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { TrailkitError } from '../core/errors.js';
 
 export interface DuckSession {
@@ -36,12 +35,11 @@ const TRINO_COMPAT_MACROS = [
 /**
  * @duckdb/node-api is CommonJS whose entry re-exports its 120-odd modules: an ESM import() has
  * Node lex every one of them for named exports, which took as long again as loading the library
- * (measured: 620-1,070 ms against 290-470 ms). It is resolved as an ESM import would resolve it,
- * then required.
+ * (measured: 620-1,070 ms against 290-470 ms). It is required instead (the package has no
+ * "exports" map, so require and import resolve it to the same file).
  */
 export function loadDuckApi(): typeof import('@duckdb/node-api') {
-  const url = import.meta.resolve('@duckdb/node-api');
-  return createRequire(import.meta.url)(fileURLToPath(url)) as typeof import('@duckdb/node-api');
+  return createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
 }
 
 export async function openDuck(options: DuckOptions = {}): Promise<DuckSession> {

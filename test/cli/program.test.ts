@@ -59,7 +59,7 @@ describe('trailkit program', () => {
       expect(r.status, r.stderr).toBe(0);
       const loaded = readFileSync(file, 'utf8');
       // The trace sees the CLI's own files (the bundle), so an empty trace cannot pass by accident.
-      expect(loaded).toContain('/dist/cli-bundle/main.js');
+      expect(loaded).toContain('/dist/cli-bundle/main.cjs');
       return loaded;
     };
     try {
