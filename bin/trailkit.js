@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import module, { createRequire } from 'node:module';
+import module from 'node:module';
+import { loadBundle } from './load-bundle.js';
 
-// Caches compiled bytecode between runs (Node >= 22.1); a no-op where unavailable.
-module.enableCompileCache?.();
+// Node >= 22.1 caches compiled bytecode between runs itself; Node 20 uses the bundle's code cache.
+const nodeCache = module.enableCompileCache?.();
 
 // The command line bundled by scripts/bundle-cli.mjs (npm run build): one CommonJS file.
-createRequire(import.meta.url)('../dist/cli-bundle/main.cjs');
+loadBundle(new URL('../dist/cli-bundle/main.cjs', import.meta.url), { codeCache: nodeCache === undefined });

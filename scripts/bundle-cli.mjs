@@ -15,10 +15,12 @@
 // - Packages stay outside but commander and chalk, which every command loads. The two licences go
 //   beside the bundle (THIRD-PARTY-LICENSES). The packages outside are all CommonJS.
 // - import.meta.url, which CommonJS lacks, becomes the file's own URL.
+// - main.cjs.cache: V8's code cache for it, made by scripts/code-cache.mjs (Node 20 only).
 // - search-worker.js, the search pool's worker thread, is an ES module beside it: the pool finds it
 //   with new URL('./search-worker.js', import.meta.url).
 // - The library (dist/index.js and what it imports) is not bundled: it is tsc's output as is.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +56,9 @@ await build({
   entryPoints: [join(root, 'dist', 'cli', 'main.js')],
   outfile: join(out, 'main.cjs'),
   format: 'cjs',
+  // A dynamic import of a package becomes a require() in a promise (they are all CommonJS): V8
+  // loses what Node needs to run an import() in code that comes from a code cache.
+  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__trailkitFileUrl' },
   banner: { js: "const __trailkitFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
@@ -63,6 +68,12 @@ await build({
   outfile: join(out, 'search-worker.js'),
   format: 'esm',
 });
+
+// V8's code cache for the bundle, for Node 20 (see bin/load-bundle.js); Node 22 makes its own.
+if (typeof (await import('node:module')).default.enableCompileCache !== 'function') {
+  const made = spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (made.status !== 0) throw new Error(`scripts/code-cache.mjs failed (exit ${made.status ?? made.signal})`);
+}
 
 // Both are MIT-licensed, which asks that their notice go with copies of their code.
 const notices = INSIDE.map((name) => {

@@ -29,6 +29,25 @@ describe('trailkit program', () => {
     for (const command of ['grep', 'tail']) expect(runCli([command, '--help']).stdout).toContain('--event-name');
   });
 
+  it('a command named first is made alone, and behaves as when every command is made', () => {
+    // `trailkit help X` and global options before the command make the whole program.
+    for (const command of ['grep', 'policy', 'athena']) {
+      const alone = runCli([command, '--help']);
+      expect(alone.status, command).toBe(0);
+      expect(alone.stdout, command).toBe(runCli(['help', command]).stdout);
+    }
+    const first = runCli(['grep', SAMPLE, '--event-name', 'Delete*', '--output', 'table', '--no-color']);
+    const after = runCli(['--no-color', 'grep', SAMPLE, '--event-name', 'Delete*', '--output', 'table']);
+    expect(first.status).toBe(0);
+    expect(first.stdout).not.toBe('');
+    expect(after).toMatchObject({ status: first.status, stdout: first.stdout, stderr: first.stderr });
+    for (const args of [['grep', '--bogus'], ['athena', 'frobnicate']]) {
+      const r = runCli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    }
+  });
+
   it('exits 2 on an unknown command or option, with one line and no stack', () => {
     const r = runCli(['frobnicate']);
     expect(r.status).toBe(2);
@@ -59,7 +78,7 @@ describe('trailkit program', () => {
       expect(r.status, r.stderr).toBe(0);
       const loaded = readFileSync(file, 'utf8');
       // The trace sees the CLI's own files (the bundle), so an empty trace cannot pass by accident.
-      expect(loaded).toContain('/dist/cli-bundle/main.cjs');
+      expect(loaded).toContain('<- ' + join(ROOT, 'dist', 'cli-bundle', 'main.cjs'));
       return loaded;
     };
     try {

@@ -110,7 +110,7 @@ describe('trailkit policy (offline)', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(bucketPolicy({ bucket: 'ct-logs', prefix: 'org', account: '111122223333', trailArn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main' }));
     const loaded = readFileSync(trace, 'utf8');
-    expect(loaded).toContain('/dist/cli-bundle/main.cjs');
+    expect(loaded).toContain('<- ' + join(ROOT, 'dist', 'cli-bundle', 'main.cjs'));
     expect(loaded).not.toContain('@aws-sdk');
   });
 

@@ -1,7 +1,8 @@
 // Loaded with `node --import` by the CLI tests: appends every module the process loads to the file
 // named by TRAILKIT_TRACE_IMPORTS, so a test can prove what a command did not load. ES modules are
 // seen by a resolve hook; CommonJS modules (the bundled command line and the packages it requires)
-// by a wrapper around the CommonJS loader, which resolve hooks do not see on Node 20.
+// by a wrapper around the CommonJS loader, which resolve hooks do not see on Node 20, each with the
+// file that required it (`MODULE <- FILE`: the bundle's own requires name dist/cli-bundle/main.cjs).
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 
@@ -17,7 +18,7 @@ if (out) {
     } catch {
       // Not resolvable: the load below throws the error the caller expects.
     }
-    appendFileSync(out, `${file}\n`);
+    appendFileSync(out, `${file} <- ${parent?.filename ?? ''}\n`);
     return load.apply(this, arguments);
   };
 }
