@@ -65,6 +65,11 @@ describe('loadBundle: the command line with a code cache', () => {
     utimesSync(file, at - 10, at - 10);
     utimesSync(`${file}.cache`, at, at);
   };
+  /** The bundle with 'alpha', and its cache dated 2_000_000_000 s. */
+  const alphaWithCache = () => {
+    writeFileSync(file, bundleText('alpha'));
+    makeCache(2_000_000_000);
+  };
 
   it('runs the file as require would: its exports, __filename and require', async () => {
     writeFileSync(file, bundleText('alpha'));
@@ -94,14 +99,12 @@ describe('loadBundle: the command line with a code cache', () => {
   });
 
   it('uses a cache made for the same file', () => {
-    writeFileSync(file, bundleText('alpha'));
-    makeCache(2_000_000_000);
+    alphaWithCache();
     expect(loadFresh(url)).toEqual({ cache: 'accepted', answer: join('answer', 'alpha') });
   });
 
   it('an edit of the same length after the cache was made: the cache is not offered, the new source runs', () => {
-    writeFileSync(file, bundleText('alpha'));
-    makeCache(2_000_000_000);
+    alphaWithCache();
     // V8 checks only the source's length: offered, this cache would run the old text.
     writeFileSync(file, bundleText('omega'));
     utimesSync(file, 2_000_000_100, 2_000_000_100);
@@ -109,8 +112,7 @@ describe('loadBundle: the command line with a code cache', () => {
   });
 
   it('a cache of another source length, or of garbage, is refused by V8 and the source runs', () => {
-    writeFileSync(file, bundleText('alpha'));
-    makeCache(2_000_000_000);
+    alphaWithCache();
     writeFileSync(file, bundleText('a longer word'));
     utimesSync(file, 1_999_999_000, 1_999_999_000);
     expect(loadFresh(url)).toEqual({ cache: 'rejected', answer: join('answer', 'a longer word') });
