@@ -20,6 +20,12 @@ export default tseslint.config(
     },
   },
   {
+    // The command line's entry is CommonJS (bin/package.json).
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', 'commander', '@commander-js/*', 'chalk'] }],

@@ -10,11 +10,11 @@
 // the source's length, not its text. Nor is it offered to a bundle with an import() in it: Node 20
 // cannot run an import() in code that V8 took from a cache (it throws "A dynamic import callback
 // was not specified"), so the bundle turns its imports of packages into require().
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+const { readFileSync, statSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { fileURLToPath } = require('node:url');
+const vm = require('node:vm');
 
 // Node's own wrapper for a CommonJS module (module.wrap), spelled out: the bundle's first line keeps
 // its number in stack traces.
@@ -28,12 +28,12 @@ const WRAP_END = '\n});';
  * not asked for, or the file has an import() in it, or this Node cannot run one outside require),
  * and the compiled script (none when it was required), whose createCachedData() makes a cache.
  */
-export function loadBundle(url, options = {}) {
+function loadBundle(url, options = {}) {
   const file = fileURLToPath(url);
-  const require = createRequire(file);
+  const requireFromFile = createRequire(file);
   const mainContextLoader = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (options.codeCache !== true || mainContextLoader === undefined) {
-    return { exports: require(file), cache: 'off', script: undefined };
+    return { exports: requireFromFile(file), cache: 'off', script: undefined };
   }
   const cacheFile = `${file}.cache`;
   let cachedData;
@@ -47,8 +47,10 @@ export function loadBundle(url, options = {}) {
   }
   const script = new vm.Script(WRAP_START + source + WRAP_END, { filename: file, cachedData, importModuleDynamically: mainContextLoader });
   if (cachedData !== undefined) cache = script.cachedDataRejected === true ? 'rejected' : 'accepted';
-  const module = { exports: {}, id: file, filename: file, loaded: false, children: [], paths: [] };
-  script.runInThisContext().call(module.exports, module.exports, require, module, file, dirname(file));
-  module.loaded = true;
-  return { exports: module.exports, cache, script };
+  const bundle = { exports: {}, id: file, filename: file, loaded: false, children: [], paths: [] };
+  script.runInThisContext().call(bundle.exports, bundle.exports, requireFromFile, bundle, file, dirname(file));
+  bundle.loaded = true;
+  return { exports: bundle.exports, cache, script };
 }
+
+module.exports = { loadBundle };
