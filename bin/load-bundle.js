@@ -10,6 +10,7 @@
 // the source's length, not its text. Nor is it offered to a bundle with an import() in it: Node 20
 // cannot run an import() in code that V8 took from a cache (it throws "A dynamic import callback
 // was not specified"), so the bundle turns its imports of packages into require().
+const buffer = require('node:buffer');
 const { readFileSync, statSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
@@ -38,7 +39,10 @@ function loadBundle(url, options = {}) {
   const cacheFile = `${file}.cache`;
   let cachedData;
   let cache = 'absent';
-  const source = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  // esbuild writes the bundle in ASCII (it escapes other characters): read as Latin-1, it is the
+  // same text without UTF-8 decoding, which took 14 ms of the 1 MB where this takes 8.
+  const source = buffer.isAscii?.(bytes) === true ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheInfo = statSync(cacheFile, { throwIfNoEntry: false });
   if (source.includes('import(')) cache = 'off';
   else if (cacheInfo !== undefined) {

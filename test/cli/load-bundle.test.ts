@@ -82,6 +82,12 @@ describe('loadBundle: the command line with a code cache', () => {
     }
   });
 
+  it('a file with characters outside ASCII is read as UTF-8', () => {
+    writeFileSync(file, bundleText('alpha').replace("'answer'", "'r\u00e9ponse \u20ac \u{1f510}'"));
+    expect(readFileSync(file, 'utf8')).toContain('r\u00e9ponse \u20ac \u{1f510}');
+    expect(load(url, { codeCache: true }).exports.answer).toBe(join('r\u00e9ponse \u20ac \u{1f510}', 'alpha'));
+  });
+
   it('a file with an import() is never run from a cache, and its import() works', async () => {
     writeFileSync(file, importingText('alpha'));
     // A cache V8 would accept: made for the same text without the check.
