@@ -67,6 +67,11 @@ export class EventPrinter {
     this.headers = options.headers ?? ctx.stdoutIsTTY;
   }
 
+  /** Whether it prints the records' fields (every format but JSON lines without --fields): the search may keep them parsed. */
+  get readsRecords(): boolean {
+    return this.format !== 'json' || this.options.fields !== undefined;
+  }
+
   private opening(): string {
     if (this.started) return '';
     this.started = true;
@@ -85,13 +90,13 @@ export class EventPrinter {
       const fields = this.options.fields;
       if (fields === undefined) for (const m of matches) chunk += `${m.raw}\n`;
       // Written without recursion: a field nested a million levels deep cannot exhaust the stack.
-      else for (const m of matches) chunk += `${boundedJson(projectRecord(JSON.parse(m.raw) as CloudTrailRecord, fields), Infinity)}\n`;
+      else for (const m of matches) chunk += `${boundedJson(projectRecord(recordOf(m), fields), Infinity)}\n`;
     } else if (this.format === 'pretty') {
-      for (const m of matches) chunk += `${prettyLine(JSON.parse(m.raw) as CloudTrailRecord, this.layout, this.ctx.chalk)}\n`;
+      for (const m of matches) chunk += `${prettyLine(recordOf(m), this.layout, this.ctx.chalk)}\n`;
     } else if (this.format === 'table') {
-      for (const m of matches) chunk += `${tableRow(JSON.parse(m.raw) as CloudTrailRecord, this.layout, this.ctx.chalk)}\n`;
+      for (const m of matches) chunk += `${tableRow(recordOf(m), this.layout, this.ctx.chalk)}\n`;
     } else {
-      for (const m of matches) chunk += `${textLine(JSON.parse(m.raw) as CloudTrailRecord, this.columns)}\n`;
+      for (const m of matches) chunk += `${textLine(recordOf(m), this.columns)}\n`;
     }
     await this.ctx.write(chunk);
   }
@@ -100,6 +105,11 @@ export class EventPrinter {
   async finish(): Promise<void> {
     if (this.format === 'table' && this.started) await this.ctx.write(`${tableBottom(this.layout)}\n`);
   }
+}
+
+/** The match's record: as the search parsed it when it kept it, else parsed from its text. */
+function recordOf(match: WireMatch): CloudTrailRecord {
+  return match.record ?? (JSON.parse(match.raw) as CloudTrailRecord);
 }
 
 /** Reports one input that could not be (fully) read: `trailkit: PATH: reason`. */

@@ -44,6 +44,11 @@ export interface SearchRequest {
   readonly limit?: number;
   /** Count matches without keeping their text (batches carry `matched`, no `matches`). */
   readonly countOnly?: boolean;
+  /**
+   * Keep the records the search parsed with the matches (WireMatch.record) where it can (files
+   * searched in this thread), for a consumer that reads their fields rather than their text.
+   */
+  readonly keepRecords?: boolean;
 }
 
 export interface TailRequest extends SearchRequest {
@@ -87,7 +92,7 @@ export function searchEventBatches(request: SearchRequest, options: JobOptions =
 /** Every matching event; problems with files go to `onProblem` (default: onWarning). */
 export async function* searchEvents(request: SearchRequest, options: JobOptions & { onProblem?: (source: string, message: string) => void } = {}): AsyncGenerator<TrailEvent> {
   const problem = options.onProblem ?? ((source: string, message: string) => options.onWarning?.(`${source}: ${message}`));
-  for await (const batch of searchEventBatches({ ...request, countOnly: false }, options)) {
+  for await (const batch of searchEventBatches({ ...request, countOnly: false, keepRecords: true }, options)) {
     reportProblems(batch, problem);
     for (const match of batch.matches) yield toEvent(batch.path, match);
   }
@@ -102,7 +107,7 @@ export function tailEventBatches(request: TailRequest, options: JobOptions = {})
 /** tailEventBatches as events. */
 export async function* tailEvents(request: TailRequest, options: JobOptions & { onProblem?: (source: string, message: string) => void } = {}): AsyncGenerator<TrailEvent> {
   const problem = options.onProblem ?? ((source: string, message: string) => options.onWarning?.(`${source}: ${message}`));
-  for await (const batch of tailEventBatches(request, options)) {
+  for await (const batch of tailEventBatches({ ...request, keepRecords: true }, options)) {
     reportProblems(batch, problem);
     for (const match of batch.matches) yield toEvent(batch.path, match);
   }
@@ -114,7 +119,7 @@ export function followEvents(request: Omit<TailRequest, 'follow' | 'lines'>, opt
 }
 
 function toEvent(source: string, match: WireMatch): TrailEvent {
-  return { source, index: match.index, raw: match.raw, record: JSON.parse(match.raw) as CloudTrailRecord, time: match.time };
+  return { source, index: match.index, raw: match.raw, record: match.record ?? (JSON.parse(match.raw) as CloudTrailRecord), time: match.time };
 }
 
 function reportProblems(batch: SearchBatch, problem: (source: string, message: string) => void): void {
@@ -242,6 +247,7 @@ async function runSearch(job: JobContext, request: SearchRequest, push: Push, si
       stats: threads,
       ...(source.stdin === undefined ? {} : { stdin: source.stdin }),
       ...(source.workers === undefined ? {} : { workers: source.workers }),
+      ...(request.keepRecords === true && !countOnly ? { keepRecords: true } : {}),
     };
     for await (const result of searchFiles(files, spec, pool)) {
       if (signal.aborted || !(await pass(result))) break;
@@ -393,7 +399,12 @@ async function runTail(job: JobContext, request: TailRequest, push: Push, signal
     const byPath = new Map<string, InputFile>(files.map((f) => [f.path, f]));
     // A large file comes in batches: its records add up until its last batch.
     let records = 0;
-    const pool = { keepNewest: lines, ...(source.stdin === undefined ? {} : { stdin: source.stdin }), ...(source.workers === undefined ? {} : { workers: source.workers }) };
+    const pool = {
+      keepNewest: lines,
+      ...(source.stdin === undefined ? {} : { stdin: source.stdin }),
+      ...(source.workers === undefined ? {} : { workers: source.workers }),
+      ...(request.keepRecords === true ? { keepRecords: true } : {}),
+    };
     for await (const result of searchFiles(files, spec, pool)) {
       if (signal.aborted) break;
       await push(problemsOnly(result));

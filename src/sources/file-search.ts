@@ -4,7 +4,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { DocumentSearch, type Match } from '../core/document-search.js';
 import { DocumentFormatError } from '../core/record-scanner.js';
 import type { CompiledFilter } from '../core/record-filter.js';
-import { deliveryAccountOf, type RecordContext } from '../core/record.js';
+import { deliveryAccountOf, type CloudTrailRecord, type RecordContext } from '../core/record.js';
 import { InflatesPastLimit, WholeGunzip } from './gunzip-whole.js';
 import { describeFsError } from './local-files.js';
 import { FileTooLargeError, NotAFileError, openRegularFile } from './regular-file.js';
@@ -17,6 +17,12 @@ export interface WireMatch {
   readonly time: number | undefined;
   /** The record's top-level `eventID`, which tail -f de-duplicates on. */
   readonly eventId?: string;
+  /**
+   * The record as the search parsed it, when it was asked to keep it (keepRecords) and the file
+   * was searched in this thread: never sent between threads, where copying it costs more than
+   * parsing `raw` again.
+   */
+  readonly record?: CloudTrailRecord;
 }
 
 export interface FileSearchOptions {
@@ -26,6 +32,8 @@ export interface FileSearchOptions {
   readonly limit?: number;
   /** Count matches without keeping them (grep --count). */
   readonly countOnly?: boolean;
+  /** Keep each match's parsed record (WireMatch.record), for a consumer that reads its fields. */
+  readonly keepRecords?: boolean;
 }
 
 /**
@@ -184,7 +192,13 @@ class MatchCollector {
     const { keepNewest, countOnly, limit } = this.options;
     if (countOnly !== true) {
       const id = match.record['eventID'];
-      this.matches.push({ index: match.index, raw: match.raw, time: match.time, ...(typeof id === 'string' ? { eventId: id } : {}) });
+      this.matches.push({
+        index: match.index,
+        raw: match.raw,
+        time: match.time,
+        ...(typeof id === 'string' ? { eventId: id } : {}),
+        ...(this.options.keepRecords === true ? { record: match.record } : {}),
+      });
       // The newest N are kept to the end, in bounded memory: no batch to hand over before it.
       if (keepNewest !== undefined) {
         if (this.matches.length >= 2 * keepNewest + 64) this.matches = newest(this.matches, keepNewest);

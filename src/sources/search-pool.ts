@@ -98,6 +98,7 @@ export async function* searchFiles(files: readonly InputFile[], spec: FilterSpec
     ...(options.keepNewest === undefined ? {} : { keepNewest: options.keepNewest }),
     ...(options.limit === undefined ? {} : { limit: options.limit }),
     ...(options.countOnly === undefined ? {} : { countOnly: options.countOnly }),
+    ...(options.keepRecords === undefined ? {} : { keepRecords: options.keepRecords }),
   };
   const filter = compileFilter(spec);
   if (options.stats !== undefined) options.stats.workers = workerCount;
@@ -189,7 +190,9 @@ async function* searchWithWorkers(
 
   for (let n = 0; n < workerCount; n++) {
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { spec, options: searchOptions, port: port2 };
+    // A worker's matches come back without their records (see WireMatch.record).
+    const { keepRecords: _notSent, ...workerOptions } = searchOptions;
+    const init: WorkerInit = { spec, options: workerOptions, port: port2 };
     const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
     const thread: SearchThread = { worker, port: port1, ready: false, inFlight: 0 };
     // Answers that arrive while this thread waits; receiveMessageOnPort takes the others.

@@ -92,6 +92,29 @@ describe('trailkit grep on the sample archive', () => {
     expect(one.stdout.length).toBeGreaterThan(0);
   });
 
+  it('prints the fields of the records it kept parsed as they are in the records\' text', () => {
+    // Ground truth from the JSON lines, which are the records' text, never the kept records.
+    const events = jsonLines(runCli(['grep', SAMPLE, '--errors', '--output', 'json']).stdout);
+    expect(events.length).toBeGreaterThan(20);
+    const arnOf = (e: Record<string, unknown>) => (e['userIdentity'] as Record<string, unknown> | undefined)?.['arn'];
+    const fields = ['--fields', 'eventName,userIdentity.arn,errorCode'];
+    const text = runCli(['grep', SAMPLE, '--errors', '--output', 'text', '--no-headers', ...fields]);
+    expect(text.stdout).toBe(events.map((e) => `${String(e['eventName'])}\t${String(arnOf(e) ?? '-')}\t${String(e['errorCode'])}\n`).join(''));
+    const projected = runCli(['grep', SAMPLE, '--errors', '--output', 'json', ...fields]);
+    expect(projected.stdout).toBe(events.map((e) => `${JSON.stringify({ eventName: e['eventName'], userIdentity: { arn: arnOf(e) ?? null }, errorCode: e['errorCode'] })}\n`).join(''));
+    // And alike whichever thread searched a file (a worker sends text only).
+    for (const args of [['--output', 'pretty'], ['--output', 'table'], ['--output', 'text']]) {
+      const one = runCli(['grep', SAMPLE, '--errors', '--no-color', ...args], { env: { TRAILKIT_WORKERS: '0', COLUMNS: '200' } });
+      const two = runCli(['grep', SAMPLE, '--errors', '--no-color', ...args], { env: { TRAILKIT_WORKERS: '2', COLUMNS: '200' } });
+      expect(one.stdout.split('\n').length, args.join(' ')).toBeGreaterThan(20);
+      expect(two.stdout, args.join(' ')).toBe(one.stdout);
+    }
+    const tail = runCli(['tail', SAMPLE, '-n', '30', '--output', 'text', '--no-headers', '--fields', 'eventID']);
+    const newest = jsonLines(runCli(['tail', SAMPLE, '-n', '30', '--output', 'json']).stdout);
+    expect(newest).toHaveLength(30);
+    expect(tail.stdout).toBe(newest.map((e) => `${String(e['eventID'])}\n`).join(''));
+  });
+
   it('stops after --limit events', () => {
     const r = runCli(['grep', SAMPLE, '--limit', '3']);
     expect(jsonLines(r.stdout)).toHaveLength(3);

@@ -31,6 +31,19 @@ describe('the library API, called directly', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.map((e) => `${e.raw}\n`).join('')).toBe(cli.stdout);
     for (const e of events) expect(e.record.eventName).toMatch(/^Delete/);
+    // The record is the one the search parsed (not parsed again): the same as its text's.
+    for (const e of events) expect(e.record).toEqual(JSON.parse(e.raw));
+  });
+
+  it('searchEventBatches keeps the parsed records only when asked, and never for a count', async () => {
+    const request = { source: { kind: 'files' as const, paths: [SAMPLE] }, filter: { errorsOnly: true } };
+    const kept = (await collect(searchEventBatches({ ...request, keepRecords: true }))).flatMap((b) => b.matches);
+    expect(kept.length).toBeGreaterThan(10);
+    for (const m of kept) expect(m.record).toEqual(JSON.parse(m.raw));
+    const plain = (await collect(searchEventBatches(request))).flatMap((b) => b.matches);
+    expect(plain.map((m) => m.raw)).toEqual(kept.map((m) => m.raw));
+    for (const m of plain) expect(m.record).toBeUndefined();
+    for (const b of await collect(searchEventBatches({ ...request, keepRecords: true, countOnly: true }))) expect(b.matches).toEqual([]);
   });
 
   it('searchEvents reports a broken file through onProblem and still reads the others', async () => {

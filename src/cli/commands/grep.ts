@@ -96,7 +96,7 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const started = performance.now();
   const { spec, printer, kind, source } = openEventSearch(ctx, paths, flags, 'grep');
   const { searchEventBatches } = await import('../../jobs/search.js');
-  const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true };
+  const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true, keepRecords: printer.readsRecords };
   const search = (signal?: AbortSignal) => printBatches(ctx, searchEventBatches(request, jobOptionsOf(ctx, signal)), printer, { count: flags.count === true });
   // Ctrl-C on the event history stops between pages: what was found is printed, exit 130.
   const { value: tally, interrupted } = kind === 'lookup' ? await withInterrupt(search) : { value: await search(), interrupted: false };

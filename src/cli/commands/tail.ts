@@ -69,7 +69,7 @@ async function runTail(ctx: CliContext, paths: readonly string[], flags: TailFla
   const { spec, printer, kind, source } = openEventSearch(ctx, paths, flags, 'tail');
   const { tailEventBatches } = await import('../../jobs/search.js');
   const follow = flags.follow === true;
-  const request = { source, filter: spec, lines: flags.lines, follow, ...(flags.interval === undefined ? {} : { intervalSeconds: flags.interval }) };
+  const request = { source, filter: spec, lines: flags.lines, follow, keepRecords: printer.readsRecords, ...(flags.interval === undefined ? {} : { intervalSeconds: flags.interval }) };
   const run = (signal?: AbortSignal) => printBatches(ctx, tailEventBatches(request, jobOptionsOf(ctx, signal)), printer);
   // -f runs until Ctrl-C (exit 0); on the event history Ctrl-C stops between pages (exit 130).
   const { value: tally, interrupted } = follow || kind === 'lookup' ? await withInterrupt(run) : { value: await run(), interrupted: false };
