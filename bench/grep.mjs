@@ -8,7 +8,10 @@
 //     (target >= 4x faster), peak RSS under 256 MiB;
 //   - 1,000+ small generated files, and the 1,120 .json.gz files of ../shared/data (skipped, with
 //     a line, when absent): against `find | xargs zcat | jq` (target: no slower);
-//   - on each, `--count`, `--output json` and pretty output within the same bounds.
+//   - on each, `--count`, `--output json` and pretty output within the same bounds;
+//   - when the machine sets NODE_EXTRA_CA_CERTS (Node 20 reads that file at every start), the
+//     public files once more with trailkit run without it, for comparison: the target is judged
+//     on the run as the machine is.
 // `BENCH_RUNS` rounds (default 3). Exits 1 when trailkit and jq find different numbers of events.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
