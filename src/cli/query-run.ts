@@ -109,6 +109,11 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
       const started = performance.now();
       try {
         const result = await index.query(q.sql, flags.limit === undefined ? {} : { limit: flags.limit });
+        // CREATE, SET and the like: nothing to print, not even a title over DuckDB's placeholder column.
+        if (!result.returnsRows) {
+          ctx.debug(`${q.name}: done, no rows to return (${Math.round(performance.now() - started)} ms)`);
+          continue;
+        }
         const events = q.events || (flags.file !== undefined && result.columns.includes('raw'));
         const printer = new RowPrinter(format, (t) => ctx.write(t), ctx.chalk, titled ? q.title : undefined);
         const columns = format === 'json' && queries.length > 1 && !events ? ['result', ...result.columns] : [...result.columns];

@@ -50,6 +50,11 @@ export interface QueryResult {
   readonly events: boolean;
   readonly columns: readonly string[];
   /**
+   * False for a statement that returns nothing (CREATE, SET, PRAGMA that sets...): DuckDB still
+   * names a placeholder column (`Count`, `Success`), which is not a result to print.
+   */
+  readonly returnsRows: boolean;
+  /**
    * The rows in DuckDB's chunks (about 2,048 rows each), as arrays in `columns` order. With
    * `only`, the other columns are null (reading DuckDB's strings out is most of a large result's
    * cost). Read a result before running the next statement on the same index.
@@ -186,6 +191,7 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
       sql: q.sql,
       events: q.events,
       columns,
+      returnsRows: streamed.returnsRows,
       async *chunks(read: { readonly only?: readonly string[] } = {}) {
         if (taken) throw usageError(`the rows of '${q.name}' were read already`, 'run the statement again');
         taken = true;

@@ -63,6 +63,8 @@ export async function openFiles(files: readonly InputFile[], options: BuildOptio
 
 export interface StreamedResult {
   readonly columns: string[];
+  /** False for a statement DuckDB says returns nothing (CREATE, SET...): its one column is a placeholder. */
+  readonly returnsRows: boolean;
   /**
    * The rows, in DuckDB's chunks. With `only`, the other columns are null: turning DuckDB's
    * strings into JavaScript ones is most of the cost of a large result (the json output of a
@@ -80,9 +82,10 @@ export async function streamQuery(session: DuckSession, sql: string): Promise<St
     throw new TrailkitError('query', `SQL: ${duckMessage(error)}`);
   }
   const columns = result.columnNames();
-  const { JSDuckDBValueConverter: js } = loadDuckApi();
+  const { JSDuckDBValueConverter: js, ResultReturnType } = loadDuckApi();
   return {
     columns,
+    returnsRows: result.returnType !== ResultReturnType.NOTHING,
     async *chunks(only?: ReadonlySet<number>) {
       try {
         for (;;) {

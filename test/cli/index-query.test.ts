@@ -288,6 +288,21 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     expect(table.stdout).toMatch(/statement 1: SELECT 1 AS one[\s\S]*statement 2: SELECT 2 AS two/);
   });
 
+  it('query --file: a statement that returns nothing (CREATE, SET) prints nothing, not DuckDB\'s placeholder column', () => {
+    const deletes = runCli(['grep', archive, '--event-name', 'Delete*', '--count']).stdout.trim();
+    const sql = "SET threads = 1; CREATE TEMP VIEW deletes AS SELECT * FROM events WHERE eventname LIKE 'Delete%'; CREATE TEMP TABLE t AS SELECT 1 AS x; SELECT count(*) AS n FROM deletes; SELECT 1 AS none WHERE false;";
+    const csv = runCli(['query', '--index', index, '--file', '-', '--output', 'csv'], { input: sql });
+    expect(csv.status).toBe(0);
+    // One header and row for the count, the header of the empty SELECT: no Count or Success lines.
+    expect(csv.stdout).toBe(`n\r\n${deletes}\r\nnone\r\n`);
+    const table = runCli(['query', '--index', index, '--file', '-', '--output', 'table', '--no-color'], { input: sql });
+    expect(table.stdout).not.toMatch(/statement [123]:|Count|Success/);
+    expect(table.stdout).toMatch(/statement 4: SELECT count\(\*\) AS n FROM deletes[\s\S]*statement 5: SELECT 1 AS none WHERE false/);
+    // Nothing but statements that return nothing: no rows, exit 1 as for an empty result.
+    const only = runCli(['query', '--index', index, '--file', '-', '--output', 'csv'], { input: 'SET threads = 1; CREATE TEMP VIEW v AS SELECT 1' });
+    expect(only).toMatchObject({ status: 1, stdout: '' });
+  });
+
   it('query --file refuses a missing or empty file and a question flag, each in one line', () => {
     const missing = runCli(['query', '--index', index, '--file', join(work, 'nope.sql')]);
     expect(missing.status).toBe(2);
