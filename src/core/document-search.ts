@@ -30,22 +30,20 @@ export interface DocumentSearchResult {
 /**
  * Literal searches over one document's bytes. Records are visited in order, so each needle's
  * next occurrence only moves forward: the whole document is searched at most once per needle.
- * Where the WebAssembly loop read the record, the search stays within the record and runs in
- * its copy (16 bytes at a time, several times faster than Buffer.indexOf); otherwise it goes on
- * to the next occurrence in the document.
+ * Where the WebAssembly loop read the record, the search runs in its copy of the document (16
+ * bytes at a time, several times faster than Buffer.indexOf) and goes on to the copy's end, so a
+ * literal found in a later record, or nowhere, rules out the records before it without another
+ * call; otherwise it goes on to the next occurrence in the document.
  */
 class NeedleProbe {
   private readonly leaves: ProbeLeaf[] = [];
   private readonly root: ProbeNode;
 
-  /**
-   * `find`: a search bounded by the record (see RecordScanner.findInRecord), tried before a
-   * search of the rest of the document.
-   */
+  /** `scanner`: its copy of the document is searched (see RecordScanner.findAhead) when it has one. */
   constructor(
     private buf: Buffer,
     needle: Needle,
-    private readonly find?: (buf: Buffer, literal: Buffer, start: number, end: number) => number | undefined,
+    private readonly scanner?: RecordScanner,
   ) {
     this.root = this.build(needle);
   }
@@ -85,18 +83,19 @@ class NeedleProbe {
         if (leaf.next >= start) return leaf.next + leaf.bytes.length <= end;
         if (leaf.next === NOWHERE) return false;
         if (leaf.next === NOT_BETWEEN && leaf.clearFrom <= start && end <= leaf.clearTo) return false;
-        const found = this.find?.(this.buf, leaf.bytes, start, end);
+        const found = this.scanner?.findAhead(this.buf, leaf.bytes, start, end);
         if (found === undefined) {
           leaf.next = this.buf.indexOf(leaf.bytes, start);
           return leaf.next !== NOWHERE && leaf.next + leaf.bytes.length <= end;
         }
         if (found >= 0) {
           leaf.next = found;
-          return true;
+          return found + leaf.bytes.length <= end;
         }
+        // Not in the copy from here on: nor in any record that ends within it.
         leaf.next = NOT_BETWEEN;
         leaf.clearFrom = start;
-        leaf.clearTo = end;
+        leaf.clearTo = (this.scanner as RecordScanner).searchedTo;
         return false;
       }
       case 'all':
@@ -245,9 +244,8 @@ export class DocumentSearch {
     this.buf = buf;
     if (this.needle.kind === 'any-record') return;
     if (this.probe === undefined) {
-      const find = (b: Buffer, literal: Buffer, start: number, end: number) => this.scanner.findInRecord(b, literal, start, end);
-      this.probe = new NeedleProbe(buf, this.needle, find);
-      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY, find);
+      this.probe = new NeedleProbe(buf, this.needle, this.scanner);
+      this.wrapperProbe = new NeedleProbe(buf, LOOKUP_WRAPPER_KEY, this.scanner);
     } else {
       this.probe.reset(buf);
       (this.wrapperProbe as NeedleProbe).reset(buf);

@@ -124,8 +124,11 @@ export class ScanKernel {
   }
 
   /**
-   * The first offset in [start, end) of the buffer whose window `owner` copied last where
-   * `literal` occurs, or -1; undefined when that window does not hold all of [start, end).
+   * The first offset at or after `start` of the buffer whose window `owner` copied last where
+   * `literal` occurs whole within that window, or -1 when it does not occur in [start,
+   * searchedTo); undefined when the window does not hold all of [start, end). One call looks as
+   * far as the window goes, so a literal that is rare is looked for once a window, not once a
+   * record.
    */
   find(owner: object, literal: Uint8Array, start: number, end: number): number | undefined {
     if (owner !== this.owner || start < this.winStart || end > this.winEnd || literal.length > NEEDLE_BYTES) return undefined;
@@ -140,9 +143,13 @@ export class ScanKernel {
       this.needles.set(literal, at);
       this.needlesUsed += literal.length;
     }
-    const found = this.exports.find(start - this.winStart, end - this.winStart, at, literal.length);
+    this.searchedTo = this.winEnd;
+    const found = this.exports.find(start - this.winStart, this.winEnd - this.winStart, at, literal.length);
     return found < 0 ? -1 : this.winStart + found;
   }
+
+  /** After find() returned -1: where the search stopped (the end of the window). */
+  searchedTo = 0;
 
   private copyWindow(owner: object, buf: Uint8Array, pos: number): void {
     const end = Math.min(buf.length, pos + WINDOW);

@@ -496,13 +496,20 @@ export class RecordScanner {
   }
 
   /**
-   * From inside `sink.record`: the first offset in [start, end) of `buf` where `literal` occurs,
-   * or -1, searched in the copy the WebAssembly loop read the record from; undefined when there
-   * is none to search (the JavaScript loop, a record put together from several chunks).
+   * From inside `sink.record`: the first offset at or after `start` of `buf` where `literal`
+   * occurs, searched in the copy the WebAssembly loop read the record from, which holds at least
+   * [start, end) and goes on past it; -1 when it does not occur before `searchedTo` (the copy's
+   * end). Undefined when there is no copy to search (the JavaScript loop, a record put together
+   * from several chunks).
    */
-  findInRecord(buf: Buffer, literal: Uint8Array, start: number, end: number): number | undefined {
+  findAhead(buf: Buffer, literal: Uint8Array, start: number, end: number): number | undefined {
     if (buf !== this.sinkBuf || this.kernel === undefined) return undefined;
     return this.kernel.find(this.chunkToken, literal, start, end);
+  }
+
+  /** After findAhead() returned -1: the offset of `buf` the search went up to. */
+  get searchedTo(): number {
+    return this.kernel?.searchedTo ?? 0;
   }
 
   /** Keeps the part of an unfinished record in this chunk, unless the record is over the limit. */

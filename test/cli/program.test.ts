@@ -87,6 +87,12 @@ describe('trailkit program', () => {
         expect(loaded).not.toContain('@aws-sdk');
         expect(loaded).not.toContain('@duckdb');
       }
+      // Node's worker modules load only where threads are started (TRAILKIT_WORKERS sets how many).
+      expect(trace(['grep', SAMPLE, '--count'], 'one-thread')).not.toContain('worker_threads');
+      const threaded = join(dir, 'threaded.txt');
+      const r = runCli(['grep', SAMPLE, '--count', '--debug'], { nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-imports.mjs')], env: { TRAILKIT_TRACE_IMPORTS: threaded, TRAILKIT_WORKERS: '1' } });
+      expect(r.stderr).toMatch(/search: 2 threads/);
+      expect(readFileSync(threaded, 'utf8')).toContain('worker_threads <- ' + join(ROOT, 'dist', 'cli-bundle', 'main.cjs'));
       // The commands that need DuckDB load it (so the trace would see it), and still no AWS SDK.
       const index = join(dir, 'index');
       expect(runCli(['index', SAMPLE, '--to', index]).status).toBe(0);

@@ -98,6 +98,24 @@ describe('searchDocument', () => {
     expect(result).toMatchObject({ matched: 0, notCloudTrail: 1 });
   });
 
+  it('finds every match in a document larger than the copy the WebAssembly loop searches (1 MB), literals scattered across copies', () => {
+    // One search of a literal covers the rest of the copy it runs in: a literal found nowhere
+    // there rules out only the records that end inside it, and the records of the next copy are
+    // searched again. Records of ~1.2 KB, 3,000 of them (3.6 MB): three copies and more.
+    const padding = 'x'.repeat(1100);
+    const records = Array.from({ length: 3000 }, (_, i) => rec({ eventName: i % 97 === 5 || (i > 800 && i < 900 && i % 7 === 0) ? 'DeleteTrail' : 'DescribeTrails', errorCode: i % 389 === 0 ? 'AccessDenied' : undefined, requestParameters: { padding } }));
+    const buf = Buffer.from(JSON.stringify({ Records: records }));
+    expect(buf.length).toBeGreaterThan(3 * 1024 * 1024);
+    for (const spec of [{ eventNames: ['DeleteTrail'] }, { errorsOnly: true }, { eventNames: ['DeleteTrail'], errorsOnly: true }] as FilterSpec[]) {
+      const filter = compileFilter(spec);
+      const expected = records.flatMap((r, i) => ((spec.eventNames === undefined || r.eventName === 'DeleteTrail') && (spec.errorsOnly !== true || r.errorCode !== undefined) ? [i] : []));
+      expect(expected.length).toBeGreaterThan(0);
+      const found = ids(buf, filter).map((id) => Number(id.split(':')[0]));
+      expect(found).toEqual(expected);
+      expect(ids(buf, exhaustive(filter))).toEqual(ids(buf, filter));
+    }
+  });
+
   it('finds the same matches with and without needles, for random filters over random records', () => {
     const names = ['DeleteVolume', 'GetObject', 'ConsoleLogin', 'Delete\u00e9', 'AssumeRole'];
     const record = fc.record({

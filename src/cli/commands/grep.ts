@@ -93,7 +93,8 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
     await ctx.write(await formatPresets(ctx));
     return EXIT_OK;
   }
-  const started = performance.now();
+  // Date.now, not performance.now: the global `performance` loads nine of Node's modules (5 ms).
+  const started = Date.now();
   const { spec, printer, kind, source } = openEventSearch(ctx, paths, flags, 'grep');
   const { searchEventBatches } = await import('../../jobs/search.js');
   const request = { source, filter: spec, ...(flags.limit === undefined ? {} : { limit: flags.limit }), countOnly: flags.count === true, keepRecords: printer.readsRecords };
@@ -102,7 +103,7 @@ export async function runGrep(ctx: CliContext, paths: readonly string[], flags: 
   const { value: tally, interrupted } = kind === 'lookup' ? await withInterrupt(search) : { value: await search(), interrupted: false };
   await printer.finish();
   if (flags.count === true) await ctx.write(`${tally.matched}\n`);
-  ctx.debug(`grep: ${tally.files} ${kind === 'files' || kind === 'index' ? 'files' : kind === 'bucket' ? 'objects' : 'pages'}, ${tally.records} records, ${tally.parsed} parsed, ${tally.matched} matched in ${Math.round(performance.now() - started)} ms`);
+  ctx.debug(`grep: ${tally.files} ${kind === 'files' || kind === 'index' ? 'files' : kind === 'bucket' ? 'objects' : 'pages'}, ${tally.records} records, ${tally.parsed} parsed, ${tally.matched} matched in ${Date.now() - started} ms`);
   if (interrupted) return EXIT_INTERRUPTED;
   if (tally.hadError) return EXIT_ERROR;
   return tally.matched > 0 ? EXIT_OK : EXIT_NEGATIVE;
