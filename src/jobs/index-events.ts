@@ -11,13 +11,13 @@ import type { LogVerdict } from '../core/digest-chain.js';
 import type { LocationReport } from '../core/digest-validation.js';
 import { usageError } from '../core/errors.js';
 import type { SourceVerdict } from '../core/index-manifest.js';
-import { parseS3Location } from '../core/index-sync.js';
+import { parseS3Location, type S3Location } from '../core/index-sync.js';
 import { parseTrailArn } from '../core/s3-layout.js';
 import { inWindow, windowDays, type FileWindow } from '../core/trail-files.js';
 import { formatInstant } from '../core/trail-window.js';
 import type { IndexSource } from '../sources/index-sources.js';
 import { describeFsError } from '../sources/local-files.js';
-import { abortError, jobContext, throwIfAborted, withAwsClients, type JobContext, type JobOptions } from './job-options.js';
+import { abortError, jobContext, openAwsClients, throwIfAborted, withAwsClients, type JobContext, type JobOptions } from './job-options.js';
 import type { SourceOutcome } from '../sources/index-builder.js';
 import type { TrailBucketScope } from './download.js';
 
@@ -228,6 +228,8 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
   const index = new LocalIndex(dir);
   const sync = target === undefined || s3Sync === undefined ? undefined : new s3Sync.S3IndexSync(target, index, { concurrency: Math.min(request.concurrency ?? 16, 16), debug: (m) => job.debug(m) });
   let release: (() => Promise<void>) | undefined;
+  let leaseClients: AwsClients | undefined;
+  let lease: import('../aws/index-s3-lease.js').S3IndexLease | undefined;
   let pulled: { downloaded: number; bytes: number } | undefined;
   let pushed: { uploaded: number; bytes: number; unchanged: number; deleted: number } | undefined;
   let verdicts: Map<string, SourceVerdict> | undefined;
@@ -238,6 +240,11 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
       });
       await index.create('--work-dir');
       release = await index.lock();
+      // One run at a time per prefix, wherever it runs: the lock in S3 (PREFIX/.lock) is taken
+      // before the prefix is read and kept until the sync is done.
+      leaseClients = openAwsClients(job);
+      const { S3IndexLease } = await import('../aws/index-s3-lease.js');
+      lease = await S3IndexLease.acquire(await leaseClients.s3(), target as S3Location, { now: () => job.now(), debug: (m) => job.debug(m) });
       job.notice(`${request.to} is built in ${dir}`);
       pulled = await withAwsClients(job, 's3:ListBucket', async (clients) => {
         const s3 = await clients.s3();
@@ -318,11 +325,18 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
       });
     }
     throwIfAborted(job.signal);
-    if (sync !== undefined) pushed = await withAwsClients(job, 's3:PutObject', async (clients) => sync.push(await clients.s3()));
+    if (sync !== undefined) {
+      // Nothing is uploaded or deleted unless the lock is still this run's.
+      await lease?.confirm();
+      pushed = await withAwsClients(job, 's3:PutObject', async (clients) => sync.push(await clients.s3()));
+    }
   } catch (error) {
     if (job.signal?.aborted === true) throw abortError(job.signal);
     throw error;
   } finally {
+    const left = await lease?.release();
+    if (left !== undefined) job.warn(left);
+    leaseClients?.destroy();
     await release?.();
   }
   let tally: Record<SourceVerdict, number> | undefined;

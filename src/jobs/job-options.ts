@@ -86,16 +86,24 @@ function awsConfig(job: JobContext, override?: AwsSettings): AwsConfig {
 }
 
 /**
+ * AWS clients built from the job's settings, for work that outlives one withAwsClients body (the
+ * caller destroys them): a profile that does not exist is an error before any call.
+ */
+export function openAwsClients(job: JobContext, settings?: AwsSettings): AwsClients {
+  const config = awsConfig(job, settings);
+  if (config.profile !== undefined) checkProfileExists(config.profile, job.profileLabel, job.env);
+  else checkProfileExists(job.env['AWS_PROFILE'], 'AWS_PROFILE', job.env);
+  throwIfAborted(job.signal);
+  return new AwsClients({ warn: (m) => job.warn(m), ...config });
+}
+
+/**
  * Runs a body with AWS clients built from the job's settings: a profile that does not exist is
  * an error before any call, any SDK error that escapes becomes a one-line TrailkitError, and the
  * clients' sockets are closed afterwards.
  */
 export async function withAwsClients<T>(job: JobContext, action: string, body: (clients: AwsClients) => Promise<T>, settings?: AwsSettings): Promise<T> {
-  const config = awsConfig(job, settings);
-  if (config.profile !== undefined) checkProfileExists(config.profile, job.profileLabel, job.env);
-  else checkProfileExists(job.env['AWS_PROFILE'], 'AWS_PROFILE', job.env);
-  throwIfAborted(job.signal);
-  const clients = new AwsClients({ warn: (m) => job.warn(m), ...config });
+  const clients = openAwsClients(job, settings);
   try {
     return await body(clients);
   } catch (error) {

@@ -234,7 +234,8 @@ describeWithMoto('index --to s3://bucket/prefix against moto_server', () => {
     await s3.send(new PutObjectCommand({ Bucket: INDEX, Key: `indexes/main/${part.key}`, Body: 'damaged' }));
     const before = await listed();
     const denied = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>fault</RequestId></Error>`;
-    const put = proxy.add({ match: (q) => q.method === 'PUT', status: 403, body: denied, contentType: 'application/xml', times: Infinity });
+    // Every upload of the index is refused, not the writes of its lock (PREFIX/.lock).
+    const put = proxy.add({ match: (q) => q.method === 'PUT' && !q.url.includes('/.lock'), status: 403, body: denied, contentType: 'application/xml', times: Infinity });
     const r = await index(w1, [], proxy.endpoint);
     proxy.clear();
     expect(r.status, r.stderr).toBe(2);
@@ -275,12 +276,61 @@ describeWithMoto('index --to s3://bucket/prefix against moto_server', () => {
     const w3 = join(work, 'w3');
     const refused = await cli(['index', join(work, 'first'), '--to', target, '--work-dir', w3], { AWS_MAX_ATTEMPTS: '1' }, 'http://127.0.0.1:9');
     expect(refused.status).toBe(2);
-    expect(refused.stderr.trim().split('\n').filter((l) => !l.includes(' is built in '))).toEqual([expect.stringMatching(/^trailkit: s3:ListBucket on s3:\/\/index-bucket\/indexes\/main\/: connection refused .*\(check --endpoint-url\)$/)]);
+    // The first call is the one that takes the index's lock.
+    expect(refused.stderr.trim().split('\n').filter((l) => !l.includes(' is built in '))).toEqual([expect.stringMatching(/^trailkit: s3:PutObject on s3:\/\/index-bucket\/indexes\/main\/\.lock: connection refused .*\(check --endpoint-url\)$/)]);
     expect(walk(join(w3, 'data'))).toEqual([]);
     const missing = await cli(['index', join(work, 'first'), '--to', 's3://no-such-index-bucket/x', '--work-dir', w3]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr.trim().split('\n').filter((l) => !l.includes(' is built in '))).toEqual([expect.stringMatching(/^trailkit: s3:ListBucket on s3:\/\/no-such-index-bucket\/x\/: AWS answered NoSuchBucket/)]);
+    expect(missing.stderr.trim().split('\n').filter((l) => !l.includes(' is built in '))).toEqual([expect.stringMatching(/^trailkit: s3:PutObject on s3:\/\/no-such-index-bucket\/x\/\.lock: AWS answered NoSuchBucket/)]);
   }, 60_000);
+
+  it('one run at a time per prefix (attacks: a second run; a run whose lock is replaced while it builds): neither uploads nor deletes anything, and a run leaves no lock behind', async () => {
+    const lockKey = 'indexes/main/.lock';
+    const before = await listed();
+    expect(before.map((o) => o.key)).not.toContain('.lock');
+    // Another run holds the lock (a fresh one: just written); its host is hostile text.
+    const other = JSON.stringify({ trailkit: 'index-lock', owner: 'f00d', host: 'runner-7\u001b[31m\u202e', pid: 4242, started: '2026-12-02T10:00:00.000Z', renewed: '2026-12-02T10:00:00.000Z' });
+    await s3.send(new PutObjectCommand({ Bucket: INDEX, Key: lockKey, Body: other }));
+    const held = await listed();
+    const w5 = join(work, 'w5');
+    const refused = await index(w5);
+    expect(refused.status).toBe(2);
+    const lines = refused.stderr.trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^trailkit: --to s3:\/\/index-bucket\/indexes\/main\/: another index run holds its lock \(s3:\/\/index-bucket\/indexes\/main\/\.lock: run 4242 on runner-7\?\[31m\?, started 2026-12-02T10:00:00\.000Z, last rewritten \d+ s ago\); nothing was built, uploaded or deleted \(run again once it is done; a lock not rewritten for 10 minutes \(its run died\) is taken over\)$/)]);
+    expect(await listed()).toEqual(held);
+    expect(walk(join(w5, 'data'))).toEqual([]);
+    await s3.send(new DeleteObjectCommand({ Bucket: INDEX, Key: lockKey }));
+
+    // A run that takes the lock, then loses it while it builds (its listing of the prefix is held
+    // back 3 s, during which another run replaces the lock): it uploads and deletes nothing.
+    await s3.send(new PutObjectCommand({ Bucket: TRAIL, Key: 'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/21/111111111111_CloudTrail_us-east-1_20261121T0000Z_lock0001.json.gz', Body: gzipSync(JSON.stringify({ Records: [{ eventVersion: '1.08', eventTime: '2026-11-21T00:01:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'us-east-1', eventID: 'lock-test-1', recipientAccountId: '111111111111', userIdentity: { type: 'IAMUser', accountId: '111111111111' } }] })) }));
+    const slow = proxy.add({ match: (q) => q.method === 'GET' && q.url.startsWith(`/${INDEX}/?`) && q.url.includes('list-type'), forwardAfterMs: 3_000, status: 0, body: '', times: 1 });
+    const w1 = join(work, 'w1');
+    const run = startCli(['index', '--bucket', TRAIL, '--to', target, '--work-dir', w1, '--output', 'json', '--endpoint-url', proxy.endpoint], motoEnv(moto));
+    const ours = async () => s3.send(new GetObjectCommand({ Bucket: INDEX, Key: lockKey })).then(async (o) => o.Body?.transformToString(), () => undefined);
+    const deadline = Date.now() + 15_000;
+    while ((await ours()) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse((await ours()) as string)).toMatchObject({ trailkit: 'index-lock', pid: run.child.pid });
+    await s3.send(new PutObjectCommand({ Bucket: INDEX, Key: lockKey, Body: other }));
+    const replaced = await listed();
+    const status = await run.exited;
+    proxy.clear();
+    expect(slow.hits).toBe(1);
+    expect(status, run.output.stderr).toBe(2);
+    expect(run.output.stderr).toMatch(/^trailkit: --to s3:\/\/index-bucket\/indexes\/main\/: this run's lock s3:\/\/index-bucket\/indexes\/main\/\.lock was lost while it was building: it was taken over \(run 4242 on runner-7\?\[31m\?, started 2026-12-02T10:00:00\.000Z, last rewritten \d+ s ago\); nothing was uploaded or deleted/m);
+    expect(await listed()).toEqual(replaced);
+    // Its lock replaced, the run did not delete the new one.
+    expect(await ours()).toBe(other);
+    await s3.send(new DeleteObjectCommand({ Bucket: INDEX, Key: lockKey }));
+
+    // Alone again: the run uploads what the refused one built (the new file's events, committed
+    // in the working folder) and leaves no lock.
+    const ok = await index(w1);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { uploaded: number }).uploaded).toBeGreaterThan(0);
+    expect((await listed()).map((o) => o.key)).not.toContain('.lock');
+    expect(await listed()).toEqual(localFiles(w1));
+  }, 120_000);
 
   it('index --bucket reports decompression bombs in S3 in one line each, indexes the other objects, and stays under 512 MiB', async () => {
     const bucket = 'bomb-archive';

@@ -55,7 +55,9 @@ Exit status: 0 when every file was indexed, 2 when some could not be read (each 
 working folder (--work-dir; by default ~/.cache/trailkit/index/BUCKET/PREFIX), downloaded from S3
 first when S3 holds batches the folder lacks (another machine's run), then synced: new and changed
 files are uploaded (part files, then manifests), and only then are the objects under data/ and
-batches/ that the index no longer has deleted. One run at a time per prefix.`;
+batches/ that the index no longer has deleted. One run at a time per prefix: a run holds the lock
+PREFIX/.lock (S3 conditional writes) from before it reads the prefix to the end of the sync; a second
+run stops at once, and a lock not rewritten for 10 minutes (its run died) is taken over.`;
 
 export function makeIndexCommand(): Command {
   return new Command('index')

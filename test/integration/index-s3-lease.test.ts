@@ -1,0 +1,148 @@
+/**
+ * The lock of an index kept in S3 (PREFIX/.lock) against moto_server, which honours S3's
+ * conditional writes and deletes (If-None-Match: *, If-Match: ETag): taken once, refused to a
+ * second run while it is fresh, rewritten while held, taken over once stale, lost when another run
+ * replaces or deletes it, never deleted by a run that no longer holds it. S3's 409
+ * ConditionalRequestConflict and AccessDenied come from a fault proxy in front of moto.
+ */
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { S3IndexLease } from '../../src/aws/index-s3-lease.js';
+import { TrailkitError } from '../../src/core/errors.js';
+import { parseLease } from '../../src/core/index-lease.js';
+import type { S3Location } from '../../src/core/index-sync.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { describeWithMoto, motoClientConfig, startMoto, type MotoServer } from '../helpers/moto.js';
+
+describeWithMoto('the lock of an S3 index against moto_server', () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  let s3: S3Client;
+  let viaProxy: S3Client;
+  const BUCKET = 'lease-bucket';
+  let n = 0;
+  /** A prefix of its own for each test. */
+  const fresh = (): S3Location => ({ bucket: BUCKET, prefix: `indexes/t${++n}` });
+  const key = (at: S3Location) => `${at.prefix}/.lock`;
+  const head = async (at: S3Location) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key(at) })).then((h) => (h.ETag ?? '').replace(/"/g, ''), () => undefined);
+  const text = async (at: S3Location) => (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key(at) })).then((o) => o.Body?.transformToString()));
+  /** The message of the TrailkitError a promise rejects with (the command line adds its hint). */
+  const refusal = async (p: Promise<unknown>) => {
+    const error = await p.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TrailkitError);
+    return (error as TrailkitError).message;
+  };
+  const hintOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as TrailkitError).hint;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    proxy = await startFaultProxy(moto.endpoint);
+    s3 = new S3Client(motoClientConfig(moto));
+    viaProxy = new S3Client({ ...motoClientConfig(moto), endpoint: proxy.endpoint, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  }, 60_000);
+
+  afterAll(async () => {
+    s3?.destroy();
+    viaProxy?.destroy();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  it('is taken once: a second run is refused while it is held, naming the holder; released, it can be taken again', async () => {
+    const at = fresh();
+    const first = await S3IndexLease.acquire(s3, at);
+    const held = parseLease((await text(at)) as string);
+    expect(held).toMatchObject({ pid: process.pid });
+    const message = await refusal(S3IndexLease.acquire(s3, at, { attempts: 1 }));
+    expect(message).toMatch(new RegExp(`^--to s3://${BUCKET}/${at.prefix}/: another index run holds its lock \\(s3://${BUCKET}/${at.prefix}/\\.lock: run ${process.pid} on .+, started ${held?.started}, last rewritten \\d+ s ago\\); nothing was built, uploaded or deleted$`));
+    // The refused run changed nothing.
+    expect(parseLease((await text(at)) as string)?.owner).toBe(held?.owner);
+    expect(await first.release()).toBeUndefined();
+    expect(await head(at)).toBeUndefined();
+    const again = await S3IndexLease.acquire(s3, at);
+    expect(await head(at)).toBeDefined();
+    await again.release();
+  });
+
+  it('is rewritten while held, and confirm() rewrites it at once', async () => {
+    const at = fresh();
+    const lease = await S3IndexLease.acquire(s3, at, { renewMs: 300 });
+    const first = await head(at);
+    await sleep(1_200);
+    const later = await head(at);
+    expect(later).toBeDefined();
+    expect(later).not.toBe(first);
+    await lease.confirm();
+    expect(await head(at)).not.toBe(later);
+    await lease.release();
+    expect(await head(at)).toBeUndefined();
+  });
+
+  it('is taken over once not rewritten for the stale time; the run that lost it cannot upload, and its release leaves the new holder\'s lock', async () => {
+    const at = fresh();
+    const gone = await S3IndexLease.acquire(s3, at, { renewMs: 3_600_000 });
+    // Fresh: refused.
+    await refusal(S3IndexLease.acquire(s3, at, { staleMs: 60_000, attempts: 1 }));
+    // Last-Modified has a resolution of a second.
+    await sleep(2_200);
+    const debug: string[] = [];
+    const taker = await S3IndexLease.acquire(s3, at, { staleMs: 1_500, debug: (m) => debug.push(m) });
+    expect(debug.join('\n')).toMatch(/taking over the lock of run \d+ on .+ \(its run is gone\)/);
+    const takerLock = await head(at);
+    expect(await refusal(gone.confirm())).toMatch(/this run's lock s3:\/\/.+\/\.lock was lost while it was building: it was taken over \(run \d+ on .+\); nothing was uploaded or deleted$/);
+    expect(await gone.release()).toBeUndefined();
+    expect(await head(at)).toBe(takerLock);
+    await taker.confirm();
+    await taker.release();
+    expect(await head(at)).toBeUndefined();
+  });
+
+  it('is lost when deleted by someone else; the run then refuses to upload and recreates nothing', async () => {
+    const at = fresh();
+    const lease = await S3IndexLease.acquire(s3, at);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key(at) }));
+    expect(await refusal(lease.confirm())).toMatch(/was lost while it was building: it was deleted; nothing was uploaded or deleted$/);
+    expect(await lease.release()).toBeUndefined();
+    expect(await head(at)).toBeUndefined();
+  });
+
+  it('treats an object it did not write as a lock (fresh: refused), whatever it holds, and prints none of its bytes', async () => {
+    const at = fresh();
+    for (const body of ['not json', 'x'.repeat(100 * 1024), JSON.stringify({ trailkit: 'index-lock', owner: 'o', host: 'evil\u001b[2J\u202ehost\u0000', pid: 1, started: '2026-12-01T00:00:00Z\u001b]8;;http://x\u0007', renewed: 'r' })]) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key(at), Body: body }));
+      const etag = await head(at);
+      const message = await refusal(S3IndexLease.acquire(s3, at, { attempts: 1 }));
+      expect(message).toMatch(/another index run holds its lock/);
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      expect(message).toContain(body.startsWith('{') ? 'run 1 on evil?[2J?host?' : 'a lock trailkit did not write');
+      expect(await head(at)).toBe(etag);
+    }
+  });
+
+  it('retries when S3 answers 409 ConditionalRequestConflict (another write on the key at that moment)', async () => {
+    const at = fresh();
+    const conflict = proxy.add({ match: (q) => q.method === 'PUT' && q.url.includes(`/${key(at)}`), status: 409, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred</Message></Error>', contentType: 'application/xml', times: 2 });
+    try {
+      const lease = await S3IndexLease.acquire(viaProxy, at);
+      expect(conflict.hits).toBe(2);
+      expect(await head(at)).toBeDefined();
+      await lease.release();
+    } finally {
+      proxy.clear();
+    }
+  });
+
+  it('AccessDenied on the lock is one line naming the object and the IAM action', async () => {
+    const at = fresh();
+    proxy.add({ match: (q) => q.method === 'PUT', status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', contentType: 'application/xml', times: Infinity });
+    try {
+      expect(await refusal(S3IndexLease.acquire(viaProxy, at))).toBe(`s3:PutObject on s3://${BUCKET}/${at.prefix}/.lock: access denied`);
+      expect(await hintOf(S3IndexLease.acquire(viaProxy, at))).toBe('the caller needs the IAM permission s3:PutObject');
+    } finally {
+      proxy.clear();
+    }
+    expect(await head(at)).toBeUndefined();
+  });
+});
