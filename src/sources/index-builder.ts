@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { jsonSyntaxReason, TrailkitError } from '../core/errors.js';
-import { ingestCopySql } from '../core/index-sql.js';
+import { ingestCopySql, parquetOptions } from '../core/index-sql.js';
 import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type PartEntry, type SourceEntry, type SourceFacts, type SourceVerdict, INDEX_FORMAT, INDEX_VERSION } from '../core/index-manifest.js';
 import { cloudTrailShape } from '../core/record.js';
 import { literal } from '../core/sql-text.js';
@@ -459,7 +459,7 @@ export class IndexBuilder {
       await mkdir(join(to, '..'), { recursive: true });
       const keep = await this.rows<{ n: bigint | number }>(`SELECT count(*) AS n FROM read_parquet(${literal(from)}, hive_partitioning = false) WHERE source NOT IN (${changedIds.map(literal).join(', ')})`);
       if (Number(keep[0]?.n ?? 0) === 0) continue;
-      await this.run(`COPY (SELECT * FROM read_parquet(${literal(from)}, hive_partitioning = false) WHERE source NOT IN (${changedIds.map(literal).join(', ')})) TO ${literal(to)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE 20000)`);
+      await this.run(`COPY (SELECT * FROM read_parquet(${literal(from)}, hive_partitioning = false) WHERE source NOT IN (${changedIds.map(literal).join(', ')})) TO ${literal(to)} (${parquetOptions(level, 20000)})`);
     }
 
     // What was written, file by file, and which sources each holds.
