@@ -11,6 +11,7 @@ import { parseTimeFlagMs } from './time-flags.js';
 import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 import type { IndexFlags } from './commands/index.js';
+import { withInterrupt } from './event-batches.js';
 import { jobOptionsOf } from './job-options.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { validateBucket } from './remote-source.js';
@@ -70,9 +71,11 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
   };
 
   const progress = new ProgressBar(ctx.stderr);
-  const options = jobOptionsOf(ctx);
-  const summary = await buildIndex(request, {
-    ...options,
+  // Ctrl-C (or SIGTERM) stops the run between batches: the batch being written is committed, and
+  // the locks (DIR/.lock, and PREFIX/.lock in S3) are released, so the next run need not wait
+  // for a stale one; exit 130. A second Ctrl-C ends the process at once.
+  const { value: summary } = await withInterrupt((signal) => buildIndex(request, {
+    ...jobOptionsOf(ctx, signal),
     onWarning: (m) => {
       progress.clear();
       ctx.warn(m);
@@ -93,7 +96,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
       progress.clear();
       reportInputError(ctx, source, message);
     },
-  }).finally(() => progress.clear());
+  }).finally(() => progress.clear()));
   const seconds = summary.seconds;
   const sync = summary.sync;
   const printed = {

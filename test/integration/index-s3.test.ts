@@ -332,6 +332,28 @@ describeWithMoto('index --to s3://bucket/prefix against moto_server', () => {
     expect(await listed()).toEqual(localFiles(w1));
   }, 120_000);
 
+  it('Ctrl-C stops a run and releases its lock in S3, so the next run need not wait for it to go stale', async () => {
+    const lockKey = 'indexes/main/.lock';
+    const before = await listed();
+    const slow = proxy.add({ match: (q) => q.method === 'GET' && q.url.startsWith(`/${INDEX}/?`) && q.url.includes('list-type'), forwardAfterMs: 2_000, status: 0, body: '', times: 1 });
+    const w1 = join(work, 'w1');
+    const run = startCli(['index', '--bucket', TRAIL, '--to', target, '--work-dir', w1, '--endpoint-url', proxy.endpoint], motoEnv(moto));
+    const lock = async () => s3.send(new GetObjectCommand({ Bucket: INDEX, Key: lockKey })).then(async (o) => o.Body?.transformToString(), () => undefined);
+    const deadline = Date.now() + 15_000;
+    while ((await lock()) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse((await lock()) as string)).toMatchObject({ pid: run.child.pid });
+    run.child.kill('SIGINT');
+    const status = await run.exited;
+    proxy.clear();
+    expect(slow.hits).toBe(1);
+    expect(status, run.output.stderr).toBe(130);
+    expect(await lock()).toBeUndefined();
+    expect(await listed()).toEqual(before);
+    // The next run goes ahead at once.
+    const next = await index(w1);
+    expect(next.status, next.stderr).toBe(0);
+  }, 60_000);
+
   it('index --bucket reports decompression bombs in S3 in one line each, indexes the other objects, and stays under 512 MiB', async () => {
     const bucket = 'bomb-archive';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
