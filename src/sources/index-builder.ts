@@ -120,8 +120,6 @@ type SourceBody =
 
 /** Bytes of rows gathered before they are written to the rows file. */
 const ROWS_CHUNK = 4 * 1024 * 1024;
-/** The buffer every batch's rows pass through (one batch is filled at a time). */
-let rowsChunk: Buffer | undefined;
 
 /**
  * A batch's rows file, `SOURCE_NO<TAB>RECORD_INDEX<TAB>JSON<LF>`, written through one 4 MB buffer
@@ -132,13 +130,16 @@ let rowsChunk: Buffer | undefined;
  * noisy machine (from 2.7 to 4.4 s either way).
  */
 class RowsWriter {
-  private readonly buf = (rowsChunk ??= Buffer.allocUnsafe(ROWS_CHUNK));
   private at = 0;
   private closed = false;
   /** Bytes of rows: in the file, and in the buffer. */
   size = 0;
 
-  constructor(private readonly fd: number) {}
+  /** `buf`: the builder's, which its batches use one after another (a batch is closed before the next is made). */
+  constructor(
+    private readonly fd: number,
+    private readonly buf: Buffer,
+  ) {}
 
   row(prefix: string, index: number, text: Buffer | string): void {
     const head = `${prefix}${index}\t`;
@@ -216,7 +217,9 @@ async function load(source: IndexSource): Promise<SourceBody> {
  * rows are copied out before the next one): inflated on libuv's threads instead, each into fresh
  * buffers, the benchmark archive's 209 MB of JSON cost a page fault per 4 KB (7-14 µs each on the
  * machines this was measured on), and the two cores are busy with DuckDB anyway. Four alternating
- * builds: 2.94 s against 3.21 s on average, 77-118 thousand page faults against 121-132.
+ * builds: 2.94 s against 3.21 s on average, 77-118 thousand page faults against 121-132. Shared
+ * by every builder in the process: a document is inflated and its rows copied out with no await
+ * in between.
  */
 const rowsInflater = new WholeGunzip(WHOLE_DOCUMENT_BYTES);
 
@@ -364,11 +367,14 @@ export class IndexBuilder {
     const name = nextBatchName({ ...this.state, batches: [...this.state.batches, ...(this.lastBatchName === undefined ? [] : [this.lastBatchName])] }, now, randomBytes(4).toString('hex'));
     this.lastBatchName = name;
     const rowsFile = join(this.index.stagingDir, `${name}.rows`);
-    this.batch = { name, rowsFile, writer: new RowsWriter(openSync(rowsFile, 'a')), sources: [], rows: 0 };
+    this.rowsChunk ??= Buffer.allocUnsafe(ROWS_CHUNK);
+    this.batch = { name, rowsFile, writer: new RowsWriter(openSync(rowsFile, 'a'), this.rowsChunk), sources: [], rows: 0 };
     return this.batch;
   }
 
   private lastBatchName: string | undefined;
+  /** The buffer this builder's rows pass through (see RowsWriter). */
+  private rowsChunk: Buffer | undefined;
 
   /** Hands the current batch to DuckDB; waits for the previous one first (one batch in flight). */
   private async flush(): Promise<void> {
