@@ -82,6 +82,25 @@ describe('buildIndex', () => {
     await expect(buildIndex({ source: { kind: 'files', paths: [archive] }, to: join(scratch, 'aborted') }, { signal: stop.signal })).rejects.toMatchObject({ code: 'aborted' });
   });
 
+  it('two builds at once in one process each index their own records, byte for byte', async () => {
+    // Archives of many files: the two builds take turns at every file read.
+    const [one, two] = [join(scratch, 'archive-1'), join(scratch, 'archive-2')];
+    generateArchive({ out: one, seed: 1717, accounts: ['111111111111', '222222222222'], regions: ['us-east-1', 'eu-west-1'], start: '2026-11-20T00:00', hours: 6, filesPerHour: 6, eventsPerFile: '5-40' });
+    generateArchive({ out: two, seed: 1616, accounts: ['333333333333'], regions: ['us-west-2', 'ap-south-1'], start: '2026-11-21T00:00', hours: 6, filesPerHour: 6, eventsPerFile: '5-40' });
+    const [a, b] = [join(scratch, 'together-a'), join(scratch, 'together-b')];
+    const built = await Promise.all([buildIndex({ source: { kind: 'files', paths: [one] }, to: a }), buildIndex({ source: { kind: 'files', paths: [two] }, to: b })]);
+    expect(built.map((r) => r.failed)).toEqual([0, 0]);
+    for (const [index, files] of [[a, one], [b, two]] as const) {
+      const opened = await openEventIndex(index);
+      try {
+        const raws = (await rowsOf(await opened.query('SELECT raw FROM events ORDER BY replace(source, \'/\', chr(1)), record_index'))).map((r) => `${r[0] as string}\n`).join('');
+        expect(raws).toBe(runCli(['grep', files, '--output', 'json']).stdout);
+      } finally {
+        await opened.close();
+      }
+    }
+  }, 120_000);
+
   it('refuses a request without a destination or a source, with a TrailkitError', async () => {
     await expect(buildIndex({ source: { kind: 'files', paths: [] }, to: dir })).rejects.toBeInstanceOf(TrailkitError);
     await expect(buildIndex({ source: { kind: 'files', paths: [archive] }, to: '' })).rejects.toThrow(/needs `to`/);
