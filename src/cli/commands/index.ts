@@ -50,7 +50,8 @@ last committed batch left it, and the next run carries on.
 --trail-arn) and stores each file's verdict (valid, invalid, unverifiable, unreferenced) with its
 events in the 'verdict' column.
 A file that cannot be read is reported like grep reports it and indexed again on the next run.
-Exit status: 0 when every file was indexed, 2 when some could not be read (each is reported).
+Exit status: 0 when every file was indexed, 2 when some could not be read (each is reported), 130
+when stopped by Ctrl-C (after the batch being written is committed; the locks are released).
 --to s3://bucket/prefix keeps the index in S3 for 'athena ddl --parquet': it is built in a local
 working folder (--work-dir; by default ~/.cache/trailkit/index/BUCKET/PREFIX), downloaded from S3
 first when S3 holds batches the folder lacks (another machine's run), then synced: new and changed
