@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineLine } from './lib/machine.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(root, 'bin', 'trailkit.js');
@@ -143,6 +144,7 @@ const CIS_41 = {
 };
 
 console.log(`best of ${RUNS} interleaved rounds; cpu is user + system time of that run, all threads and processes`);
+console.log(machineLine());
 
 // Large files shaped like real deliveries: 300 files of 20-500 records, about 180 MB of JSON.
 const large = generated('deliveries', ['--bench', '--escapes', '--long-parameters', '--events-per-file', '20-500']);

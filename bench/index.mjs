@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { machineLine } from './lib/machine.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const archive = join(root, 'bench', '.data', 'archive');
@@ -51,6 +52,7 @@ function best(args, runs = RUNS) {
 
 const gz = sizeOf(archive, (f) => f.endsWith('.json.gz') && !f.includes('_CloudTrail-Digest_'));
 console.log(`archive: ${(gz / 1e6).toFixed(1)} MB of .json.gz`);
+console.log(machineLine());
 
 const grepPass = best(['grep', archive, '--event-name', 'Delete*', '--output', 'json']);
 console.log(`one grep pass (--event-name 'Delete*'): ${grepPass.seconds.toFixed(2)} s`);
