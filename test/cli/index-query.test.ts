@@ -332,6 +332,17 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     expect(runCli(['grep', '--index', dir, '--output', 'json']).stdout).toBe(runCli(['grep', src, '--output', 'json']).stdout);
   });
 
+  it('many small batches, each committed while the next is read: every event once, as grep prints it', () => {
+    const dir = join(work, 'small-batches');
+    const r = runCli(['index', SAMPLE, '--to', dir, '--output', 'json'], { env: { TRAILKIT_INDEX_BATCH_BYTES: '30000' } });
+    expect(r.status).toBe(0);
+    const batches = walk(join(dir, 'batches')).filter((f) => f.endsWith('.json'));
+    expect(batches.length).toBeGreaterThan(4);
+    const events = batches.map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { sources: { events: number }[] }).sources.reduce((n, s) => n + s.events, 0));
+    expect(events.reduce((a, b) => a + b, 0)).toBe((JSON.parse(r.stdout) as { events: number }).events);
+    expect(runCli(['grep', '--index', dir, '--output', 'json']).stdout).toBe(runCli(['grep', SAMPLE, '--output', 'json']).stdout);
+  });
+
   it('survives a kill mid-run: the index stays consistent, and a re-run finishes it', async () => {
     const dir = join(work, 'killed');
     const run = startCli(['index', archive, '--to', dir], { TRAILKIT_INDEX_BATCH_BYTES: '65536' });
