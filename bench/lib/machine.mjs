@@ -1,8 +1,8 @@
 // What a benchmark's ratios depend on besides the code: what a page of memory costs to fault in.
 // Node's start-up, V8's heap and DuckDB's buffers touch far more fresh pages than zcat and jq do,
 // and on the 2-core virtual machines this project is measured on that cost has varied from day to
-// day: 7-14 µs a 4 KB page on one (the same build then took 1.02-1.11x jq's time on
-// ../shared/data), 1.2-1.5 µs on another (0.54-0.58x), where memory unused for minutes still cost
+// day: 7-14 µs a 4 KB page one day (the same build then took 1.02-1.11x jq's time on
+// ../shared/data), 1.2-1.5 µs another (0.54-0.58x), when memory unused for minutes still cost
 // 8-10 µs. Each benchmark prints the cost beside its ratios, measured as its own runs meet it: in
 // a child process, on memory other processes freed moments before, so that a run can be read
 // against the machine it ran on.
