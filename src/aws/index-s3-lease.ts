@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TrailkitError } from '../core/errors.js';
-import { describeHolder, isStale, LEASE_REL, leaseText, MAX_LEASE_BYTES, RENEW_MS, STALE_MS, type LeaseBody } from '../core/index-lease.js';
+import { describeHolder, isStale, LEASE_REL, leaseText, MAX_LEASE_BYTES, QUIET_MS, RENEW_MS, STALE_MS, type LeaseBody } from '../core/index-lease.js';
 import { normalizeEtag, objectKey, s3Url, type S3Location } from '../core/index-sync.js';
 import { awsErrorCode, isNotFound, mapAwsError } from './errors.js';
 import { ObjectTooLargeError, objectReader, readObjectBytes } from './s3-object-reader.js';
@@ -34,6 +34,10 @@ function serverTime(error: unknown, fallback: Date): Date {
 
 export interface LeaseOptions {
   readonly now?: () => Date;
+  /** A clock in ms that only goes forward (process.hrtime's by default); guard() also reads `now`. */
+  readonly monotonic?: () => number;
+  /** See QUIET_MS. */
+  readonly quietMs?: number;
   readonly renewMs?: number;
   readonly staleMs?: number;
   readonly debug?: (message: string) => void;
@@ -52,6 +56,9 @@ export class S3IndexLease {
   private renewing: Promise<void> = Promise.resolve();
   private lost: string | undefined;
   private released = false;
+  /** When the lock was last written by this run, by the monotonic clock and by the wall clock. */
+  private confirmedAt: { readonly mono: number; readonly wall: number };
+  private confirming: Promise<void> | undefined;
 
   private constructor(
     private readonly s3: S3Client,
@@ -59,7 +66,23 @@ export class S3IndexLease {
     private readonly body: LeaseBody,
     private etag: string,
     private readonly options: LeaseOptions,
-  ) {}
+  ) {
+    this.confirmedAt = this.clock();
+  }
+
+  private clock(): { mono: number; wall: number } {
+    return { mono: this.options.monotonic?.() ?? Number(process.hrtime.bigint() / 1_000_000n), wall: (this.options.now?.() ?? new Date()).getTime() };
+  }
+
+  /**
+   * How long since the lock was last written by this run: the longer of the two clocks' answers.
+   * The monotonic clock ignores changes to the time of day, but on Linux and macOS it stops while
+   * the machine sleeps; the wall clock goes on then. Either one overstating only costs a rewrite.
+   */
+  private sinceConfirmed(): number {
+    const at = this.clock();
+    return Math.max(at.mono - this.confirmedAt.mono, at.wall - this.confirmedAt.wall);
+  }
 
   /** The lock's address, as messages name it. */
   static url(location: S3Location): string {
@@ -123,6 +146,7 @@ export class S3IndexLease {
       if (this.lost !== undefined || this.released) return;
       try {
         this.etag = await putLease(this.s3, this.location, this.body, (this.options.now ?? (() => new Date()))(), { IfMatch: `"${this.etag}"` });
+        this.confirmedAt = this.clock();
       } catch (error) {
         if (isPreconditionFailed(error) || isNotFound(error)) {
           const held = await readLock(this.s3, this.location).catch(() => undefined);
@@ -151,6 +175,19 @@ export class S3IndexLease {
         hint: 'run again: the working folder is brought up to date from S3 first',
       });
     }
+  }
+
+  /**
+   * Called before each object the run writes or deletes: nothing to do while the lock was written
+   * by this run within QUIET_MS, a confirm() otherwise. So no write starts more than QUIET_MS after
+   * the lock was last this run's, and a run that stalled for longer (while another took the lock
+   * over) stops before its next write instead of writing over the other run's index. Concurrent
+   * callers share one confirm(). A write already under way when the run stalls is not stopped.
+   */
+  async guard(): Promise<void> {
+    if (this.lost === undefined && this.sinceConfirmed() < (this.options.quietMs ?? QUIET_MS)) return;
+    this.confirming ??= this.confirm().finally(() => (this.confirming = undefined));
+    await this.confirming;
   }
 
   private stop(): void {

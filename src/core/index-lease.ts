@@ -17,6 +17,13 @@ export const LEASE_REL = '.lock';
 export const RENEW_MS = 60_000;
 /** A lock not rewritten for this long belongs to a run that is gone. */
 export const STALE_MS = 10 * 60_000;
+/**
+ * The longest a run goes on writing to S3 after it last proved the lock its own: past it, the
+ * next write waits for a rewrite of the lock. Far below STALE_MS, so a run that stalled (a laptop
+ * asleep, a stopped process) long enough for another run to take its lock over learns it before
+ * its next write.
+ */
+export const QUIET_MS = 2 * RENEW_MS;
 /** A lock object is a few hundred bytes; one larger was not written by trailkit. */
 export const MAX_LEASE_BYTES = 64 * 1024;
 

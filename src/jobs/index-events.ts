@@ -328,7 +328,10 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
     if (sync !== undefined) {
       // Nothing is uploaded or deleted unless the lock is still this run's.
       await lease?.confirm();
-      pushed = await withAwsClients(job, 's3:PutObject', async (clients) => sync.push(await clients.s3()));
+      // And each object written after it waits for the lock to be proven again when it has not
+      // been for a while (a stalled run must not write over the run that took its lock over).
+      const guard = lease === undefined ? undefined : lease.guard.bind(lease);
+      pushed = await withAwsClients(job, 's3:PutObject', async (clients) => sync.push(await clients.s3(), guard));
     }
   } catch (error) {
     if (job.signal?.aborted === true) throw abortError(job.signal);

@@ -203,8 +203,12 @@ export class S3IndexSync {
     return { behind: behind.length, downloaded: wanted.length + written, bytes };
   }
 
-  /** Uploads what S3 lacks, then deletes what the index no longer has. */
-  async push(s3: S3Client): Promise<PushResult> {
+  /**
+   * Uploads what S3 lacks, then deletes what the index no longer has. `guard` is awaited before
+   * each upload and before the deletes (the run's lock: S3IndexLease.guard); when it throws,
+   * nothing more is written.
+   */
+  async push(s3: S3Client, guard?: () => Promise<void>): Promise<PushResult> {
     const remote = await this.inspect(s3);
     const state = await this.index.load('--work-dir');
     const behind = batchesBehind(remoteBatches(remote.values()), state.batches);
@@ -235,6 +239,7 @@ export class S3IndexSync {
     const plan = planPush(local, remote, record);
     let bytes = 0;
     const upload = async (file: LocalFile) => {
+      await guard?.();
       const path = join(this.index.root, ...file.rel.split('/'));
       const { hex, base64, bytes: body } = await md5Of(path);
       const etag = await uploadIndexObject(s3, this.location, file.rel, body, base64);
@@ -249,6 +254,7 @@ export class S3IndexSync {
       await this.writeRecord(record);
     }
     if (plan.remove.length > 0) {
+      await guard?.();
       await deleteIndexObjects(s3, this.location, plan.remove);
       for (const rel of plan.remove) delete record.files[rel];
       await this.writeRecord(record);

@@ -5,10 +5,18 @@
  * replaces or deletes it, never deleted by a run that no longer holds it. S3's 409
  * ConditionalRequestConflict and AccessDenied come from a fault proxy in front of moto.
  */
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { S3IndexLease } from '../../src/aws/index-s3-lease.js';
+import { buildIndex } from '../../src/jobs/index-events.js';
+import { S3IndexSync } from '../../src/sources/index-s3-sync.js';
+import { LocalIndex } from '../../src/sources/index-store.js';
+import { SAMPLE } from '../helpers/cli.js';
 import { TrailkitError } from '../../src/core/errors.js';
 import { parseLease } from '../../src/core/index-lease.js';
 import type { S3Location } from '../../src/core/index-sync.js';
@@ -97,6 +105,114 @@ describeWithMoto('the lock of an S3 index against moto_server', () => {
     await taker.confirm();
     await taker.release();
     expect(await head(at)).toBeUndefined();
+  });
+
+  it('a run that stalls past the stale time learns at its next write that its lock was taken over, and writes nothing more (attack: a second run takes over the lock of a sleeping one)', async () => {
+    const at = fresh();
+    let mono = 0;
+    let wall = Date.parse('2026-12-03T09:00:00Z');
+    const stalled = await S3IndexLease.acquire(s3, at, { renewMs: 3_600_000, monotonic: () => mono, now: () => new Date(wall) });
+    const first = await head(at);
+    // Proven its own a minute ago: a write goes ahead without touching the lock.
+    mono += 60_000;
+    wall += 60_000;
+    await stalled.guard();
+    expect(await head(at)).toBe(first);
+    // Two minutes by the monotonic clock alone (the time of day set back meanwhile): rewritten first.
+    mono += 61_000;
+    wall -= 3_600_000;
+    await stalled.guard();
+    const second = await head(at);
+    expect(second).not.toBe(first);
+    // The machine sleeps: its monotonic clock stops, the wall clock goes on, and another run
+    // finds the lock stale and takes it over.
+    await sleep(2_200);
+    const taker = await S3IndexLease.acquire(s3, at, { staleMs: 1_500 });
+    const takerLock = await head(at);
+    wall += 11 * 60_000;
+    expect(await refusal(stalled.guard())).toMatch(/this run's lock s3:\/\/.+\/\.lock was lost while it was building: it was taken over \(run \d+ on .+\); nothing was uploaded or deleted$/);
+    // Every later write is refused too, and the new holder's lock is left as it is.
+    await refusal(stalled.guard());
+    expect(await stalled.release()).toBeUndefined();
+    expect(await head(at)).toBe(takerLock);
+    await taker.release();
+  });
+
+  it('uploads at once after a quiet spell share one rewrite of the lock', async () => {
+    const at = fresh();
+    let mono = 0;
+    const lease = await S3IndexLease.acquire(viaProxy, at, { renewMs: 3_600_000, monotonic: () => mono });
+    const writes = proxy.add({ match: (q) => q.method === 'PUT' && q.url.includes(`/${key(at)}`), forwardAfterMs: 0, status: 0, body: '', times: Infinity });
+    try {
+      await Promise.all(Array.from({ length: 8 }, () => lease.guard()));
+      expect(writes.hits).toBe(0);
+      mono += 5 * 60_000;
+      await Promise.all(Array.from({ length: 8 }, () => lease.guard()));
+      expect(writes.hits).toBe(1);
+      await Promise.all(Array.from({ length: 8 }, () => lease.guard()));
+      expect(writes.hits).toBe(1);
+    } finally {
+      proxy.clear();
+      await lease.release();
+    }
+  });
+
+  it('push awaits the guard before each upload and before deleting: once it fails, nothing more is written', async () => {
+    const at = fresh();
+    const dir = mkdtempSync(join(tmpdir(), 'trailkit-push-guard-'));
+    const src = join(dir, 'src');
+    const to = join(dir, 'index');
+    try {
+      cpSync(SAMPLE, src, { recursive: true });
+      await buildIndex({ source: { kind: 'files', paths: [src] }, to });
+      const sync = new S3IndexSync(at, new LocalIndex(to), { concurrency: 1 });
+      const listed = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${at.prefix}/` }))).Contents?.map((o) => o.Key ?? '') ?? [];
+      let calls = 0;
+      const failing = async () => {
+        if (++calls > 3) throw new TrailkitError('busy', 'lock lost');
+      };
+      await expect(sync.push(s3, failing)).rejects.toThrow('lock lost');
+      // Three part files went up, one per guard that passed; no manifest names them, no marker.
+      const partial = await listed();
+      expect(partial).toHaveLength(3);
+      expect(partial.every((k) => k.startsWith(`${at.prefix}/data/`))).toBe(true);
+      // With a guard that holds, the same push finishes.
+      let passed = 0;
+      const counting = async () => void passed++;
+      const done = await sync.push(s3, counting);
+      expect(done.uploaded).toBeGreaterThan(3);
+      expect(passed).toBe(done.uploaded);
+      expect((await listed()).some((k) => k.startsWith(`${at.prefix}/batches/`))).toBe(true);
+      // A file changed in place: its day's part file is written again and the old one deleted,
+      // after one more guard.
+      const [victim, second] = readdirSync(src, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.json.gz'));
+      if (victim === undefined || second === undefined) throw new Error('the sample has fewer than two .json.gz files');
+      writeFileSync(join(victim.parentPath, victim.name), gzipSync(JSON.stringify({ Records: [] })));
+      await buildIndex({ source: { kind: 'files', paths: [src] }, to });
+      passed = 0;
+      const again = await sync.push(s3, counting);
+      expect(again.deleted).toBeGreaterThan(0);
+      expect(passed).toBe(again.uploaded + 1);
+      // And a guard that fails there (every upload done, the new batch's manifest in S3) leaves
+      // the files that are no longer part of the index in place.
+      writeFileSync(join(second.parentPath, second.name), gzipSync(JSON.stringify({ Records: [{ eventVersion: '1.08', eventTime: '2026-11-20T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'us-east-1', eventID: 'guard-1', recipientAccountId: '111111111111' }] })));
+      await buildIndex({ source: { kind: 'files', paths: [src] }, to });
+      const newest = `${at.prefix}/batches/${readdirSync(join(to, 'batches')).filter((f) => f.endsWith('.json')).sort().at(-1) ?? ''}`;
+      const before = await listed();
+      let deletesRefused = 0;
+      const failsBeforeDeleting = async () => {
+        if (!(await listed()).includes(newest)) return;
+        deletesRefused++;
+        throw new TrailkitError('busy', 'lock lost');
+      };
+      await expect(sync.push(s3, failsBeforeDeleting)).rejects.toThrow('lock lost');
+      expect(deletesRefused).toBe(1);
+      const kept = await listed();
+      expect(kept).toContain(newest);
+      expect(before.filter((k) => !kept.includes(k))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is lost when deleted by someone else; the run then refuses to upload and recreates nothing', async () => {
