@@ -16,12 +16,12 @@ import { S3IndexLease } from '../../src/aws/index-s3-lease.js';
 import { buildIndex } from '../../src/jobs/index-events.js';
 import { S3IndexSync } from '../../src/sources/index-s3-sync.js';
 import { LocalIndex } from '../../src/sources/index-store.js';
-import { SAMPLE } from '../helpers/cli.js';
+import { SAMPLE, waitFor } from '../helpers/cli.js';
 import { TrailkitError } from '../../src/core/errors.js';
 import { parseLease } from '../../src/core/index-lease.js';
 import type { S3Location } from '../../src/core/index-sync.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { describeWithMoto, motoClientConfig, startMoto, type MotoServer } from '../helpers/moto.js';
+import { describeWithMoto, MOTO_REGION, motoClientConfig, motoEnv, startMoto, type MotoServer } from '../helpers/moto.js';
 
 describeWithMoto('the lock of an S3 index against moto_server', () => {
   let moto: MotoServer;
@@ -214,6 +214,46 @@ describeWithMoto('the lock of an S3 index against moto_server', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('buildIndex to s3://, woken after its lock was taken over while its uploads were held: writes no manifest and leaves the new lock (attack: a sleeping run wakes)', async () => {
+    const at = fresh();
+    const dir = mkdtempSync(join(tmpdir(), 'trailkit-push-sleep-'));
+    let offset = 0;
+    // Every part file's upload is held 3 s: the run is asleep in the middle of its push.
+    const held = proxy.add({ match: (q) => q.method === 'PUT' && q.url.includes(`/${at.prefix}/data/`), forwardAfterMs: 3_000, status: 0, body: '', times: Infinity });
+    // The SDK reads credentials from the process's environment.
+    const saved = { ...process.env };
+    Object.assign(process.env, motoEnv(moto));
+    try {
+      const run = buildIndex(
+        { source: { kind: 'files', paths: [SAMPLE] }, to: `s3://${BUCKET}/${at.prefix}`, workDir: join(dir, 'work') },
+        { aws: { endpointUrl: proxy.endpoint, region: MOTO_REGION }, env: motoEnv(moto), now: () => new Date(Date.now() + offset) },
+      ).then(() => undefined, (e: unknown) => e);
+      let early: unknown = 'pending';
+      void run.then((e) => (early = e));
+      await waitFor(() => held.hits > 0 || early !== 'pending', 60_000);
+      expect(early).toBe('pending');
+      // Meanwhile the lock goes stale (its last rewrite was just before the push) and another
+      // run takes it over; when the sleeper wakes, its clock says 11 minutes went by.
+      await sleep(2_200);
+      const taker = await S3IndexLease.acquire(s3, at, { staleMs: 1_500 });
+      const takerLock = await head(at);
+      offset = 11 * 60_000;
+      const error = await run;
+      expect(error).toBeInstanceOf(TrailkitError);
+      expect((error as TrailkitError).message).toMatch(/this run's lock s3:\/\/.+\/\.lock was lost while it was building: it was taken over \(run \d+ on .+\)/);
+      const keys = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${at.prefix}/` }))).Contents?.map((o) => (o.Key ?? '').slice(at.prefix.length + 1)) ?? [];
+      // The uploads already sent landed; nothing after them: no manifest names them, no marker.
+      expect(keys.filter((k) => !k.startsWith('data/'))).toEqual(['.lock']);
+      expect(await head(at)).toBe(takerLock);
+      await taker.release();
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+      proxy.clear();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('is lost when deleted by someone else; the run then refuses to upload and recreates nothing', async () => {
     const at = fresh();
