@@ -106,6 +106,7 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
     unchanged: summary.unchanged,
     failed: summary.failed,
     events: summary.events,
+    failedEvents: summary.failedEvents,
     bytes: summary.bytes,
     seconds: Math.round(seconds * 10) / 10,
     ...(sync === undefined ? {} : { workDir: summary.dir, downloaded: sync.downloaded, uploaded: sync.uploaded, uploadedBytes: sync.uploadedBytes, deleted: sync.deleted }),
@@ -113,6 +114,6 @@ export async function runIndex(ctx: CliContext, paths: readonly string[], flags:
   const synced = sync === undefined ? '' : `; ${flags.to}: ${sync.uploaded} files uploaded (${formatBytes(sync.uploadedBytes)}), ${sync.unchanged} unchanged, ${sync.deleted} deleted`;
   await ctx.write(output === 'json'
     ? `${JSON.stringify(printed)}\n`
-    : `indexed ${printed.indexed} files (${printed.events} events, ${formatBytes(printed.bytes)}), ${printed.unchanged} unchanged, ${printed.failed} failed: ${summary.dir} in ${seconds.toFixed(1)} s${synced}\n`);
+    : `indexed ${printed.indexed} files (${printed.events - printed.failedEvents} events, ${formatBytes(printed.bytes)}), ${printed.unchanged} unchanged, ${printed.failed} failed${printed.failedEvents > 0 ? ` (their ${printed.failedEvents} events before the failure indexed)` : ''}: ${summary.dir} in ${seconds.toFixed(1)} s${synced}\n`);
   return summary.problems > 0 ? EXIT_ERROR : EXIT_OK;
 }

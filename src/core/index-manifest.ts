@@ -23,7 +23,7 @@ export interface SourceEntry {
   readonly mtimeMs?: number;
   readonly events: number;
   readonly verdict?: SourceVerdict;
-  /** Why the file could not be read (it has no events in the index; a re-run tries it again). */
+  /** Why the file could not be read to its end (`events` are those before the failure; a re-run reads it again and replaces them). */
   readonly error?: string;
   /** The Parquet files holding its events, relative to the index folder. */
   readonly parts: readonly string[];

@@ -86,8 +86,12 @@ export interface IndexSummary {
   readonly files: number;
   readonly indexed: number;
   readonly unchanged: number;
+  /** Files that could not be read to their end (read again on the next run). */
   readonly failed: number;
+  /** Events added to the index, those of failed files (read before their failure) included. */
   readonly events: number;
+  /** Of `events`, those of failed files. */
+  readonly failedEvents: number;
   readonly bytes: number;
   /** Paths, files and records reported through onProblem. */
   readonly problems: number;
@@ -198,7 +202,7 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
     import('../sources/local-files.js'),
   ]);
   const started = performance.now();
-  const counts = { files: 0, indexed: 0, skipped: 0, failed: 0, events: 0, bytes: 0, problems: 0 };
+  const counts = { files: 0, indexed: 0, skipped: 0, failed: 0, failedEvents: 0, events: 0, bytes: 0, problems: 0 };
   const report = (source: string, message: string) => {
     counts.problems++;
     problem(source, message);
@@ -211,8 +215,12 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
       return;
     }
     if (o.error !== undefined) {
+      // Its events before the failure are in the index, as grep prints them.
       counts.failed++;
+      counts.failedEvents += o.events;
+      counts.events += o.events;
       report(o.id, o.error);
+      for (const p of o.problems) report(o.id, p);
       return;
     }
     counts.indexed++;
@@ -355,6 +363,7 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
     unchanged: counts.skipped,
     failed: counts.failed,
     events: counts.events,
+    failedEvents: counts.failedEvents,
     bytes: counts.bytes,
     problems: counts.problems,
     seconds: (performance.now() - started) / 1000,

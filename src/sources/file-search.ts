@@ -63,6 +63,8 @@ export interface FileSearchResult {
  * thread; larger ones are streamed. CloudTrail delivery files are typically a few KB to a few MB.
  */
 export const WHOLE_DOCUMENT_BYTES = 8 * 1024 * 1024;
+/** A streamed file is read in pieces of this size (a decompression bomb is stopped between two). */
+export const STREAM_CHUNK_BYTES = 1024 * 1024;
 /** A record larger than this is skipped with a message: CloudTrail events are far smaller (CloudWatch Logs takes 256 KB). */
 export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 /**
@@ -416,7 +418,7 @@ export async function* searchFileStream(path: string, filter: CompiledFilter, op
     yield { ...emptyResult(path), error: error instanceof NotAFileError ? error.reason : describeFsError(error) };
     return;
   }
-  const stream = createReadStream('', { fd, highWaterMark: 1024 * 1024 });
+  const stream = createReadStream('', { fd, highWaterMark: STREAM_CHUNK_BYTES });
   try {
     yield* searchStream(path, stream as AsyncIterable<Buffer>, filter, options);
   } finally {

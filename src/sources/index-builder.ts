@@ -9,9 +9,9 @@
  * WHOLE_DOCUMENT_BYTES; a larger one is streamed through grep's decompression-bomb guard, holding
  * only the record being read.
  */
-import { closeSync, createWriteStream, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { jsonSyntaxReason, TrailkitError } from '../core/errors.js';
@@ -20,7 +20,7 @@ import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type 
 import { cloudTrailShape } from '../core/record.js';
 import { literal } from '../core/sql-text.js';
 import { duckMessage, openDuck, type DuckSession } from './duckdb.js';
-import { documentChunks, isGzip, WHOLE_DOCUMENT_BYTES } from './file-search.js';
+import { documentChunks, isGzip, STREAM_CHUNK_BYTES, WHOLE_DOCUMENT_BYTES } from './file-search.js';
 import { InflatesPastLimit, WholeGunzip } from './gunzip-whole.js';
 import { addProblem, documentRows, invalidRecord, RowExtractor, type DocumentRows } from './index-rows.js';
 import { TOO_LARGE, type IndexSource } from './index-sources.js';
@@ -59,7 +59,7 @@ export interface SourceOutcome {
   readonly problems: readonly string[];
   /** Records that are not CloudTrail events (skipped). */
   readonly notCloudTrail: number;
-  /** Set when it could not be read at all: it is indexed again on the next run. */
+  /** Set when it could not be read to its end: `events` are those before the failure; it is read again on the next run. */
   readonly error?: string;
 }
 
@@ -107,7 +107,6 @@ interface PendingSource {
 
 interface Batch {
   readonly name: string;
-  readonly rowsFile: string;
   readonly writer: RowsWriter;
   readonly sources: PendingSource[];
   rows: number;
@@ -121,30 +120,65 @@ type SourceBody =
 /** Bytes of rows gathered before they are written to the rows file. */
 const ROWS_CHUNK = 4 * 1024 * 1024;
 
+/** One rows file of a batch: what one DuckDB COPY reads. */
+interface RowsSegment {
+  readonly file: string;
+  rows: number;
+  bytes: number;
+}
+
+/** Most bytes of wide rows (see WIDE_ROW_BYTES) one COPY is given. */
+const WIDE_SEGMENT_BYTES = 32 * 1024 * 1024;
+
 /**
- * A batch's rows file, `SOURCE_NO<TAB>RECORD_INDEX<TAB>JSON<LF>`, written through one 4 MB buffer
+ * The bytes a rows segment may reach. Rows of the usual width: the batch's size and one whole
+ * document more, so a batch of whole documents (the builder flushes once it passes its size) is
+ * one segment. Wide rows: DuckDB holds three to four times a segment's bytes on one thread
+ * (measured at a 256 MB limit: 64 MB of 1 MB or 8 MB records written, 80 MB out of memory), so
+ * their segments stop at 32 MB.
+ */
+function segmentLimit(batchBytes: number, rows: number, bytes: number): number {
+  return bytes / rows > WIDE_ROW_BYTES ? Math.min(batchBytes, WIDE_SEGMENT_BYTES) : batchBytes + WHOLE_DOCUMENT_BYTES;
+}
+
+/**
+ * A batch's rows, `SOURCE_NO<TAB>RECORD_INDEX<TAB>JSON<LF>`, written through one 4 MB buffer
  * that every batch of the run reuses, with synchronous writes (to the page cache: a few ms per
  * 4 MB), instead of a fresh buffer per source handed to a write stream: fresh memory costs a page
  * fault per 4 KB on the machines this was measured on (7-14 µs each), and the benchmark archive
  * has 209 MB of rows. A build of it: 3.56 s against 3.85 s, mean of eight alternating builds on a
  * noisy machine (from 2.7 to 4.4 s either way).
+ *
+ * The rows go to a new file (segment) once the current one is full (segmentLimit), so what one
+ * COPY reads stays bounded even when a single source gives far more: a file of 1 MB records cut
+ * off by the decompression-bomb guard at 400 MB ran DuckDB out of 1 GB as one rows file.
  */
 class RowsWriter {
   private at = 0;
-  private closed = false;
-  /** Bytes of rows: in the file, and in the buffer. */
+  private fd: number | undefined;
+  /** Bytes of rows: in the files, and in the buffer. */
   size = 0;
+  readonly segments: RowsSegment[] = [];
 
   /** `buf`: the builder's, which its batches use one after another (a batch is closed before the next is made). */
   constructor(
-    private readonly fd: number,
+    private readonly base: string,
+    private readonly batchBytes: number,
     private readonly buf: Buffer,
-  ) {}
+  ) {
+    this.open();
+  }
 
   row(prefix: string, index: number, text: Buffer | string): void {
     const head = `${prefix}${index}\t`;
     const bytes = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.length;
     const n = head.length + bytes + 1;
+    let segment = this.segments[this.segments.length - 1] as RowsSegment;
+    if (segment.bytes > 0 && segment.bytes + n > segmentLimit(this.batchBytes, segment.rows + 1, segment.bytes + n)) {
+      this.flush();
+      closeSync(this.fd as number);
+      segment = this.open();
+    }
     if (this.at + n > this.buf.length) this.flush();
     if (n > this.buf.length) {
       // A record larger than the buffer (up to MAX_RECORD_BYTES) goes straight to the file.
@@ -157,30 +191,29 @@ class RowsWriter {
       else this.at += text.copy(this.buf, this.at);
       this.buf[this.at++] = 0x0a;
     }
+    segment.rows++;
+    segment.bytes += n;
     this.size += n;
   }
 
-  /** Drops the rows after the first `size` bytes (those of a source that failed part way). */
-  truncate(size: number): void {
-    const inFile = this.size - this.at;
-    if (size >= inFile) {
-      this.at = size - inFile;
-    } else {
-      this.at = 0;
-      ftruncateSync(this.fd, size);
-    }
-    this.size = size;
-  }
-
-  /** Writes what the buffer holds and closes the file; the rows are then all in it. */
+  /** Writes what the buffer holds and closes the file; the rows are then all in the segments. */
   close(): void {
-    if (this.closed) return;
+    const fd = this.fd;
+    if (fd === undefined) return;
     try {
       this.flush();
     } finally {
-      this.closed = true;
-      closeSync(this.fd);
+      this.fd = undefined;
+      closeSync(fd);
     }
+  }
+
+  private open(): RowsSegment {
+    const k = this.segments.length;
+    const segment: RowsSegment = { file: k === 0 ? `${this.base}.rows` : `${this.base}.${k}.rows`, rows: 0, bytes: 0 };
+    this.fd = openSync(segment.file, 'a');
+    this.segments.push(segment);
+    return segment;
   }
 
   private flush(): void {
@@ -191,15 +224,19 @@ class RowsWriter {
   }
 
   private writeAll(bytes: Uint8Array): void {
-    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd as number, bytes, done, bytes.length - done);
   }
 }
 
 const NEWLINE = Buffer.from('\n');
 
-/** Bytes already read, handed to the stream decoder in slices, so its bomb guard sees the ratio grow as it would on a stream. */
+/**
+ * Bytes already read, handed to the stream decoder in slices of the size grep reads a file in
+ * (file-search.ts), so its bomb guard sees the ratio grow as it would on grep's stream and stops
+ * at the same record.
+ */
 async function* slices(bytes: Buffer): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+  for (let at = 0; at < bytes.length; at += STREAM_CHUNK_BYTES) yield bytes.subarray(at, at + STREAM_CHUNK_BYTES);
 }
 
 /**
@@ -312,7 +349,6 @@ export class IndexBuilder {
     const writer = batch.writer;
     const prefix = `${pending.no}\t`;
     const emit = (index: number, text: Buffer | string) => writer.row(prefix, index, text);
-    const start = writer.size;
     let rows: DocumentRows;
     let inflated: Buffer | undefined;
     if (body.kind === 'whole' && isGzip(body.document)) {
@@ -344,18 +380,14 @@ export class IndexBuilder {
       }
       rows = extractor.result;
     }
-    if (rows.error !== undefined) {
-      // A stream that failed part way (a decompression bomb, a cut connection) gave rows before
-      // it failed: they are cut off the rows file. A source with an error is not ingested, even
-      // if some of its rows were left.
-      if (writer.size > start) writer.truncate(start);
-      pending.error = rows.error;
-    } else {
-      batch.rows += rows.rows;
-      pending.problems = rows.problems;
-      pending.notCloudTrail = rows.notCloudTrail;
-      pending.events = rows.rows;
-    }
+    // A document that failed part way (a decompression bomb, JSON cut short, a cut connection)
+    // keeps the rows it gave before the failure, as grep prints those events; its error is
+    // committed with them, so the next run reads it again and replaces them.
+    if (rows.error !== undefined) pending.error = rows.error;
+    batch.rows += rows.rows;
+    pending.problems = rows.problems;
+    pending.notCloudTrail = rows.notCloudTrail;
+    pending.events = rows.rows;
     this.options.onRead?.(source.id, pending.bytes);
     if (writer.size >= this.batchBytes) await this.flush();
   }
@@ -366,9 +398,8 @@ export class IndexBuilder {
     // The batch name must sort after every committed one and after the one still being written.
     const name = nextBatchName({ ...this.state, batches: [...this.state.batches, ...(this.lastBatchName === undefined ? [] : [this.lastBatchName])] }, now, randomBytes(4).toString('hex'));
     this.lastBatchName = name;
-    const rowsFile = join(this.index.stagingDir, `${name}.rows`);
     this.rowsChunk ??= Buffer.allocUnsafe(ROWS_CHUNK);
-    this.batch = { name, rowsFile, writer: new RowsWriter(openSync(rowsFile, 'a'), this.rowsChunk), sources: [], rows: 0 };
+    this.batch = { name, writer: new RowsWriter(join(this.index.stagingDir, name), this.batchBytes, this.rowsChunk), sources: [], rows: 0 };
     return this.batch;
   }
 
@@ -430,7 +461,7 @@ export class IndexBuilder {
    * its half-written output removed and is written again on one thread. Running out on one thread
    * is an error naming the limit and the flag that raises it.
    */
-  private async ingest(sql: string, staging: string, rows: number, bytes: number): Promise<void> {
+  private async ingest(sql: string, staging: string, filePrefix: string, rows: number, bytes: number): Promise<void> {
     if (rows === 0 || bytes / rows <= WIDE_ROW_BYTES) {
       try {
         await this.duck.connection.run(sql);
@@ -439,7 +470,8 @@ export class IndexBuilder {
         if (!isOutOfMemory(error)) throw new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
       }
       this.options.onRetry?.(`a batch of ${rows} events ran DuckDB out of its ${this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT} memory limit; writing it again on one thread`);
-      await rm(staging, { recursive: true, force: true });
+      // Only what this COPY wrote: the batch's earlier segments stay.
+      for (const file of await walkFiles(staging).catch(() => [])) if (basename(file).startsWith(`${filePrefix}_`)) await rm(file, { force: true });
     }
     await this.run('SET threads = 1');
     try {
@@ -465,17 +497,19 @@ export class IndexBuilder {
     const staging = join(this.index.stagingDir, batch.name);
     const table = `sources_${batch.name.replace(/[^A-Za-z0-9]/g, '_')}`;
     await this.run(`CREATE OR REPLACE TEMP TABLE ${table} (source_no INTEGER, source VARCHAR, verdict VARCHAR)`);
-    const readable = batch.sources.filter((s) => s.error === undefined);
-    for (let i = 0; i < readable.length; i += 500) {
-      const values = readable.slice(i, i + 500).map((s) => `(${s.no}, ${literal(s.facts.id)}, ${s.facts.verdict === undefined ? 'NULL' : literal(s.facts.verdict)})`);
+    const withRows = batch.sources.filter((s) => s.events > 0);
+    for (let i = 0; i < withRows.length; i += 500) {
+      const values = withRows.slice(i, i + 500).map((s) => `(${s.no}, ${literal(s.facts.id)}, ${s.facts.verdict === undefined ? 'NULL' : literal(s.facts.verdict)})`);
       if (values.length > 0) await this.run(`INSERT INTO ${table} VALUES ${values.join(', ')}`);
     }
     const level = this.options.compressionLevel ?? 3;
-    if (batch.rows > 0) {
-      await this.ingest(ingestCopySql({ rowsFile: batch.rowsFile, sourcesTable: table, outDir: staging, filePrefix: batch.name, shapeCheck: true, compressionLevel: level }), staging, batch.rows, batch.writer.size);
-      await this.judgeRejected(batch, table, staging, level);
+    const segments = batch.writer.segments;
+    for (const [k, segment] of segments.entries()) {
+      const filePrefix = k === 0 ? batch.name : `${batch.name}-${k}`;
+      if (segment.rows > 0) await this.ingest(ingestCopySql({ rowsFile: segment.file, sourcesTable: table, outDir: staging, filePrefix, shapeCheck: true, compressionLevel: level }), staging, filePrefix, segment.rows, segment.bytes);
+      await rm(segment.file, { force: true });
     }
-    await rm(batch.rowsFile, { force: true });
+    if (batch.rows > 0) await this.judgeRejected(batch, table, staging, level);
 
     // Sources that changed: the live files holding their old events are written again without them.
     const changedIds = batch.sources.filter((s) => s.status === 'changed').map((s) => s.facts.id);
@@ -524,7 +558,7 @@ export class IndexBuilder {
         ...(s.facts.etag === undefined ? {} : { etag: s.facts.etag }),
         ...(s.facts.sha256 === undefined ? {} : { sha256: s.facts.sha256 }),
         ...(s.facts.mtimeMs === undefined ? {} : { mtimeMs: s.facts.mtimeMs }),
-        events: s.error === undefined ? s.events : 0,
+        events: s.events,
         ...(s.facts.verdict === undefined ? {} : { verdict: s.facts.verdict }),
         ...(s.error === undefined ? {} : { error: s.error }),
         parts: [...(partsOf.get(s.facts.id) ?? [])].sort(),
@@ -559,8 +593,8 @@ export class IndexBuilder {
       if (s.error !== undefined) this.result.failed++;
       else if (s.status === 'changed') this.result.changed++;
       else this.result.indexed++;
-      this.result.events += s.error === undefined ? s.events : 0;
-      this.options.onOutcome?.({ id: s.facts.id, status: s.status, bytes: s.bytes, events: s.error === undefined ? s.events : 0, problems: s.problems, notCloudTrail: s.notCloudTrail, ...(s.error === undefined ? {} : { error: s.error }) });
+      this.result.events += s.events;
+      this.options.onOutcome?.({ id: s.facts.id, status: s.status, bytes: s.bytes, events: s.events, problems: s.problems, notCloudTrail: s.notCloudTrail, ...(s.error === undefined ? {} : { error: s.error }) });
     }
     this.options.onBatch?.(batch.name, batch.rows);
   }

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SourceFacts, SourceVerdict } from '../core/index-manifest.js';
 import { describeFsError, STDIN_PATH, type InputFile } from './local-files.js';
+import { STREAM_CHUNK_BYTES } from './file-search.js';
 import { FileTooLargeError, NotAFileError, openRegularFile, readRegularFileAsync } from './regular-file.js';
 
 /** What `IndexSource.read` answers for a source larger than it was asked to hold. */
@@ -34,7 +35,7 @@ async function* fileChunks(path: string): AsyncGenerator<Buffer> {
   } catch (error) {
     throw fsFailure(error);
   }
-  const stream = createReadStream('', { fd, highWaterMark: 1024 * 1024 });
+  const stream = createReadStream('', { fd, highWaterMark: STREAM_CHUNK_BYTES });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (error) {

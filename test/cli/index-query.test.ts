@@ -84,6 +84,9 @@ function buildArchive(dir: string): void {
   // Not CloudTrail: a warning. Not readable: an error.
   writeFileSync(join(extra, 'notification.json'), JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }] }));
   writeFileSync(join(extra, 'truncated.json.gz'), gzipSync(JSON.stringify({ Records: HOSTILE_RECORDS })).subarray(0, 40));
+  // Whole gzip, JSON cut off inside its third record (a delivery cut short): the two before it are events.
+  const cut = JSON.stringify({ Records: ['cut-1', 'cut-2', 'cut-3'].map((id, i) => ({ eventVersion: '1.08', eventTime: `2026-11-20T07:0${i}:00Z`, eventSource: 'iam.amazonaws.com', eventName: 'DeleteUser', awsRegion: 'us-east-1', recipientAccountId: '111111111111', userIdentity: { type: 'IAMUser', userName: 'alice' }, eventID: id })) });
+  writeFileSync(join(extra, 'cut-short.json.gz'), gzipSync(cut.slice(0, cut.indexOf('cut-3') - 20)));
 }
 
 const FILTERS: string[][] = [
@@ -141,10 +144,15 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     const grep = runCli(['grep', archive, '--count']);
     expect(built.status, built.stderr).toBe(2);
     expect(grep.status).toBe(2);
-    // The same lines about the same files: a truncated gzip, a broken record, a notification.
+    // The same lines about the same files: a truncated gzip, JSON cut short, a broken record, a notification.
     const lines = (s: string) => s.split('\n').filter((l) => /truncated|not valid JSON|not CloudTrail/.test(l)).map((l) => l.replace(archive, 'ARCHIVE')).sort();
     expect(lines(built.stderr)).toEqual(lines(grep.stderr));
-    expect(lines(built.stderr)).toHaveLength(3);
+    expect(lines(built.stderr)).toHaveLength(4);
+    // A file cut short keeps the events before the cut, in the index as in grep's output, and is
+    // named among the failed ones (read again by the next run).
+    expect(built.stdout).toMatch(/, 2 failed \(their 2 events before the failure indexed\): /);
+    const cutEvents = runCli(['grep', '--index', index, '--event-id', 'cut-1,cut-2,cut-3', '--output', 'json']);
+    expect(cutEvents.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { eventID: string }).eventID)).toEqual(['cut-1', 'cut-2']);
     const partitions = walk(join(index, 'data')).map((f) => relative(index, f).split('/').slice(1, 4).join('/'));
     expect(partitions.some((p) => p.startsWith('account=111111111111/region=other/'))).toBe(true);
     for (const file of walk(index)) expect(file.startsWith(`${index}/`)).toBe(true);
