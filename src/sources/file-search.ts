@@ -63,8 +63,10 @@ export interface FileSearchResult {
  * thread; larger ones are streamed. CloudTrail delivery files are typically a few KB to a few MB.
  */
 export const WHOLE_DOCUMENT_BYTES = 8 * 1024 * 1024;
-/** A streamed file is read in pieces of this size (a decompression bomb is stopped between two). */
+/** A streamed file is read in pieces of this size. */
 export const STREAM_CHUNK_BYTES = 1024 * 1024;
+/** Compressed bytes handed to the inflater at a time (see documentChunks). */
+const GUARD_PIECE_BYTES = 64 * 1024;
 /** A record larger than this is skipped with a message: CloudTrail events are far smaller (CloudWatch Logs takes 256 KB). */
 export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 /**
@@ -329,17 +331,21 @@ export async function* documentChunks(source: AsyncIterable<Buffer>, path: strin
     head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
   }
   const guard = new InflateGuard();
+  // Handed on in pieces of at most GUARD_PIECE_BYTES, each counted as it goes: the guard's
+  // compressed count runs ahead of what the inflater has used by about one piece, whatever size
+  // the source reads in (a file's 1 MB reads, an S3 body's network chunks), so a bomb is stopped
+  // close to the same place from any source (a 1 MB count ahead let 200 MB more through).
   async function* raw(): AsyncGenerator<Buffer> {
     try {
-      if (head.length > 0) {
-        guard.compressed += head.length;
-        yield head;
-      }
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done === true) return;
-        guard.compressed += next.value.length;
-        yield next.value;
+      let next: IteratorResult<Buffer> = { done: false, value: head };
+      while (next.done !== true) {
+        const chunk = next.value;
+        for (let at = 0; at < chunk.length; at += GUARD_PIECE_BYTES) {
+          const piece = chunk.length <= GUARD_PIECE_BYTES ? chunk : chunk.subarray(at, at + GUARD_PIECE_BYTES);
+          guard.compressed += piece.length;
+          yield piece;
+        }
+        next = await iterator.next();
       }
     } finally {
       await iterator.return?.();
