@@ -9,11 +9,10 @@
  * WHOLE_DOCUMENT_BYTES; a larger one is streamed through grep's decompression-bomb guard, holding
  * only the record being read.
  */
-import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { jsonSyntaxReason, TrailkitError } from '../core/errors.js';
 import { ingestCopySql, parquetOptions } from '../core/index-sql.js';
 import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type PartEntry, type SourceEntry, type SourceFacts, type SourceVerdict, INDEX_FORMAT, INDEX_VERSION } from '../core/index-manifest.js';
@@ -612,36 +611,60 @@ export class IndexBuilder {
       return;
     }
     const files = (await walkFiles(dir)).filter((f) => f.endsWith('.parquet'));
-    const rejected = await this.rows<{ source: string; record_index: number; raw: string; region: string }>(
-      `SELECT source, record_index, raw, region FROM read_parquet([${files.map(literal).join(', ')}], hive_partitioning = true) ORDER BY source, record_index`,
-    );
-    await rm(dir, { recursive: true, force: true });
     const byId = new Map(batch.sources.map((s) => [s.facts.id, s]));
-    const keep: Buffer[] = [];
-    for (const row of rejected) {
-      const source = byId.get(row.source);
-      if (source === undefined) continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(row.raw);
-      } catch (error) {
-        addProblem(source.problems, invalidRecord(row.record_index, jsonSyntaxReason(error)));
-        source.events--;
-        continue;
+    // Streamed chunk by chunk, the kept rows written as they are judged: a file can hold hundreds
+    // of MB of records DuckDB refuses (lone surrogate escapes), read whole they took 1.3 GB. The
+    // rows come in no order, so each source keeps its four first broken records, to report them
+    // in grep's order (addProblem keeps three, then says there are more).
+    const broken = new Map<PendingSource, { index: number; message: string }[]>();
+    const kept = new RowsWriter(join(this.index.stagingDir, `${batch.name}.kept`), this.batchBytes, Buffer.allocUnsafe(1024 * 1024));
+    try {
+      // One file at a time: a file holds one segment's rows (at most 32 MB of wide ones), so a
+      // chunk of 2,048 rows never holds more.
+      for (const file of files) {
+      const result = await this.duck.connection.stream(`SELECT source, record_index, raw FROM read_parquet(${literal(file)}, hive_partitioning = false)`);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        const ids = chunk.getColumnValues(0) as string[];
+        const indexes = chunk.getColumnValues(1) as number[];
+        const raws = chunk.getColumnValues(2) as string[];
+        for (let r = 0; r < chunk.rowCount; r++) {
+          const source = byId.get(ids[r] as string);
+          if (source === undefined) continue;
+          const index = indexes[r] as number;
+          const raw = raws[r] as string;
+          let record: unknown;
+          try {
+            record = JSON.parse(raw);
+          } catch (error) {
+            let first = broken.get(source);
+            if (first === undefined) broken.set(source, (first = []));
+            first.push({ index, message: invalidRecord(index, jsonSyntaxReason(error)) });
+            if (first.length > 4) first.sort((x, y) => x.index - y.index).pop();
+            source.events--;
+            continue;
+          }
+          if (cloudTrailShape(record) !== 'cloudtrail') {
+            source.notCloudTrail++;
+            source.events--;
+            continue;
+          }
+          kept.row(`${source.no}\t`, index, raw);
+        }
       }
-      if (cloudTrailShape(record) !== 'cloudtrail') {
-        source.notCloudTrail++;
-        source.events--;
-        continue;
       }
-      keep.push(Buffer.from(`${source.no}\t${row.record_index}\t${row.raw}\n`, 'utf8'));
+    } catch (error) {
+      throw error instanceof TrailkitError ? error : new TrailkitError('engine', `DuckDB: ${duckMessage(error)}`);
+    } finally {
+      kept.close();
     }
-    if (keep.length === 0) return;
-    const rowsFile = join(this.index.stagingDir, `${batch.name}.kept.rows`);
-    const stream = createWriteStream(rowsFile);
-    stream.end(Buffer.concat(keep));
-    await once(stream, 'close');
-    await this.run(ingestCopySql({ rowsFile, sourcesTable: table, outDir: staging, filePrefix: `${batch.name}k`, shapeCheck: false, compressionLevel: level }));
-    await rm(rowsFile, { force: true });
+    await rm(dir, { recursive: true, force: true });
+    for (const [source, first] of broken) for (const p of first.sort((x, y) => x.index - y.index)) addProblem(source.problems, p.message);
+    for (const [k, segment] of kept.segments.entries()) {
+      const filePrefix = k === 0 ? `${batch.name}k` : `${batch.name}k-${k}`;
+      if (segment.rows > 0) await this.ingest(ingestCopySql({ rowsFile: segment.file, sourcesTable: table, outDir: staging, filePrefix, shapeCheck: false, compressionLevel: level }), staging, filePrefix, segment.rows, segment.bytes);
+      await rm(segment.file, { force: true });
+    }
   }
 }

@@ -124,6 +124,38 @@ describe('index on hostile inputs', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ files: 56, indexed: 56, events: 1511 });
   }, 120_000);
 
+  it('records DuckDB refuses (lone surrogate escapes), 150 MB of them: judged as they stream, under 512 MiB, printed as grep prints them', async () => {
+    const dir = join(work, 'surrogates');
+    mkdirSync(dir);
+    const pad = 'B'.repeat(1500);
+    const records = Array.from({ length: 100_000 }, (_, i) => `{"eventVersion":"1.08","eventTime":"2026-11-20T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","awsRegion":"us-east-1","recipientAccountId":"111111111111","userAgent":"\\ud800${pad}","eventID":"s${i}"}`);
+    writeFileSync(join(dir, 'surrogates.json'), `{"Records":[${records.join(',')}]}`);
+    const index = join(work, 'surrogates-index');
+    const r = await runMeasured(['index', dir, '--to', index, '--output', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 1, indexed: 1, events: 100_000 });
+    expect(await outputDigest(['grep', '--index', index, '--output', 'json'])).toEqual(await outputDigest(['grep', dir, '--output', 'json']));
+    // Read whole, they took 1.3 GB.
+    if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(LIMIT_MIB);
+  }, 180_000);
+
+  it('broken records judged after DuckDB, across several COPYs: the first three in file order, as grep names them', () => {
+    const dir = join(work, 'broken');
+    mkdirSync(dir);
+    const good = (i: number) => JSON.stringify({ ...bombEvent(`ok-${i}`), userAgent: 'x'.repeat(3000) });
+    // Broken where only a JSON parser sees it (a bare word as a value), late in the file first.
+    const parts = Array.from({ length: 400 }, (_, i) => ([390, 17, 250, 3].includes(i) ? `{"eventVersion":"1.08","eventName":"B${i}","eventID":"b${i}","readOnly":tru}` : good(i)));
+    writeFileSync(join(dir, 'broken.json'), `{"Records":[${parts.join(',')}]}`);
+    const index = join(work, 'broken-index');
+    const r = runCli(['index', dir, '--to', index], { env: { TRAILKIT_INDEX_BATCH_BYTES: '200000' } });
+    const grep = runCli(['grep', dir, '--count']);
+    const lines = (text: string) => text.split('\n').filter((l) => l.includes('broken.json:'));
+    expect(lines(r.stderr)).toEqual(lines(grep.stderr));
+    expect(lines(r.stderr).map((l) => l.replace(/^.*broken\.json: /, '').replace(/ is not valid JSON.*$/, ''))).toEqual(['record 3', 'record 17', 'record 250', 'more records could not be read']);
+    expect(runCli(['grep', '--index', index, '--count']).stdout).toBe(grep.stdout);
+    expect(grep.stdout.trim()).toBe('396');
+  }, 120_000);
+
   // util-linux `script` runs the command on a pseudo-terminal.
   it.runIf(spawnSync('script', ['--version']).status === 0)('draws a progress bar on a terminal, and none when stderr is not one', () => {
     const index = join(work, 'progress');
