@@ -49,7 +49,9 @@ last committed batch left it, and the next run carries on.
 --validate first runs validate-digest over the same window (the trail's digests: --trail, or
 --trail-arn) and stores each file's verdict (valid, invalid, unverifiable, unreferenced) with its
 events in the 'verdict' column.
-A file that cannot be read is reported like grep reports it and indexed again on the next run.
+A file that cannot be read to its end (gzip or JSON cut short, a decompression bomb) is reported
+like grep reports it; the events grep prints from it, those before the failure, are indexed, and
+the next run reads it again and replaces them.
 Exit status: 0 when every file was indexed, 2 when some could not be read (each is reported), 130
 when stopped by Ctrl-C (after the batch being written is committed; the locks are released).
 --to s3://bucket/prefix keeps the index in S3 for 'athena ddl --parquet': it is built in a local
