@@ -126,18 +126,21 @@ interface RowsSegment {
   bytes: number;
 }
 
-/** Most bytes of wide rows (see WIDE_ROW_BYTES) one COPY is given. */
-const WIDE_SEGMENT_BYTES = 32 * 1024 * 1024;
+/** Rows averaging more than this are very wide: a row group of them (5,000 rows) passes 40 MB. */
+const VERY_WIDE_ROW_BYTES = 8 * 1024;
+/** Most bytes of very wide rows one COPY is given. */
+const VERY_WIDE_SEGMENT_BYTES = 32 * 1024 * 1024;
 
 /**
- * The bytes a rows segment may reach. Rows of the usual width: the batch's size and one whole
- * document more, so a batch of whole documents (the builder flushes once it passes its size) is
- * one segment. Wide rows: DuckDB holds three to four times a segment's bytes on one thread
- * (measured at a 256 MB limit: 64 MB of 1 MB or 8 MB records written, 80 MB out of memory), so
- * their segments stop at 32 MB.
+ * The bytes a rows segment may reach: the batch's size and one whole document more, so a batch
+ * of whole documents (the builder flushes once it passes its size) is one segment; 32 MB when
+ * its rows average over 8 KB. DuckDB holds about three times a row group's bytes, and a row group
+ * is 5,000 rows or the whole segment: measured on one thread at a 256 MB limit, 72 MB of rows of
+ * 3, 8, 10 or 12 KB written, of 30 KB or 100 KB out of memory, 32 MB of rows of 30 KB to 8 MB
+ * written.
  */
 function segmentLimit(batchBytes: number, rows: number, bytes: number): number {
-  return bytes / rows > WIDE_ROW_BYTES ? Math.min(batchBytes, WIDE_SEGMENT_BYTES) : batchBytes + WHOLE_DOCUMENT_BYTES;
+  return bytes / rows > VERY_WIDE_ROW_BYTES ? Math.min(batchBytes, VERY_WIDE_SEGMENT_BYTES) : batchBytes + WHOLE_DOCUMENT_BYTES;
 }
 
 /**

@@ -142,7 +142,7 @@ describe('index on hostile inputs', () => {
   it('broken records judged after DuckDB, across several COPYs: the first three in file order, as grep names them', () => {
     const dir = join(work, 'broken');
     mkdirSync(dir);
-    const good = (i: number) => JSON.stringify({ ...bombEvent(`ok-${i}`), userAgent: 'x'.repeat(3000) });
+    const good = (i: number) => JSON.stringify({ ...bombEvent(`ok-${i}`), userAgent: 'x'.repeat(9000) });
     // Broken where only a JSON parser sees it (a bare word as a value), late in the file first.
     const parts = Array.from({ length: 400 }, (_, i) => ([390, 17, 250, 3].includes(i) ? `{"eventVersion":"1.08","eventName":"B${i}","eventID":"b${i}","readOnly":tru}` : good(i)));
     writeFileSync(join(dir, 'broken.json'), `{"Records":[${parts.join(',')}]}`);
