@@ -390,3 +390,57 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     }
   }, 180_000);
 });
+
+/** Records with a key twice, or a number where grep reads a string (see twiceArchive). */
+function twiceArchive(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  // Keys twice (JSON.parse, and so grep, takes the last value; DuckDB's columns the first), one
+  // written with an escape, and a number where grep reads only a string: the index's SQL matches
+  // each of them, grep does not, so none may be taken without grep's matcher.
+  const base = '"eventVersion":"1.08","eventSource":"cloudtrail.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"111111111111"';
+  writeFileSync(join(dir, 'twice.json'), `{"Records":[${[
+    `{${base},"eventTime":"2026-11-20T13:00:00Z","eventName":"DeleteTrail","eventName":"GetTrail","sourceIPAddress":"192.0.2.1","eventID":"twice-1"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:01Z","eventName":"DeleteTrail","event\\u004eame":"GetTrail","sourceIPAddress":"192.0.2.1","eventID":"twice-2"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:02Z","eventName":"StopLogging","sourceIPAddress":"198.51.100.8","sourceIPAddress":"192.0.2.1","eventID":"twice-3"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:03Z","eventTime":"2026-11-01T00:00:00Z","eventName":"StopLogging","sourceIPAddress":"192.0.2.1","eventID":"twice-4"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:04Z","eventName":"StopLogging","errorCode":0,"sourceIPAddress":"192.0.2.1","eventID":"twice-5"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:05Z","eventName":"StopLogging","sourceIPAddress":"192.0.2.1","eventID":"twice-6","eventID":"other-6"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:06Z","eventName":"DeleteTrail","sourceIPAddress":"198.51.100.9","eventID":"once-7"}`,
+    `{${base},"eventTime":"2026-11-20T13:00:07Z","eventName":"StopLogging","errorCode":"AccessDenied","sourceIPAddress":"198.51.100.10","eventID":"once-8"}`,
+    // 12:00 UTC, before the window below: not CloudTrail's form, so not in event_ms; grep's parser decides.
+    `{${base},"eventTime":"2026-11-20T14:00:00+02:00","eventName":"StopLogging","sourceIPAddress":"192.0.2.1","eventID":"offset-9"}`,
+  ].join(',')}]}`);
+}
+
+describe('grep --index takes a candidate without grep\'s matcher only where the SQL decides as grep does', () => {
+  let work: string;
+  let archive: string;
+  let index: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'trailkit-index-twice-'));
+    archive = join(work, 'archive');
+    index = join(work, 'index');
+    twiceArchive(archive);
+    const built = runCli(['index', archive, '--to', index]);
+    expect(built.status, built.stderr).toBe(0);
+  }, 60_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  // Filters whose SQL is exact on records whose keys are strings, there once.
+  const filters: string[][] = [
+    ['--event-name', 'DeleteTrail'],
+    ['--event-name', 'StopLogging', '--source-ip', '198.51.100.0/24'],
+    ['--since', '2026-11-20T12:30:00Z', '--event-source', 'cloudtrail.amazonaws.com'],
+    ['--event-id', 'twice-6,once-7'],
+    ['--errors', '--event-source', 'cloudtrail.amazonaws.com'],
+  ];
+  for (const filter of filters) {
+    it(`grep --index ${filter.join(' ')}: what grep prints`, async () => {
+      const files = await grepHere(filter, [archive]);
+      const indexed = await grepHere([...filter, '--index', index], []);
+      expect(indexed.stdout).toBe(files.stdout);
+      // Each filter matches an honest record (once-7, once-8), and only it or those after the window.
+      expect(files.stdout).not.toBe('');
+    });
+  }
+});
