@@ -14,7 +14,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { jsonSyntaxReason, TrailkitError } from '../core/errors.js';
-import { ingestCopySql, parquetOptions } from '../core/index-sql.js';
+import { ingestCopySql, parquetOptions, type IngestSqlInput } from '../core/index-sql.js';
 import { nextBatchName, sourceStatus, type BatchManifest, type IndexState, type PartEntry, type SourceEntry, type SourceFacts, type SourceVerdict, INDEX_FORMAT, INDEX_VERSION } from '../core/index-manifest.js';
 import { cloudTrailShape } from '../core/record.js';
 import { literal } from '../core/sql-text.js';
@@ -505,12 +505,7 @@ export class IndexBuilder {
       if (values.length > 0) await this.run(`INSERT INTO ${table} VALUES ${values.join(', ')}`);
     }
     const level = this.options.compressionLevel ?? 3;
-    const segments = batch.writer.segments;
-    for (const [k, segment] of segments.entries()) {
-      const filePrefix = k === 0 ? batch.name : `${batch.name}-${k}`;
-      if (segment.rows > 0) await this.ingest(ingestCopySql({ rowsFile: segment.file, sourcesTable: table, outDir: staging, filePrefix, shapeCheck: true, compressionLevel: level }), staging, filePrefix, segment.rows, segment.bytes);
-      await rm(segment.file, { force: true });
-    }
+    await this.ingestSegments(batch.writer.segments, batch.name, { sourcesTable: table, outDir: staging, shapeCheck: true, compressionLevel: level });
     if (batch.rows > 0) await this.judgeRejected(batch, table, staging, level);
 
     // Sources that changed: the live files holding their old events are written again without them.
@@ -664,9 +659,14 @@ export class IndexBuilder {
     }
     await rm(dir, { recursive: true, force: true });
     for (const [source, first] of broken) for (const p of first.sort((x, y) => x.index - y.index)) addProblem(source.problems, p.message);
-    for (const [k, segment] of kept.segments.entries()) {
-      const filePrefix = k === 0 ? `${batch.name}k` : `${batch.name}k-${k}`;
-      if (segment.rows > 0) await this.ingest(ingestCopySql({ rowsFile: segment.file, sourcesTable: table, outDir: staging, filePrefix, shapeCheck: false, compressionLevel: level }), staging, filePrefix, segment.rows, segment.bytes);
+    await this.ingestSegments(kept.segments, `${batch.name}k`, { sourcesTable: table, outDir: staging, shapeCheck: false, compressionLevel: level });
+  }
+
+  /** One COPY per rows segment, each writing files named after `prefix` and its number; each segment's file is removed once written. */
+  private async ingestSegments(segments: readonly RowsSegment[], prefix: string, input: Omit<IngestSqlInput, 'rowsFile' | 'filePrefix'>): Promise<void> {
+    for (const [k, segment] of segments.entries()) {
+      const filePrefix = k === 0 ? prefix : `${prefix}-${k}`;
+      if (segment.rows > 0) await this.ingest(ingestCopySql({ ...input, rowsFile: segment.file, filePrefix }), input.outDir, filePrefix, segment.rows, segment.bytes);
       await rm(segment.file, { force: true });
     }
   }

@@ -58,7 +58,7 @@ const EXACT_FILTER_KEYS: Partial<Record<keyof FilterSpec, string>> = {
  * eventTime has another form than CloudTrail's (no event_ms), for grep's parser. SQL text, or
  * undefined when every candidate is matched again.
  */
-export function exactCandidateSql(spec: FilterSpec, inexact: readonly string[], unsupported: readonly string[]): string | undefined {
+function exactCandidateSql(spec: FilterSpec, inexact: readonly string[], unsupported: readonly string[]): string | undefined {
   if (unsupported.length > 0 || inexact.some((name) => name !== '--since/--until')) return undefined;
   const keys = new Set<string>();
   for (const [field, value] of Object.entries(spec) as [keyof FilterSpec, unknown][]) {
