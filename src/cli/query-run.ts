@@ -3,7 +3,7 @@
  * through the library's openEventIndex on one DuckDB session; each result printed as it streams.
  */
 import { readFile } from 'node:fs/promises';
-import { EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
+import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import type { QuestionQuery } from '../core/query-model.js';
 import { firstLine, splitStatements } from '../core/sql-statements.js';
 import { openEventIndex, questionQueries, type QuestionRequest } from '../jobs/query.js';
@@ -101,7 +101,15 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
   if (flags.showSql === true) showSql(ctx, queries);
   if (flags.index !== undefined && paths.length > 0) throw usageError(`query reads --index or files, not both (got ${paths.join(' ')})`, 'drop the paths, or --index');
   if (flags.index === undefined && paths.length === 0) throw usageError('query needs --index DIR or files to read', 'e.g. trailkit query "SELECT count(*) FROM events" --index ./trail-index');
-  const index = await openEventIndex(flags.index ?? { files: paths }, { ...jobOptionsOf(ctx), onProblem: (source, message) => reportInputError(ctx, source, message) });
+  // Files read directly that could not be read, or only in part: reported, and the exit status says so, as grep's does.
+  let problems = 0;
+  const index = await openEventIndex(flags.index ?? { files: paths }, {
+    ...jobOptionsOf(ctx),
+    onProblem: (source, message) => {
+      problems++;
+      reportInputError(ctx, source, message);
+    },
+  });
   const titled = queries.length > 1 || question !== undefined || flags.file !== undefined;
   let rows = 0;
   try {
@@ -138,5 +146,6 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
   } finally {
     await index.close();
   }
+  if (problems > 0) return EXIT_ERROR;
   return rows > 0 ? EXIT_OK : EXIT_NEGATIVE;
 }

@@ -195,7 +195,7 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
   const job = jobContext(options);
   throwIfAborted(job.signal);
   const problem = options.onProblem ?? ((source: string, message: string) => job.warn(`${source}: ${message}`));
-  const [{ IndexBuilder }, { LocalIndex }, { localSources }, { expandInputs }] = await Promise.all([
+  const [{ IndexBuilder, notCloudTrailWarning }, { LocalIndex }, { localSources }, { expandInputs }] = await Promise.all([
     import('../sources/index-builder.js'),
     import('../sources/index-store.js'),
     import('../sources/index-sources.js'),
@@ -227,7 +227,8 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
     counts.events += o.events;
     counts.bytes += o.bytes;
     for (const p of o.problems) report(o.id, p);
-    if (o.notCloudTrail > 0) job.warn(`${o.id}: ${o.events === 0 ? 'is JSON but not CloudTrail events (an S3 event notification, say); skipped' : `${o.notCloudTrail} of its records are not CloudTrail events; skipped them`}`);
+    const notCloudTrail = notCloudTrailWarning(o);
+    if (notCloudTrail !== undefined) job.warn(`${o.id}: ${notCloudTrail}`);
   };
 
   const target = /^s3:/i.test(request.to) ? parseS3Location(request.to) : undefined;

@@ -136,7 +136,7 @@ const ROW_STATEMENTS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
 export async function openEventIndex(location: EventIndexLocation, options: EventIndexOptions = {}): Promise<EventIndex> {
   const job = jobContext(options);
   throwIfAborted(job.signal);
-  const { openIndex, openFiles, streamQuery } = await import('../sources/index-query.js');
+  const { openIndex, openFiles, streamQuery, notCloudTrailWarning } = await import('../sources/index-query.js');
   let table: EventsTable;
   const threads = options.threads === undefined ? {} : { threads: options.threads };
   if (typeof location === 'string' || 'dir' in location) {
@@ -152,6 +152,8 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
       onOutcome: (o) => {
         if (o.error !== undefined) problem(o.id, o.error);
         for (const p of o.problems) problem(o.id, p);
+        const notCloudTrail = notCloudTrailWarning(o);
+        if (notCloudTrail !== undefined) job.warn(`${o.id}: ${notCloudTrail}`);
       },
     });
   }

@@ -62,6 +62,12 @@ export interface SourceOutcome {
   readonly error?: string;
 }
 
+/** The warning for a source with records that are not CloudTrail events (grep's words), if it has any. */
+export function notCloudTrailWarning(outcome: SourceOutcome): string | undefined {
+  if (outcome.notCloudTrail === 0) return undefined;
+  return outcome.events === 0 ? 'is JSON but not CloudTrail events (an S3 event notification, say); skipped' : `${outcome.notCloudTrail} of its records are not CloudTrail events; skipped them`;
+}
+
 export interface BuildOptions {
   /** JSON bytes per batch (default 64 MB): what one DuckDB COPY turns into Parquet. */
   readonly batchBytes?: number;

@@ -214,6 +214,14 @@ describe('trailkit index, grep --index, tail --index and query', () => {
     // Every column of AWS's DDL is there, with the JSON fields as JSON.
     const cols = runCli(['query', "SELECT requestparameters, responseelements, additionaleventdata, useragent, eventid, tlsdetails, useridentity.sessioncontext.sessionissuer.arn AS issuer FROM events WHERE eventid = 'lookup-1'", '--index', index, '--output', 'json']);
     expect(JSON.parse(cols.stdout)).toMatchObject({ additionaleventdata: '{"MFAUsed":"No"}', responseelements: '{"ConsoleLogin":"Success"}', eventid: 'lookup-1' });
+    // Over the archive's files, broken ones among them: the same rows as from its index, each
+    // broken file reported in grep's words, and exit 2 as grep's.
+    const direct = runCli(['query', sql, archive, '--output', 'csv']);
+    expect(direct.stdout).toBe(fromIndex.stdout);
+    expect(direct.status).toBe(2);
+    const reported = (text: string) => text.split('\n').filter((l) => /truncated|not valid JSON|not CloudTrail/.test(l)).map((l) => l.replace(archive, 'ARCHIVE').replace(/^trailkit: (\/.*\/)?ARCHIVE/, 'ARCHIVE')).sort();
+    expect(reported(direct.stderr)).toEqual(reported(runCli(['grep', archive, '--count']).stderr));
+    expect(reported(direct.stderr)).toHaveLength(4);
   });
 
   it('query output formats: json, csv, text, table and pretty; an error is one line', () => {

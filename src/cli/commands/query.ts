@@ -78,7 +78,8 @@ skipped. A statement that fails stops the run with one line naming its number an
 (exit 2); the results before it are printed. --limit applies to each statement that reads rows.
 Output: pretty (default on a terminal), table, text (tab-separated), json (one object per line; a row
 with a 'raw' column prints that text, byte-faithful to the log files), csv.
-Exit status: 0 when a row was returned, 1 when none was, 2 on an error.`;
+Exit status: 0 when a row was returned, 1 when none was, 2 on an error or when a file read directly
+could not be read (each is reported, as grep reports it; the rows of the others are printed).`;
 
 export function makeQueryCommand(): Command {
   const command = new Command('query')
