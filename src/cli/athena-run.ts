@@ -127,7 +127,10 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
       if (where.inexact.length > 0 && target.table !== 'index') {
         throw usageError(`${where.inexact.join(', ')}: Athena's SQL cannot match these exactly as grep does, and the CloudTrail table has no record text to check them on`, 'use a Parquet index table (--layout parquet), where they are checked locally, or grep');
       }
-      localCheck = where.inexact.length > 0;
+      // The Parquet table has each record's text: every row is checked on it, since even an exact
+      // filter's columns can differ from what JSON.parse reads (a number read as text, a key there
+      // twice: the columns hold its first value, JSON.parse its last).
+      localCheck = target.table === 'index';
       const columns = target.table === 'index'
         ? 'eventtime, useridentity.arn AS principal, eventsource, eventname, awsregion, sourceipaddress, errorcode, raw'
         : 'eventtime, useridentity.arn AS principal, eventsource, eventname, awsregion, sourceipaddress, errorcode, coalesce(recipientaccountid, useridentity.accountid) AS account, eventid';

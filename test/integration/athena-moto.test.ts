@@ -100,4 +100,24 @@ describeWithMoto('trailkit athena query against moto_server', () => {
     expect(sql).toContain('event_ms >= ');
     expect(r.stderr).toMatch(/scanned .*, estimated cost \$/);
   });
+
+  it('on the Parquet index table, checks even exact filters on the record text: a number read as text, a key there twice', async () => {
+    const base = '"eventVersion":"1.08","eventTime":"2026-11-20T10:00:00Z","eventSource":"cloudtrail.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"111111111111"';
+    const honest = `{${base},"eventName":"DeleteTrail","eventID":"e1"}`;
+    const twice = `{${base},"eventName":"DeleteTrail","eventName":"GetTrail","eventID":"e2"}`;
+    const number = `{${base},"eventName":5,"eventID":"e3"}`;
+    // What Athena's columns say: DeleteTrail for the first two (a repeated key's first value), '5' for the third.
+    await queueResults(moto, [{ columns: ['eventtime', 'principal', 'eventsource', 'eventname', 'awsregion', 'sourceipaddress', 'errorcode', 'raw'], rows: [
+      ['2026-11-20T10:00:00Z', null, 'cloudtrail.amazonaws.com', 'DeleteTrail', 'us-east-1', null, null, honest],
+      ['2026-11-20T10:00:00Z', null, 'cloudtrail.amazonaws.com', 'DeleteTrail', 'us-east-1', null, null, twice],
+    ] }, { columns: ['eventtime', 'principal', 'eventsource', 'eventname', 'awsregion', 'sourceipaddress', 'errorcode', 'raw'], rows: [
+      ['2026-11-20T10:00:00Z', null, 'cloudtrail.amazonaws.com', '5', 'us-east-1', null, null, number],
+    ] }]);
+    const deleted = await cli(['athena', 'query', '--table', 'trailkit_index', '--layout', 'parquet', '--event-name', 'DeleteTrail', '--account', '111111111111', '--output', 'json']);
+    expect(deleted.status, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toBe(`${honest}\n`);
+    const five = await cli(['athena', 'query', '--table', 'trailkit_index', '--layout', 'parquet', '--event-name', '5', '--account', '111111111111', '--output', 'json']);
+    expect(five.stdout).toBe('');
+    expect(five.status).toBe(1);
+  });
 });
