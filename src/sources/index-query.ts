@@ -11,11 +11,11 @@ import { emptyStoredTableSql, eventsViewSql, partsReader } from '../core/index-s
 import type { IndexState } from '../core/index-manifest.js';
 import { duckMessage, loadDuckApi, openDuck, type DuckSession } from './duckdb.js';
 import { IndexBuilder, type BuildOptions, type BuildResult, type SourceOutcome } from './index-builder.js';
-
-export { notCloudTrailWarning } from './index-builder.js';
 import { LocalIndex } from './index-store.js';
 import { localSources } from './index-sources.js';
 import type { InputFile } from './local-files.js';
+
+export { notCloudTrailWarning } from './index-builder.js';
 
 export interface EventsTable {
   readonly session: DuckSession;
