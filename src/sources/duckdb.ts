@@ -33,17 +33,49 @@ const TRINO_COMPAT_MACROS = [
 ];
 
 /**
+ * Set by the command line's bundle (scripts/bundle-cli.mjs): the file beside it that holds
+ * @duckdb/node-api bundled into one CommonJS file, and the @duckdb/node-bindings version that
+ * bundle was built against. Undefined in the library (tsc's output), which requires the package.
+ */
+declare const TRAILKIT_DUCKDB_API_BUNDLE: string | undefined;
+declare const TRAILKIT_DUCKDB_BINDINGS_VERSION: string | undefined;
+
+type DuckApi = typeof import('@duckdb/node-api');
+let loaded: DuckApi | undefined;
+
+/**
  * @duckdb/node-api is CommonJS whose entry re-exports its 120-odd modules: an ESM import() has
  * Node lex every one of them for named exports, which took as long again as loading the library
  * (measured: 620-1,070 ms against 290-470 ms). It is required instead (the package has no
- * "exports" map, so require and import resolve it to the same file).
+ * "exports" map, so require and import resolve it to the same file). The command line loads the
+ * same code from its one-file bundle instead, with V8's code cache on Node 20 (bin/load-bundle.js):
+ * resolving, reading and compiling the 120 files was 50 ms of every query's start, the bundle
+ * 24 ms, both with the native library's 12-15 ms. The bundle is used only while the installed
+ * @duckdb/node-bindings is the version it was built against.
  */
-export function loadDuckApi(): typeof import('@duckdb/node-api') {
-  return createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
+export function loadDuckApi(): DuckApi {
+  if (loaded !== undefined) return loaded;
+  const require = createRequire(import.meta.url);
+  if (typeof TRAILKIT_DUCKDB_API_BUNDLE === 'string' && bundleMatchesBindings(require)) {
+    const { loadBundle } = require('../../bin/load-bundle.js') as { loadBundle: (url: URL, options: { codeCache: boolean }) => { exports: DuckApi } };
+    const nodeCaches = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    loaded = loadBundle(new URL(TRAILKIT_DUCKDB_API_BUNDLE, import.meta.url), { codeCache: !nodeCaches }).exports;
+  } else {
+    loaded = require('@duckdb/node-api') as DuckApi;
+  }
+  return loaded;
+}
+
+function bundleMatchesBindings(require: NodeJS.Require): boolean {
+  try {
+    return (require('@duckdb/node-bindings/package.json') as { version?: unknown }).version === TRAILKIT_DUCKDB_BINDINGS_VERSION;
+  } catch {
+    return false;
+  }
 }
 
 export async function openDuck(options: DuckOptions = {}): Promise<DuckSession> {
-  let api: typeof import('@duckdb/node-api');
+  let api: DuckApi;
   try {
     api = loadDuckApi();
   } catch (error) {

@@ -154,4 +154,17 @@ describe('loadBundle: the command line with a code cache', () => {
     expect(r.stderr).toBe('cache accepted\n');
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
+
+  it.skipIf(nodeCaches)('the build\'s cache for DuckDB\'s bundled API is accepted by this Node, and the API works', () => {
+    expect(readFileSync(join(ROOT, 'dist', 'cli-bundle', 'duckdb-api.cjs.cache')).length).toBeGreaterThan(10_000);
+    const script = `
+      import { loadBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, 'bin', 'load-bundle.js')).href)};
+      const r = loadBundle(new URL(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli-bundle', 'duckdb-api.cjs')).href)}), { codeCache: true });
+      const instance = await r.exports.DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      const rows = (await connection.runAndReadAll('SELECT 6 * 7 AS n')).getRows();
+      process.stderr.write('cache ' + r.cache + ' ' + String(rows[0][0]) + '\\n');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('cache accepted 42\n');
+  });
 });

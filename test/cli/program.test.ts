@@ -98,7 +98,10 @@ describe('trailkit program', () => {
       expect(runCli(['index', SAMPLE, '--to', index]).status).toBe(0);
       for (const args of [['query', 'SELECT 1', '--index', index], ['grep', '--index', index, '--count']]) {
         const loaded = trace(args, args[0] as string);
-        expect(loaded).toContain('@duckdb/node-api');
+        // DuckDB's JavaScript API from the bundle's one file, not the package's 120-odd.
+        expect(loaded).toContain('<- ' + join(ROOT, 'dist', 'cli-bundle', 'duckdb-api.cjs'));
+        expect(loaded).toContain('@duckdb/node-bindings');
+        expect(loaded).not.toContain('@duckdb/node-api');
         expect(loaded).not.toContain('@aws-sdk');
       }
     } finally {
