@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { ACCESS_KEY_ID, type Question, type Scope } from '../core/query-model.js';
+import { ACCESS_KEY_ID, CHAIN_DEPTH, MAX_CHAIN_DEPTH, type Question, type Scope } from '../core/query-model.js';
 import { parseTimeFlagMs } from './time-flags.js';
 import { parseTimeSpec } from '../core/time-spec.js';
 import type { QuestionFlags } from './commands/query.js';
@@ -13,9 +13,10 @@ export function questionFromFlags(flags: QuestionFlags): Question | undefined {
     if (!ACCESS_KEY_ID.test(flags.accessKey)) throw usageError(`--access-key '${flags.accessKey}' is not an AWS access key id`, 'they look like AKIA... (long-term) or ASIA... (temporary), 16 to 128 capital letters and digits');
     return { kind: 'access-key', accessKeyId: flags.accessKey };
   }
+  if (flags.chainDepth !== undefined && flags.timeline === undefined) throw usageError('--chain-depth is for --timeline', 'ask --timeline PRINCIPAL --chain-depth N');
   if (flags.timeline !== undefined) {
     if (flags.timeline.trim() === '' || flags.timeline.length > 2048) throw usageError('--timeline needs a principal: an ARN, a user or role name, or a role session ARN');
-    return { kind: 'timeline', principal: flags.timeline };
+    return { kind: 'timeline', principal: flags.timeline, ...(flags.chainDepth === undefined ? {} : { depth: flags.chainDepth }) };
   }
   if (flags.resource !== undefined) {
     if (flags.resource.trim() === '' || flags.resource.length > 2048) throw usageError('--resource needs an ARN (or a resource name)');
@@ -50,4 +51,27 @@ export function scopeFromFlags(flags: QuestionFlags, now: Date): Scope {
     ...(flags.account.length === 0 ? {} : { accounts: flags.account }),
     ...(flags.eventRegion.length === 0 ? {} : { regions: flags.eventRegion }),
   };
+}
+
+/**
+ * Counts, in rows of a timeline's `chain` result, the identities at the chain's ends with
+ * AssumeRole hops past the depth followed (`more`: a boolean from DuckDB, the text 'true' from
+ * Athena). 0 for any other result.
+ */
+export function chainEndsGoingOn(question: Question | undefined, name: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): number {
+  if (question?.kind !== 'timeline' || name !== 'chain') return 0;
+  const at = columns.indexOf('more');
+  if (at < 0) return 0;
+  let n = 0;
+  for (const row of rows) if (row[at] === true || row[at] === 'true') n++;
+  return n;
+}
+
+/** The warning for a timeline whose chain goes on past the hops followed, with the flag that follows more. */
+export function chainGoesOnWarning(question: Question, ends: number): string {
+  const depth = question.kind === 'timeline' ? (question.depth ?? CHAIN_DEPTH) : CHAIN_DEPTH;
+  const principal = question.kind === 'timeline' ? question.principal : '';
+  const where = `${ends} ${ends === 1 ? 'identity' : 'identities'} at its ends (more = true)`;
+  if (depth >= MAX_CHAIN_DEPTH) return `${principal}'s AssumeRole chain goes on past ${depth} hops, the most followed, from ${where}: ask a --timeline of those identities`;
+  return `${principal}'s AssumeRole chain goes on past ${depth} hops from ${where}, and those events are not in the timeline: ask again with --chain-depth ${Math.min(MAX_CHAIN_DEPTH, depth * 2)}`;
 }

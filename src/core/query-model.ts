@@ -441,7 +441,7 @@ export function compileFilterSql(spec: FilterSpec, target: SqlTarget, options: {
 
 export type Question =
   | { readonly kind: 'access-key'; readonly accessKeyId: string }
-  | { readonly kind: 'timeline'; readonly principal: string }
+  | { readonly kind: 'timeline'; readonly principal: string; readonly depth?: number }
   | { readonly kind: 'resource'; readonly arn: string }
   | { readonly kind: 'summary'; readonly top: number; readonly baselineMs: number };
 
@@ -454,8 +454,14 @@ export interface QuestionQuery {
   readonly events: boolean;
 }
 
-/** How deep AssumeRole chains are followed: role chaining rarely goes past a few hops. */
+/**
+ * How many AssumeRole hops a timeline follows each way, unless asked for more: role chaining
+ * rarely goes past a few, but "role juggling" (a session assuming role after role to outlive each
+ * session's hour) makes long chains, and the chain's end rows say when it went on (`more`).
+ */
 export const CHAIN_DEPTH = 4;
+/** The most hops a timeline follows each way: two CTEs a hop, and each joins the one before. */
+export const MAX_CHAIN_DEPTH = 32;
 
 function eventColumns(target: SqlTarget, alias = ''): string {
   const a = alias === '' ? '' : `${alias}.`;
@@ -519,7 +525,7 @@ export function questionSql(question: Question, scope: Scope, target: SqlTarget)
       return [{ name: 'events', title: `Activity of access key ${question.accessKeyId}`, sql, events: true }];
     }
     case 'timeline':
-      return timelineSql(question.principal, scoped, target);
+      return timelineSql(question.principal, question.depth ?? CHAIN_DEPTH, scoped, target);
     case 'resource': {
       const arn = literal(question.arn);
       const name = question.arn.includes(':') ? question.arn.slice(Math.max(question.arn.lastIndexOf(':'), question.arn.lastIndexOf('/')) + 1) : question.arn;
@@ -542,10 +548,12 @@ const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithW
 /**
  * A principal's or role session's timeline. The chain is walked up to the source identity (the
  * AssumeRole calls whose response issued the session ARN, and who made them) and down to the
- * sessions it created, CHAIN_DEPTH hops each way, in plain SQL (no recursion, which Athena's
- * engine does not promise): then every event of any identity on that chain, in time order.
+ * sessions it created, `depth` hops each way, in plain SQL (no recursion: Athena's engine caps a
+ * recursive WITH at 10 steps): then every event of any identity on that chain, in time order. The
+ * chain's rows say, in `more`, which identities at its ends have hops past `depth` to identities
+ * not on it (a cycle back onto the chain, as when a session name is used again, is not more).
  */
-function timelineSql(principal: string, scoped: readonly string[], target: SqlTarget): QuestionQuery[] {
+function timelineSql(principal: string, depth: number, scoped: readonly string[], target: SqlTarget): QuestionQuery[] {
   const from = target.from;
   const text = target.table === 'index' ? 'raw' : 'responseelements';
   const issuedArn = `json_extract_scalar(${text}, ${literal(target.table === 'index' ? '$.responseElements.assumedRoleUser.arn' : '$.assumedRoleUser.arn')})`;
@@ -557,16 +565,26 @@ function timelineSql(principal: string, scoped: readonly string[], target: SqlTa
   // The identities the principal names: its ARN, a user or role name, or a role session's ARN.
   ctes.push(`seed AS (\n  SELECT DISTINCT useridentity.arn AS arn FROM ${from}\n  ${where([...scoped, or([`useridentity.arn = ${p}`, `useridentity.username = ${p}`, `useridentity.sessioncontext.sessionissuer.arn = ${p}`, `useridentity.sessioncontext.sessionissuer.username = ${p}`, `useridentity.principalid = ${p}`])])}\n  UNION SELECT ${p}\n)`);
   ctes.push(`up0 AS (SELECT arn, 0 AS depth FROM seed)`);
-  for (let i = 1; i <= CHAIN_DEPTH; i++) ctes.push(`up${i} AS (SELECT a.caller AS arn, ${-i} AS depth FROM assumed a JOIN up${i - 1} u ON a.session_arn = u.arn)`);
+  for (let i = 1; i <= depth; i++) ctes.push(`up${i} AS (SELECT DISTINCT a.caller AS arn, ${-i} AS depth FROM assumed a JOIN up${i - 1} u ON a.session_arn = u.arn)`);
   ctes.push(`down0 AS (SELECT arn, 0 AS depth FROM seed)`);
-  for (let i = 1; i <= CHAIN_DEPTH; i++) ctes.push(`down${i} AS (SELECT a.session_arn AS arn, ${i} AS depth FROM assumed a JOIN down${i - 1} d ON a.caller = d.arn)`);
-  const chainParts = [...Array(CHAIN_DEPTH + 1).keys()].flatMap((i) => [`SELECT arn, depth FROM up${i}`, ...(i === 0 ? [] : [`SELECT arn, depth FROM down${i}`])]);
-  ctes.push(`chain AS (\n  SELECT arn, min(depth) AS depth FROM (\n    ${chainParts.join('\n    UNION ALL ')}\n  ) c WHERE arn IS NOT NULL GROUP BY arn\n)`);
-  ctes.push(`session_keys AS (SELECT a.session_key AS access_key, c.arn, c.depth FROM assumed a JOIN chain c ON a.session_arn = c.arn WHERE a.session_key IS NOT NULL)`);
-  const chainSql = `WITH ${ctes.join(',\n')}\nSELECT c.depth, c.arn FROM chain c ORDER BY c.depth, c.arn`;
+  for (let i = 1; i <= depth; i++) ctes.push(`down${i} AS (SELECT DISTINCT a.session_arn AS arn, ${i} AS depth FROM assumed a JOIN down${i - 1} d ON a.caller = d.arn)`);
+  const chainParts = [...Array(depth + 1).keys()].flatMap((i) => [`SELECT arn, depth FROM up${i}`, ...(i === 0 ? [] : [`SELECT arn, depth FROM down${i}`])]);
+  // An identity reached more than once (a cycle, or both ways) is placed at its nearest hop, the
+  // source side first: min(depth) put the principal itself at -2 when two sessions assume each other.
+  ctes.push(`chain AS (\n  SELECT arn, min_by(depth, abs(depth) * 2 + CASE WHEN depth > 0 THEN 1 ELSE 0 END) AS depth FROM (\n    ${chainParts.join('\n    UNION ALL ')}\n  ) c WHERE arn IS NOT NULL GROUP BY arn\n)`);
+  // One row per key: an AssumeRole seen twice (CloudTrail may deliver an event more than once)
+  // would otherwise print every event made with its key twice.
+  ctes.push(`session_keys AS (SELECT a.session_key AS access_key, min(c.depth) AS depth FROM assumed a JOIN chain c ON a.session_arn = c.arn WHERE a.session_key IS NOT NULL GROUP BY a.session_key)`);
+  // One hop past each end: the identities there that are not on the chain. (Each hop is DISTINCT:
+  // a session assumed again and again would otherwise multiply the rows at every hop.)
+  const past = [
+    `SELECT u.arn FROM up${depth} u JOIN assumed a ON a.session_arn = u.arn WHERE a.caller IS NOT NULL AND a.caller NOT IN (SELECT arn FROM chain)`,
+    `SELECT d.arn FROM down${depth} d JOIN assumed a ON a.caller = d.arn WHERE a.session_arn IS NOT NULL AND a.session_arn NOT IN (SELECT arn FROM chain)`,
+  ];
+  const chainSql = `WITH ${ctes.join(',\n')},\npast AS (\n  ${past.join('\n  UNION\n  ')}\n)\nSELECT c.depth, c.arn, c.arn IN (SELECT arn FROM past) AS more FROM chain c ORDER BY c.depth, c.arn`;
   const eventsSql = `WITH ${ctes.join(',\n')}\nSELECT ${eventColumns(target, 'e')},\n  coalesce(c.depth, k.depth) AS depth\nFROM ${from} e\nLEFT JOIN chain c ON e.useridentity.arn = c.arn\nLEFT JOIN session_keys k ON e.useridentity.accesskeyid = k.access_key\n${where([...scoped.map((s) => prefixColumns(s, 'e')), '(c.arn IS NOT NULL OR k.access_key IS NOT NULL)'])}\n${orderEvents(target, 'e')}`;
   return [
-    { name: 'chain', title: `Identities on ${principal}'s AssumeRole chain (negative depth: towards the source identity; positive: sessions it created)`, sql: chainSql, events: false },
+    { name: 'chain', title: `Identities on ${principal}'s AssumeRole chain, ${depth} hops each way (negative depth: towards the source identity; positive: sessions it created; more: hops past the last one not followed)`, sql: chainSql, events: false },
     { name: 'events', title: `Timeline of ${principal} and its chain`, sql: eventsSql, events: true },
   ];
 }

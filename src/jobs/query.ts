@@ -4,7 +4,7 @@
  * DuckDB is loaded by openEventIndex, not by importing this module.
  */
 import { usageError, TrailkitError } from '../core/errors.js';
-import { ACCESS_KEY_ID, questionSql, type Question, type QuestionQuery, type Scope } from '../core/query-model.js';
+import { ACCESS_KEY_ID, MAX_CHAIN_DEPTH, questionSql, type Question, type QuestionQuery, type Scope } from '../core/query-model.js';
 import type { EventsTable } from '../sources/index-query.js';
 import { abortError, jobContext, throwIfAborted, type JobOptions } from './job-options.js';
 
@@ -22,8 +22,11 @@ export interface EventIndexOptions extends JobOptions {
 export type IndexQuestion =
   /** Every event made with the key, and the calls whose response issued it. */
   | { readonly kind: 'access-key'; readonly accessKeyId: string }
-  /** A principal's or role session's events, following AssumeRole chains both ways. */
-  | { readonly kind: 'timeline'; readonly principal: string }
+  /**
+   * A principal's or role session's events, following AssumeRole chains both ways, `depth` hops
+   * each way (default 4, at most 32); the `chain` result's `more` marks ends with hops past it.
+   */
+  | { readonly kind: 'timeline'; readonly principal: string; readonly depth?: number }
   /** Every event touching a resource (in resources[], or named in the request or response). */
   | { readonly kind: 'resource'; readonly arn: string }
   /** Top principals, actions, errors, source IPs and regions; first seen in the window (with `since`). */
@@ -91,6 +94,9 @@ function coreQuestion(question: IndexQuestion): Question {
       return question;
     case 'timeline':
       if (question.principal.trim() === '' || question.principal.length > 2048) throw usageError('a timeline needs a principal: an ARN, a user or role name, or a role session ARN');
+      if (question.depth !== undefined && !(Number.isInteger(question.depth) && question.depth >= 1 && question.depth <= MAX_CHAIN_DEPTH)) {
+        throw usageError(`timeline depth ${question.depth} is not a whole number of hops from 1 to ${MAX_CHAIN_DEPTH}`);
+      }
       return question;
     case 'resource':
       if (question.arn.trim() === '' || question.arn.length > 2048) throw usageError('a resource question needs an ARN (or a resource name)');

@@ -3,6 +3,7 @@
  * indexed into a temporary folder first, so the table has the same schema either way), and runs
  * SQL on it with results streamed in chunks.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,11 @@ export interface EventsTable {
 export async function openIndex(root: string, options: { threads?: number } = {}): Promise<EventsTable> {
   const index = new LocalIndex(root);
   const state = await index.load();
-  const session = await openDuck(options.threads === undefined ? {} : { threads: options.threads });
+  // DuckDB spills a query that outgrows memory to files under temp_directory, '.tmp' in the
+  // working folder by default: they go to the system's temporary folder instead (DuckDB makes the
+  // folder when it first spills and removes it when the session closes).
+  const tempDirectory = join(tmpdir(), `trailkit-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const session = await openDuck({ tempDirectory, ...(options.threads === undefined ? {} : { threads: options.threads }) });
   try {
     const parts = index.partPaths(state);
     if (parts.length === 0) await session.connection.run(emptyStoredTableSql('events_stored'));

@@ -24,8 +24,9 @@ function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessE
 }
 
 /** Runs the built CLI as a user would, without colour unless the test asks for it. */
-export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined>; nodeArgs?: string[]; timeoutMs?: number } = {}): CliResult {
+export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined>; nodeArgs?: string[]; timeoutMs?: number; cwd?: string } = {}): CliResult {
   const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     input: options.input ?? '',
     env: cliEnv(options.env),
     encoding: 'utf8',

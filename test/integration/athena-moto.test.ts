@@ -73,6 +73,30 @@ describeWithMoto('trailkit athena query against moto_server', () => {
     expect(key.stderr).toContain(expected[0]?.sql);
   });
 
+  it('a timeline whose chain goes on past the hops asked (more is the text true in Athena\'s rows) is warned of, naming the flag', async () => {
+    const alice = 'arn:aws:iam::111111111111:user/alice';
+    const hop = (n: number) => `arn:aws:sts::111111111111:assumed-role/R${n}/s${n}`;
+    await queueResults(moto, [
+      { columns: ['depth', 'arn', 'more'], rows: [['0', alice, 'false'], ['1', hop(1), 'false'], ['2', hop(2), 'true']] },
+      { columns: ['eventtime', 'principal', 'raw', 'depth'], rows: [] },
+    ]);
+    const r = await cli(['athena', 'query', '--table', 'cloudtrail_logs_pp', '--timeline', alice, '--chain-depth', '2', '--output', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${alice}'s AssumeRole chain goes on past 2 hops from 1 identity at its ends (more = true), and those events are not in the timeline: ask again with --chain-depth 4`);
+    const expected = questionSql({ kind: 'timeline', principal: alice, depth: 2 }, {}, { dialect: 'trino', table: 'cloudtrail', from: '"cloudtrail_logs_pp"', partitions: { kind: 'day', day: 'timestamp' } });
+    expect(await recorded()).toEqual(expected.map((q) => q.sql));
+    expect(expected[0]?.sql).toContain('down2 AS');
+    expect(expected[0]?.sql).not.toContain('down3 AS');
+
+    await moto.reset();
+    await queueResults(moto, [
+      { columns: ['depth', 'arn', 'more'], rows: [['0', alice, 'false'], ['1', hop(1), 'false']] },
+      { columns: ['eventtime', 'principal', 'raw', 'depth'], rows: [] },
+    ]);
+    const whole = await cli(['athena', 'query', '--table', 'cloudtrail_logs_pp', '--timeline', alice, '--chain-depth', '2', '--output', 'json']);
+    expect(whole.stderr).not.toContain('goes on past');
+  });
+
   it('refuses what Athena cannot answer exactly, before any call', async () => {
     const regex = await cli(['athena', 'query', '--table', 't', '--pattern', '{ $.eventName = %Delete% }']);
     expect(regex.status).toBe(2);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { CHAIN_DEPTH, MAX_CHAIN_DEPTH } from '../../core/query-model.js';
 import { wholeNumber } from '../number-options.js';
 import { runCommand } from '../run-command.js';
 
@@ -6,6 +7,7 @@ import { runCommand } from '../run-command.js';
 export interface QuestionFlags {
   accessKey?: string;
   timeline?: string;
+  chainDepth?: number;
   resource?: string;
   summary?: boolean;
   top: number;
@@ -33,6 +35,7 @@ export function addQuestionFlags(command: Command): Command {
   return command
     .addOption(new Option('--access-key <id>', 'question: every event made with this access key, and the calls that issued it'))
     .addOption(new Option('--timeline <principal>', "question: a principal's or role session's events (ARN or name), following AssumeRole chains to the source identity and to the sessions it created"))
+    .addOption(new Option('--chain-depth <n>', `--timeline: AssumeRole hops followed each way (default ${CHAIN_DEPTH}); a chain that goes on past them is flagged`).argParser(wholeNumber(1, MAX_CHAIN_DEPTH)))
     .addOption(new Option('--resource <arn>', 'question: every event touching this resource (in resources[], or named in the request or response)'))
     .addOption(new Option('--summary', 'question: top principals, actions, errors, source IPs and regions; principals and IPs first seen in the window'))
     .addOption(new Option('--top <n>', 'rows per --summary table').argParser(wholeNumber(1, 10000)).default(10))
