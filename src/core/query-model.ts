@@ -530,7 +530,11 @@ export function questionSql(question: Question, scope: Scope, target: SqlTarget)
       const arn = literal(question.arn);
       const name = question.arn.includes(':') ? question.arn.slice(Math.max(question.arn.lastIndexOf(':'), question.arn.lastIndexOf('/')) + 1) : question.arn;
       const text = target.table === 'index' ? ['raw'] : ['requestparameters', 'responseelements'];
-      const mentions = or(text.map((t) => `strpos(${t}, ${arn}) > 0`));
+      // Named in the text as a whole name: not the start of a longer one (arn:aws:s3:::prod is not
+      // arn:aws:s3:::prod-logs, role/Admin not role/AdminReadOnly), but a path under it, a
+      // qualifier or the end of an escaped string may follow (prod/key.txt, function:f:1, \").
+      const whole = literal(`(^|[^${NAME_CHARS}])${regexLiteral(question.arn)}([^${NAME_CHARS}]|$)`);
+      const mentions = or(text.map((t) => and([`strpos(${t}, ${arn}) > 0`, `regexp_like(${t}, ${whole})`])));
       const s3Bucket = /^arn:aws[a-z-]*:s3:::[^/]+$/.test(question.arn)
         ? [`json_extract_scalar(${target.table === 'index' ? 'raw' : 'requestparameters'}, ${literal(target.table === 'index' ? '$.requestParameters.bucketName' : '$.bucketName')}) = ${literal(name)}`]
         : [];
@@ -587,6 +591,14 @@ function timelineSql(principal: string, depth: number, scoped: readonly string[]
     { name: 'chain', title: `Identities on ${principal}'s AssumeRole chain, ${depth} hops each way (negative depth: towards the source identity; positive: sessions it created; more: hops past the last one not followed)`, sql: chainSql, events: false },
     { name: 'events', title: `Timeline of ${principal} and its chain`, sql: eventsSql, events: true },
   ];
+}
+
+/** The characters of a name in an ARN (IAM's [\w+=,.@-] and S3's [a-z0-9.-], less the comma that also separates lists), as a regex class body. */
+const NAME_CHARS = 'A-Za-z0-9_+=.@-';
+
+/** Text as a regular expression that matches it literally, in RE2's syntax (DuckDB) and Java's (Trino) alike. */
+function regexLiteral(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
 /** Qualifies the bare column names of a scope predicate with a table alias. */

@@ -160,3 +160,55 @@ describe('query --timeline follows AssumeRole chains', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 });
+
+describe('query --resource finds a resource by its whole name', () => {
+  let dir: string;
+  let index: string;
+  const s3 = (name: string) => `arn:aws:s3:::${name}`;
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  const events: [string, object][] = [
+    ['bucket-in-resources', { resources: [{ ARN: s3('prod'), accountId: ACCOUNT, type: 'AWS::S3::Bucket' }] }],
+    ['longer-bucket', { requestParameters: { bucketName: 'prod-logs' }, resources: [{ ARN: s3('prod-logs'), accountId: ACCOUNT, type: 'AWS::S3::Bucket' }] }],
+    ['object-in-bucket', { requestParameters: { key: 'a.txt' }, resources: [{ ARN: s3('prod/a.txt'), type: 'AWS::S3::Object' }] }],
+    ['in-a-policy-string', { requestParameters: { policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Resource: [s3('prod'), `${s3('prod')}/*`] }] }) } }],
+    ['longer-role', { requestParameters: { roleArn: role('AdminReadOnly') } }],
+    ['role', { requestParameters: { roleArn: role('Admin') } }],
+    ['in-a-list', { responseElements: { note: `${s3('prod')},${s3('other')}` } }],
+    ['dot-as-any-character', { requestParameters: { bucketName: 'prodxbackup', note: s3('prod.backup-old') }, resources: [{ ARN: s3('prodxbackup') }] }],
+    ['plus-role', { requestParameters: { roleArn: role('Admin+Ops') } }],
+    ['dotted-bucket', { resources: [{ ARN: s3('prod.backup') }] }],
+  ];
+  const touching = async (arn: string): Promise<string[]> => {
+    const r = runCli(['query', '--resource', arn, '--index', index, '--output', 'json']);
+    expect(r.status === 0 || r.status === 1, r.stderr).toBe(true);
+    return eventIdsOf(r.stdout).sort();
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trailkit-resource-'));
+    const day = join(dir, 'AWSLogs', ACCOUNT, 'CloudTrail', 'us-east-1', '2026', '11', '20');
+    mkdirSync(day, { recursive: true });
+    const alice = { type: 'IAMUser', arn: ALICE, accountId: ACCOUNT };
+    const records = events.map(([id, extra], i) => ({ ...record(i, alice, 'PutBucketPolicy', extra), eventID: id }));
+    writeFileSync(join(day, `${ACCOUNT}_CloudTrail_us-east-1_20261120T1000Z_resources.json.gz`), gzipSync(JSON.stringify({ Records: records })));
+    index = join(dir, 'index');
+    const built = runCli(['index', join(dir, 'AWSLogs'), '--to', index]);
+    expect(built.status, built.stderr).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a bucket: its events, its objects, a policy naming it, a list naming it; not a bucket whose name starts the same', async () => {
+    expect(await touching(s3('prod'))).toEqual(['bucket-in-resources', 'in-a-list', 'in-a-policy-string', 'object-in-bucket'].sort());
+    expect(await touching(s3('prod-logs'))).toEqual(['longer-bucket']);
+  });
+
+  it('a role, not a role whose name starts the same', async () => {
+    expect(await touching(role('Admin'))).toEqual(['role']);
+    expect(await touching(role('AdminReadOnly'))).toEqual(['longer-role']);
+  });
+
+  it('the name is matched literally: a dot in it is a dot', async () => {
+    expect(await touching(s3('prod.backup'))).toEqual(['dotted-bucket']);
+    expect(await touching(s3('prodxbackup'))).toEqual(['dot-as-any-character']);
+    expect(await touching(role('Admin+Ops'))).toEqual(['plus-role']);
+  });
+});
