@@ -14,7 +14,7 @@ import type { CliContext } from './context.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { formatBytes } from './progress.js';
 import { resolveRowFormat, showSql } from './query-run.js';
-import { chainEndsGoingOn, chainGoesOnWarning, questionFromFlags } from './question-flags.js';
+import { ChainEnds, questionFromFlags } from './question-flags.js';
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
@@ -160,9 +160,10 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
         }, { signal: controller.signal, onState: (s) => ctx.debug(`athena ${q.name}: ${s}`) });
         const printer = new RowPrinter(format, (t) => ctx.write(t), ctx.chalk, queries.length > 1 || question !== undefined ? q.title : undefined);
         let begun = false;
-        let chainGoesOn = 0;
+        let chain: ChainEnds | undefined;
         for await (const page of finished.pages()) {
-          chainGoesOn += chainEndsGoingOn(question, q.name, page.columns, page.rows);
+          chain ??= ChainEnds.of(question, q.name, page.columns);
+          chain?.add(page.rows);
           if (!begun) {
             printer.begin(queries.length > 1 && format === 'json' && !q.events ? ['result', ...page.columns] : page.columns);
             begun = true;
@@ -184,7 +185,8 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
         }
         if (!begun) printer.begin([]);
         await printer.finish();
-        if (chainGoesOn > 0 && question !== undefined) ctx.warn(chainGoesOnWarning(question, chainGoesOn));
+        const goesOn = chain?.warning();
+        if (goesOn !== undefined) ctx.warn(goesOn);
         rows += printer.rows;
         const cost = estimatedCost(finished.scannedBytes, pricePerTb);
         ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: Athena query ${finished.id} (${q.name}): scanned ${formatBytes(finished.scannedBytes)}, estimated cost $${cost.toFixed(6)} (at $${pricePerTb} per TB, 10 MB minimum)`)}\n`);

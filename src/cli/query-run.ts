@@ -13,7 +13,7 @@ import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 import type { QueryFlags } from './commands/query.js';
 import { jobOptionsOf } from './job-options.js';
-import { chainEndsGoingOn, chainGoesOnWarning, questionFromFlags, scopeFromFlags } from './question-flags.js';
+import { ChainEnds, questionFromFlags, scopeFromFlags } from './question-flags.js';
 
 export function resolveRowFormat(ctx: CliContext): RowFormat {
   const format = parseRowFormat(ctx.globals.output, ctx.stdoutIsTTY);
@@ -128,13 +128,14 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
         printer.begin(columns);
         // json prints a result of events as each record's own text: only `raw` is read out.
         const only = format === 'json' && events && result.columns.includes('raw') ? ['raw'] : undefined;
-        let chainGoesOn = 0;
+        const chain = ChainEnds.of(question, q.name, result.columns);
         for await (const chunk of result.chunks(only === undefined ? {} : { only })) {
-          chainGoesOn += chainEndsGoingOn(question, q.name, result.columns, chunk);
+          chain?.add(chunk);
           await printer.add(columns.length === result.columns.length ? chunk : chunk.map((r) => [q.name, ...r]));
         }
         await printer.finish();
-        if (chainGoesOn > 0 && question !== undefined) ctx.warn(chainGoesOnWarning(question, chainGoesOn));
+        const goesOn = chain?.warning();
+        if (goesOn !== undefined) ctx.warn(goesOn);
         rows += printer.rows;
         ctx.debug(`${q.name}: ${printer.rows} rows in ${Math.round(performance.now() - started)} ms`);
       } catch (error) {

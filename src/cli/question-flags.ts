@@ -54,24 +54,34 @@ export function scopeFromFlags(flags: QuestionFlags, now: Date): Scope {
 }
 
 /**
- * Counts, in rows of a timeline's `chain` result, the identities at the chain's ends with
+ * Watches the rows of a timeline's `chain` result for identities at the chain's ends with
  * AssumeRole hops past the depth followed (`more`: a boolean from DuckDB, the text 'true' from
- * Athena). 0 for any other result.
+ * Athena), and words the warning for them.
  */
-export function chainEndsGoingOn(question: Question | undefined, name: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): number {
-  if (question?.kind !== 'timeline' || name !== 'chain') return 0;
-  const at = columns.indexOf('more');
-  if (at < 0) return 0;
-  let n = 0;
-  for (const row of rows) if (row[at] === true || row[at] === 'true') n++;
-  return n;
-}
+export class ChainEnds {
+  private goingOn = 0;
 
-/** The warning for a timeline whose chain goes on past the hops followed, with the flag that follows more. */
-export function chainGoesOnWarning(question: Question, ends: number): string {
-  const depth = question.kind === 'timeline' ? (question.depth ?? CHAIN_DEPTH) : CHAIN_DEPTH;
-  const principal = question.kind === 'timeline' ? question.principal : '';
-  const where = `${ends} ${ends === 1 ? 'identity' : 'identities'} at its ends (more = true)`;
-  if (depth >= MAX_CHAIN_DEPTH) return `${principal}'s AssumeRole chain goes on past ${depth} hops, the most followed, from ${where}: ask a --timeline of those identities`;
-  return `${principal}'s AssumeRole chain goes on past ${depth} hops from ${where}, and those events are not in the timeline: ask again with --chain-depth ${Math.min(MAX_CHAIN_DEPTH, depth * 2)}`;
+  private constructor(
+    private readonly question: Extract<Question, { kind: 'timeline' }>,
+    private readonly at: number,
+  ) {}
+
+  /** A watch for the result `name` of `question`, or undefined when it is not a timeline's chain. */
+  static of(question: Question | undefined, name: string, columns: readonly string[]): ChainEnds | undefined {
+    const at = columns.indexOf('more');
+    return question?.kind === 'timeline' && name === 'chain' && at >= 0 ? new ChainEnds(question, at) : undefined;
+  }
+
+  add(rows: readonly (readonly unknown[])[]): void {
+    for (const row of rows) if (row[this.at] === true || row[this.at] === 'true') this.goingOn++;
+  }
+
+  /** The warning, with the flag that follows the chain further; undefined when it ended within the depth. */
+  warning(): string | undefined {
+    if (this.goingOn === 0) return undefined;
+    const { principal, depth = CHAIN_DEPTH } = this.question;
+    const where = `${this.goingOn} ${this.goingOn === 1 ? 'identity' : 'identities'} at its ends (more = true)`;
+    if (depth >= MAX_CHAIN_DEPTH) return `${principal}'s AssumeRole chain goes on past ${depth} hops, the most followed, from ${where}: ask a --timeline of those identities`;
+    return `${principal}'s AssumeRole chain goes on past ${depth} hops from ${where}, and those events are not in the timeline: ask again with --chain-depth ${Math.min(MAX_CHAIN_DEPTH, depth * 2)}`;
+  }
 }

@@ -4,7 +4,7 @@
  * so every other command starts as fast as before.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
 import { TrailkitError } from '../core/errors.js';
 
 export interface DuckSession {
@@ -55,10 +55,10 @@ let loaded: DuckApi | undefined;
  */
 export function loadDuckApi(): DuckApi {
   if (loaded !== undefined) return loaded;
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   if (typeof TRAILKIT_DUCKDB_API_BUNDLE === 'string' && bundleMatchesBindings(require)) {
     const { loadBundle } = require('../../bin/load-bundle.js') as { loadBundle: (url: URL, options: { codeCache: boolean }) => { exports: DuckApi } };
-    const nodeCaches = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    const nodeCaches = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
     loaded = loadBundle(new URL(TRAILKIT_DUCKDB_API_BUNDLE, import.meta.url), { codeCache: !nodeCaches }).exports;
   } else {
     loaded = require('@duckdb/node-api') as DuckApi;
