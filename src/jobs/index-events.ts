@@ -234,7 +234,8 @@ export async function buildIndex(request: IndexRequest, options: IndexOptions = 
   const target = /^s3:/i.test(request.to) ? parseS3Location(request.to) : undefined;
   const s3Sync = target === undefined ? undefined : await import('../sources/index-s3-sync.js');
   const dir = target === undefined || s3Sync === undefined ? request.to : request.workDir ?? s3Sync.defaultWorkFolder(target, job.env);
-  const index = new LocalIndex(dir);
+  // The working copy of an S3 index is read by its own runs only: replaced files go at once.
+  const index = target === undefined ? new LocalIndex(dir) : new LocalIndex(dir, 0);
   const sync = target === undefined || s3Sync === undefined ? undefined : new s3Sync.S3IndexSync(target, index, { concurrency: Math.min(request.concurrency ?? 16, 16), debug: (m) => job.debug(m) });
   let release: (() => Promise<void>) | undefined;
   let leaseClients: AwsClients | undefined;

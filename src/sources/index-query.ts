@@ -52,7 +52,7 @@ export async function openIndex(root: string, options: { threads?: number } = {}
 export async function openFiles(files: readonly InputFile[], options: BuildOptions & { onOutcome?: (o: SourceOutcome) => void }): Promise<EventsTable & { build: BuildResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'trailkit-query-'));
   try {
-    const builder = new IndexBuilder(new LocalIndex(dir), options);
+    const builder = new IndexBuilder(new LocalIndex(dir, 0), options);
     await builder.open();
     let build: BuildResult;
     try {

@@ -8,7 +8,10 @@
  *   DIR/.lock                                    the run that is writing, by process id
  *
  * A batch is committed by renaming its manifest into batches/ after its files are in data/: a
- * run killed at any point leaves the index as its last committed batch left it.
+ * run killed at any point leaves the index as its last committed batch left it. The part files a
+ * batch replaces stay REPLACED_PART_RETENTION_MS after it: a query that read the manifests before
+ * that batch (a query opened while a run was writing, or a program holding the index open) still
+ * finds every file it was told of. A later run removes them.
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -18,8 +21,18 @@ import { describeFsError } from './local-files.js';
 
 const MARKER = INDEX_MARKER;
 
+/** How long the part files a batch replaced stay on disk after its commit. */
+export const REPLACED_PART_RETENTION_MS = 60 * 60 * 1000;
+
 export class LocalIndex {
-  constructor(readonly root: string) {}
+  /**
+   * `replacedRetentionMs`: how long replaced part files stay (REPLACED_PART_RETENTION_MS); 0 for a
+   * folder nothing reads but its own runs (the working copy of an S3 index), where they go at commit.
+   */
+  constructor(
+    readonly root: string,
+    private readonly replacedRetentionMs = REPLACED_PART_RETENTION_MS,
+  ) {}
 
   get dataDir(): string {
     return join(this.root, 'data');
@@ -125,16 +138,18 @@ export class LocalIndex {
   }
 
   /**
-   * Removes what a killed run left: the staging folder, and files in data/ that no committed batch
-   * names (written before their manifest, or replaced by a later batch).
+   * Removes what a killed run left, the staging folder and files in data/ that no committed batch
+   * names (written before their manifest), and the files batches replaced over
+   * REPLACED_PART_RETENTION_MS ago (by their manifest's modification time).
    */
-  async recover(state: IndexState): Promise<number> {
+  async recover(state: IndexState, now = Date.now()): Promise<number> {
     await rm(this.stagingDir, { recursive: true, force: true });
     const live = new Set(state.parts.keys());
+    const kept = await this.recentlyReplaced(now);
     let removed = 0;
     for (const file of await walkFiles(this.dataDir)) {
       const rel = relative(this.root, file).split(sep).join('/');
-      if (!live.has(rel)) {
+      if (!live.has(rel) && !kept.has(rel)) {
         await rm(file, { force: true });
         removed++;
       }
@@ -142,7 +157,27 @@ export class LocalIndex {
     return removed;
   }
 
-  /** Commits a batch: its files move from staging into data/, then its manifest is renamed into place. */
+  /** The part files replaced by batches committed less than the retention time before `now`. */
+  private async recentlyReplaced(now: number): Promise<Set<string>> {
+    const kept = new Set<string>();
+    if (this.replacedRetentionMs <= 0) return kept;
+    let names: string[];
+    try {
+      names = (await readdir(this.batchesDir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return kept;
+    }
+    for (const name of names) {
+      const path = join(this.batchesDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined || now - info.mtimeMs >= this.replacedRetentionMs) continue;
+      const manifest = parseBatchManifest(await readFile(path, 'utf8'), path);
+      for (const part of manifest.removedParts) kept.add(part);
+    }
+    return kept;
+  }
+
+  /** Commits a batch: its files move from staging into data/, then its manifest is renamed into place; the files it replaces stay for the retention time (recover removes them later). */
   async commit(manifest: BatchManifest, staged: readonly { from: string; to: string }[]): Promise<void> {
     for (const move of staged) {
       const target = join(this.root, ...move.to.split('/'));
@@ -155,7 +190,7 @@ export class LocalIndex {
     await handle.sync();
     await handle.close();
     await rename(tmp, join(this.batchesDir, `${manifest.batch}.json`));
-    for (const removed of manifest.removedParts) await rm(join(this.root, ...removed.split('/')), { force: true });
+    if (this.replacedRetentionMs <= 0) for (const removed of manifest.removedParts) await rm(join(this.root, ...removed.split('/')), { force: true });
   }
 }
 
