@@ -67,6 +67,7 @@ export { buildIndex } from './jobs/index-events.js';
 export type { IndexRequest, IndexEventSource, IndexValidation, IndexOptions, IndexSummary, IndexSourceOutcome } from './jobs/index-events.js';
 export { openEventIndex, questionQueries } from './jobs/query.js';
 export type { EventIndex, EventIndexLocation, EventIndexOptions, IndexQuestion, QuestionRequest, QueryResult, RunOptions } from './jobs/query.js';
+export type { SourceVerdict, VerdictCounts } from './core/index-manifest.js';
 export type { QuestionQuery } from './core/query-model.js';
 export { splitStatements } from './core/sql-statements.js';
 export type { SqlStatement } from './core/sql-statements.js';

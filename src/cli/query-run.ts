@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '../core/errors.js';
 import type { QuestionQuery } from '../core/query-model.js';
+import { verifiedWarning } from '../core/index-manifest.js';
 import { firstLine, splitStatements } from '../core/sql-statements.js';
 import { openEventIndex, questionQueries, type QuestionRequest } from '../jobs/query.js';
 import { RowPrinter, parseRowFormat, type RowFormat } from '../output/result-rows.js';
@@ -110,6 +111,10 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
       reportInputError(ctx, source, message);
     },
   });
+  if (flags.verified === true) {
+    const warning = verifiedWarning(index.verdicts);
+    if (warning !== undefined) ctx.warn(warning);
+  }
   const titled = queries.length > 1 || question !== undefined || flags.file !== undefined;
   let rows = 0;
   try {

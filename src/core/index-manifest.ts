@@ -145,3 +145,27 @@ export function partitionValue(kind: 'account' | 'region' | 'date', value: strin
       return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : 'other';
   }
 }
+
+/** How many source files of the index hold each verdict; `none`: indexed without --validate. */
+export type VerdictCounts = Record<SourceVerdict | 'none', number>;
+
+export function verdictCounts(state: IndexState): VerdictCounts {
+  const counts: VerdictCounts = { valid: 0, invalid: 0, unverifiable: 0, unreferenced: 0, none: 0 };
+  for (const source of state.sources.values()) counts[source.verdict ?? 'none']++;
+  return counts;
+}
+
+/**
+ * What `--verified` leaves out, in one line, or undefined when every file is valid: the events
+ * of every other file are not searched, and without a word an index built without --validate
+ * answers nothing at all.
+ */
+export function verifiedWarning(counts: VerdictCounts): string | undefined {
+  const total = counts.valid + counts.invalid + counts.unverifiable + counts.unreferenced + counts.none;
+  const out = total - counts.valid;
+  if (out === 0) return undefined;
+  const parts = (['invalid', 'unverifiable', 'unreferenced'] as const).filter((v) => counts[v] > 0).map((v) => `${counts[v]} ${v}`);
+  if (counts.none > 0) parts.push(`${counts.none} never validated`);
+  const fix = counts.none > 0 ? ': build the index with trailkit index --validate to judge them' : '';
+  return `--verified leaves out the events of ${out} of the index's ${total} files (${parts.join(', ')})${fix}`;
+}

@@ -5,6 +5,7 @@
  */
 import { usageError, TrailkitError } from '../core/errors.js';
 import { ACCESS_KEY_ID, MAX_CHAIN_DEPTH, questionSql, type Question, type QuestionQuery, type Scope } from '../core/query-model.js';
+import { verdictCounts, type VerdictCounts } from '../core/index-manifest.js';
 import type { EventsTable } from '../sources/index-query.js';
 import { abortError, jobContext, throwIfAborted, type JobOptions } from './job-options.js';
 
@@ -75,6 +76,8 @@ export interface RunOptions {
 export interface EventIndex {
   /** Source files in the index. */
   readonly sources: number;
+  /** How many source files hold each integrity verdict (`none`: indexed without validate); `verified` keeps the `valid` ones. */
+  readonly verdicts: VerdictCounts;
   /** Runs one SQL statement on the table `events`. */
   query(sql: string, options?: RunOptions): Promise<QueryResult>;
   /** Runs a named question: its result sets one after another (each runs when the previous is read). */
@@ -227,6 +230,7 @@ export async function openEventIndex(location: EventIndexLocation, options: Even
 
   return {
     sources: table.state.sources.size,
+    verdicts: verdictCounts(table.state),
     query: (sql, runOptions) => {
       if (sql.trim() === '') return Promise.reject(usageError('the SQL is empty'));
       return run({ name: 'result', title: 'result', sql, events: false }, runOptions);

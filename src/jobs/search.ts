@@ -234,7 +234,7 @@ async function runSearch(job: JobContext, request: SearchRequest, push: Push, si
   };
   if (source.kind === 'index') {
     const { searchIndex } = await import('../sources/index-search.js');
-    await searchIndex(source.dir, spec, async (batch) => !signal.aborted && (await pass(batch)), { verified: source.verified === true, signal, debug: (m) => job.debug(m) });
+    await searchIndex(source.dir, spec, async (batch) => !signal.aborted && (await pass(batch)), { verified: source.verified === true, signal, debug: (m) => job.debug(m), warn: (m) => job.warn(m) });
     return;
   }
   if (source.kind === 'files') {
@@ -387,7 +387,7 @@ async function runTail(job: JobContext, request: TailRequest, push: Push, signal
   if (source.kind === 'index') {
     if (follow) throw usageError('tail -f follows files, a bucket or a log group; an index does not grow by itself', 'run trailkit index again to add new files, or tail -f the folder');
     const { newestInIndex } = await import('../sources/index-search.js');
-    const newest = await newestInIndex(source.dir, spec, lines, { verified: source.verified === true, signal, debug: (m) => job.debug(m) });
+    const newest = await newestInIndex(source.dir, spec, lines, { verified: source.verified === true, signal, debug: (m) => job.debug(m), warn: (m) => job.warn(m) });
     if (!signal.aborted) await push(newestBatch(newest));
     return;
   }

@@ -4,6 +4,7 @@
  * events, their order and their bytes are those grep gives on the files the index was built from. Results come as grep's batches, one per
  * source file (a source with many matches in several).
  */
+import { verdictCounts, verifiedWarning, type IndexState } from '../core/index-manifest.js';
 import { SOURCE_ORDER } from '../core/index-sql.js';
 import { compileFilterSql } from '../core/query-model.js';
 import { literal } from '../core/sql-text.js';
@@ -31,6 +32,15 @@ export interface IndexSearchOptions {
   readonly verified?: boolean;
   readonly signal?: AbortSignal;
   readonly debug?: (message: string) => void;
+  /** With `verified`: what it leaves out (verifiedWarning), when it leaves anything out. */
+  readonly warn?: (message: string) => void;
+}
+
+/** Warns, with `verified`, of the files whose events it leaves out. */
+function warnVerified(state: IndexState, options: IndexSearchOptions): void {
+  if (options.verified !== true) return;
+  const warning = verifiedWarning(verdictCounts(state));
+  if (warning !== undefined) options.warn?.(warning);
 }
 
 /**
@@ -142,6 +152,7 @@ function batchOf(path: string, matches: WireMatch[], more: boolean): FileSearchR
 export async function searchIndex(dir: string, spec: FilterSpec, push: (batch: FileSearchResult) => Promise<boolean>, options: IndexSearchOptions = {}): Promise<void> {
   const table = await openIndex(dir);
   try {
+    warnVerified(table.state, options);
     const sql = `SELECT ${CANDIDATE_COLUMNS} FROM ${candidatesOf(spec, options.verified === true)} ORDER BY ${SOURCE_ORDER}`;
     let path: string | undefined;
     let matches: WireMatch[] = [];
@@ -171,6 +182,7 @@ function inputOrder(a: Candidate, b: Candidate): number {
 export async function newestInIndex(dir: string, spec: FilterSpec, lines: number, options: IndexSearchOptions = {}): Promise<WireMatch[]> {
   const table = await openIndex(dir);
   try {
+    warnVerified(table.state, options);
     if (lines <= 0) return [];
     const candidates = candidatesOf(spec, options.verified === true);
     // Records whose time DuckDB did not read (not CloudTrail's canonical form): grep's parser decides.

@@ -41,7 +41,25 @@ describe('trailkit index --validate', () => {
     const valid = runCli(['query', "SELECT count(*) FROM events WHERE verdict = 'valid'", '--index', index, '--output', 'text']);
     expect(verified.stdout.trim()).toBe(valid.stdout.trim());
     expect(runCli(['grep', '--index', index, '--verified', '--event-name', 'ForgedEvent,InjectedEvent']).status).toBe(1);
-    expect(runCli(['query', '--summary', '--verified', '--index', index, '--output', 'json']).stdout).not.toMatch(/Injected|Forged/);
+    const summary = runCli(['query', '--summary', '--verified', '--index', index, '--output', 'json']);
+    expect(summary.stdout).not.toMatch(/Injected|Forged/);
+    // What --verified leaves out is said, by grep, tail and the questions alike.
+    const files = /verdicts: (\d+) valid/.exec(r.stderr)?.[1];
+    const leftOut = `trailkit: warning: --verified leaves out the events of 2 of the index's ${Number(files) + 2} files (1 invalid, 1 unreferenced)\n`;
+    expect(verified.stderr).toBe(leftOut);
+    expect(summary.stderr).toBe(leftOut);
+    expect(runCli(['tail', '--index', index, '--verified', '-n', '1']).stderr).toBe(leftOut);
+    // Without --verified, nothing is said.
+    expect(all.stderr).toBe('');
+  });
+
+  it('--verified on an index built without --validate says that every file is left out, and how to judge them', () => {
+    const plain = join(index, '..', 'plain');
+    expect(runCli(['index', archive.dir, '--to', plain]).status).toBe(0);
+    const r = runCli(['grep', '--index', plain, '--verified', '--count']);
+    expect(r.status).toBe(1);
+    expect(r.stdout.trim()).toBe('0');
+    expect(r.stderr).toMatch(/^trailkit: warning: --verified leaves out the events of (\d+) of the index's \1 files \(\1 never validated\): build the index with trailkit index --validate to judge them\n$/);
   });
 
   it('a second run with the same files and verdicts reads nothing again', () => {

@@ -46,6 +46,9 @@ describe('a reader and a run that replaces the files it reads', () => {
   it('an index opened before the run still answers from the files it was opened on; the next open sees the run', async () => {
     const before = await openEventIndex(index);
     const events = await count(await before.query('SELECT count(*) FROM events'));
+    // Built without validate: every source file without a verdict.
+    expect(before.verdicts).toEqual({ valid: 0, invalid: 0, unverifiable: 0, unreferenced: 0, none: before.sources });
+    expect(before.sources).toBeGreaterThan(10);
     const oldParts = parquetFiles(index);
     // Every delivery loses its last record: the run replaces every part file.
     let dropped = 0;
