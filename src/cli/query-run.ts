@@ -7,7 +7,8 @@ import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, TrailkitError, usageError } from '.
 import type { QuestionQuery } from '../core/query-model.js';
 import { verifiedWarning } from '../core/index-manifest.js';
 import { firstLine, splitStatements } from '../core/sql-statements.js';
-import { openEventIndex, questionQueries, type QuestionRequest } from '../jobs/query.js';
+import { openEventIndex, questionQueries, type EventIndex, type QuestionRequest } from '../jobs/query.js';
+import { formatInstant } from '../core/trail-window.js';
 import { RowPrinter, parseRowFormat, type RowFormat } from '../output/result-rows.js';
 import { describeFsError } from '../sources/local-files.js';
 import type { CliContext } from './context.js';
@@ -67,6 +68,19 @@ async function fileStatements(ctx: CliContext, file: string): Promise<FileStatem
   });
 }
 
+/**
+ * The summary's first-seen tables compare the window with the baseline before it: on an index
+ * whose first event comes after the baseline's start, every principal and IP the baseline would
+ * have held is "first seen". Says so, or undefined when the index covers the baseline.
+ */
+async function shortBaselineWarning(index: EventIndex, baselineStart: number, verified: boolean): Promise<string | undefined> {
+  const result = await index.query(`SELECT min(event_ms) AS first FROM events${verified ? " WHERE verdict = 'valid'" : ''}`);
+  let first: unknown = null;
+  for await (const rows of result.chunks()) first = rows[0]?.[0] ?? first;
+  if (first === null || first === undefined || Number(first) <= baselineStart) return undefined;
+  return `--summary: the index's first event (${formatInstant(Number(first))}) is after the baseline's start (${formatInstant(baselineStart)}), so "first seen" means first seen in the index: index the --baseline before --since too`;
+}
+
 export async function runQuery(ctx: CliContext, args: readonly string[], flags: QueryFlags): Promise<number> {
   const question = questionFromFlags(flags);
   const scope = scopeFromFlags(flags, ctx.now());
@@ -113,6 +127,10 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
   });
   if (flags.verified === true) {
     const warning = verifiedWarning(index.verdicts);
+    if (warning !== undefined) ctx.warn(warning);
+  }
+  if (question?.kind === 'summary' && scope.since !== undefined) {
+    const warning = await shortBaselineWarning(index, scope.since - question.baselineMs, flags.verified === true);
     if (warning !== undefined) ctx.warn(warning);
   }
   const titled = queries.length > 1 || question !== undefined || flags.file !== undefined;

@@ -147,6 +147,17 @@ describe('query --timeline follows AssumeRole chains', () => {
     expect(alone.stderr).toMatch(/--chain-depth is for --timeline/);
   });
 
+  it('--summary warns when the index starts after the baseline, where everything would be "first seen"', () => {
+    const short = runCli(['query', '--summary', '--since', '2026-11-20T10:30:00Z', '--baseline', '1h', '--index', index, '--output', 'json']);
+    expect(short.status, short.stderr).toBe(0);
+    expect(short.stderr).toBe(`trailkit: warning: --summary: the index's first event (2026-11-20T10:00:00Z) is after the baseline's start (2026-11-20T09:30:00Z), so "first seen" means first seen in the index: index the --baseline before --since too\n`);
+    const covered = runCli(['query', '--summary', '--since', '2026-11-20T11:00:00Z', '--baseline', '30m', '--index', index, '--output', 'json']);
+    expect(covered.status, covered.stderr).toBe(0);
+    expect(covered.stderr).toBe('');
+    // Without --since there is no first-seen table, and nothing to warn of.
+    expect(runCli(['query', '--summary', '--index', index, '--output', 'json']).stderr).toBe('');
+  });
+
   it('spills to the system temporary folder, not the working folder', () => {
     const work = join(dir, 'work');
     mkdirSync(work);
