@@ -14,7 +14,7 @@ import type { CliContext } from './context.js';
 import { filterSpecFromFlags } from './filter-options.js';
 import { formatBytes } from './progress.js';
 import { resolveRowFormat, showSql } from './query-run.js';
-import { ChainEnds, questionFromFlags } from './question-flags.js';
+import { ChainEnds, questionFromFlags, questionWarner } from './question-flags.js';
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
@@ -139,6 +139,7 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
   }
   if (flags.limit !== undefined) queries = queries.map((q) => ({ ...q, sql: `SELECT * FROM (${q.sql}) LIMIT ${flags.limit}` }));
   if (flags.showSql === true) showSql(ctx, queries);
+  const warnQuestion = questionWarner(ctx, flags.showSql === true);
 
   const controller = new AbortController();
   const onInterrupt = () => {
@@ -186,7 +187,7 @@ export async function runAthenaQuery(ctx: CliContext, sql: string | undefined, f
         if (!begun) printer.begin([]);
         await printer.finish();
         const goesOn = chain?.warning();
-        if (goesOn !== undefined) ctx.warn(goesOn);
+        if (goesOn !== undefined) warnQuestion(goesOn);
         rows += printer.rows;
         const cost = estimatedCost(finished.scannedBytes, pricePerTb);
         ctx.stderr.write(`${ctx.errChalk.dim(`trailkit: Athena query ${finished.id} (${q.name}): scanned ${formatBytes(finished.scannedBytes)}, estimated cost $${cost.toFixed(6)} (at $${pricePerTb} per TB, 10 MB minimum)`)}\n`);

@@ -15,7 +15,7 @@ import type { CliContext } from './context.js';
 import { reportInputError } from './event-output.js';
 import type { QueryFlags } from './commands/query.js';
 import { jobOptionsOf } from './job-options.js';
-import { ChainEnds, questionFromFlags, scopeFromFlags } from './question-flags.js';
+import { ChainEnds, questionFromFlags, questionWarner, scopeFromFlags } from './question-flags.js';
 
 export function resolveRowFormat(ctx: CliContext): RowFormat {
   const format = parseRowFormat(ctx.globals.output, ctx.stdoutIsTTY);
@@ -125,13 +125,14 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
       reportInputError(ctx, source, message);
     },
   });
+  const warnQuestion = questionWarner(ctx, flags.showSql === true);
   if (flags.verified === true) {
     const warning = verifiedWarning(index.verdicts);
-    if (warning !== undefined) ctx.warn(warning);
+    if (warning !== undefined) warnQuestion(warning);
   }
   if (question?.kind === 'summary' && scope.since !== undefined) {
     const warning = await shortBaselineWarning(index, scope.since - question.baselineMs, flags.verified === true);
-    if (warning !== undefined) ctx.warn(warning);
+    if (warning !== undefined) warnQuestion(warning);
   }
   const titled = queries.length > 1 || question !== undefined || flags.file !== undefined;
   let rows = 0;
@@ -158,7 +159,7 @@ export async function runQuery(ctx: CliContext, args: readonly string[], flags: 
         }
         await printer.finish();
         const goesOn = chain?.warning();
-        if (goesOn !== undefined) ctx.warn(goesOn);
+        if (goesOn !== undefined) warnQuestion(goesOn);
         rows += printer.rows;
         ctx.debug(`${q.name}: ${printer.rows} rows in ${Math.round(performance.now() - started)} ms`);
       } catch (error) {

@@ -1,4 +1,6 @@
 import { usageError } from '../core/errors.js';
+import { safeText } from '../output/terminal-safe.js';
+import type { CliContext } from './context.js';
 import { ACCESS_KEY_ID, CHAIN_DEPTH, MAX_CHAIN_DEPTH, type Question, type Scope } from '../core/query-model.js';
 import { parseTimeFlagMs } from './time-flags.js';
 import { parseTimeSpec } from '../core/time-spec.js';
@@ -84,4 +86,12 @@ export class ChainEnds {
     if (depth >= MAX_CHAIN_DEPTH) return `${principal}'s AssumeRole chain goes on past ${depth} hops, the most followed, from ${where}: ask a --timeline of those identities`;
     return `${principal}'s AssumeRole chain goes on past ${depth} hops from ${where}, and those events are not in the timeline: ask again with --chain-depth ${Math.min(MAX_CHAIN_DEPTH, depth * 2)}`;
   }
+}
+
+/**
+ * How a question's warnings are printed: on stderr as any warning, but with --show-sql as an SQL
+ * comment after the statements, so that what stderr holds stays a file `query --file` runs.
+ */
+export function questionWarner(ctx: CliContext, showSql: boolean): (message: string) => void {
+  return showSql ? (message) => void ctx.stderr.write(`-- trailkit: warning: ${safeText(message)}\n`) : (message) => ctx.warn(message);
 }

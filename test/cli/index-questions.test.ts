@@ -96,6 +96,18 @@ describe('query --timeline follows AssumeRole chains', () => {
     expect(events).not.toContain(`ev-${5 * (REPEATS + 1) - 1}`);
   });
 
+  it('with --show-sql the warning is an SQL comment after the statements: what stderr holds still runs as a --file', () => {
+    const asked = runCli(['query', '--timeline', ALICE, '--index', index, '--output', 'json', '--show-sql']);
+    expect(asked.status, asked.stderr).toBe(0);
+    expect(asked.stderr).toMatch(/\n-- trailkit: warning: .*goes on past 4 hops.*--chain-depth 8\n$/);
+    const file = join(dir, 'timeline.sql');
+    writeFileSync(file, asked.stderr);
+    const fromFile = runCli(['query', '--index', index, '--file', file, '--output', 'json']);
+    expect(fromFile.stderr).toBe('');
+    expect(fromFile.status).toBe(0);
+    expect(fromFile.stdout).toBe(asked.stdout);
+  });
+
   it('with --chain-depth 8 the whole chain, each hop repeated 60 times, without a warning (rows are not multiplied per hop)', () => {
     // Were each hop's rows multiplied by the 60 AssumeRole calls behind it, the sixth would hold 60^6.
     const r = runCli(['query', '--timeline', ALICE, '--chain-depth', '8', '--index', index, '--output', 'json'], { timeoutMs: 20_000 });
